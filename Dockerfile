@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    QA_BIND=0.0.0.0:8000 QA_SOURCES=/app/seeds
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY qa ./qa
+RUN pip install --quiet . && useradd --system --no-create-home --uid 10001 qa
+COPY wsgi.py gunicorn.conf.py ./
+COPY seeds ./seeds
+
+USER qa
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

@@ -1,0 +1,48 @@
+"""Conversational question answering over news sources.
+
+The engine (qa.engine.Engine) is a library; create_app wraps it in a small
+Flask app: a JSON API under /api, a chat page at /, and /healthz."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+DEFAULTS = {
+    "QA_SOURCES": "seeds",
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # request body limit in bytes (413 above it)
+    "QA_MAX_QUESTION_CHARS": 1000,
+    "QA_MAX_HISTORY_TURNS": 100,
+    "QA_MAX_TURN_CHARS": 4000,
+}
+# Environment variable -> (config key, type)
+ENVIRONMENT = {
+    "QA_SOURCES": ("QA_SOURCES", str),
+    "QA_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
+    "QA_MAX_QUESTION_CHARS": ("QA_MAX_QUESTION_CHARS", int),
+    "QA_MAX_HISTORY_TURNS": ("QA_MAX_HISTORY_TURNS", int),
+}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    for variable, (key, kind) in ENVIRONMENT.items():
+        if variable in os.environ:
+            app.config[key] = kind(os.environ[variable])
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from . import api, errors, ui
+    from .store import init_app
+
+    init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(ui.bp)
+    return app

@@ -1,0 +1,239 @@
+"""Stage 6: draw a short answer from the best passages, or decline to.
+
+Dates are found with dateparser (Dutch and English, relative to the article's
+date), numbers as digits or number words, names as runs of words that the
+sources themselves write capitalised mid-sentence. The answer is short; the
+passage it came from is the evidence.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dateparser.date import DateDataParser
+from dateparser.search import search_dates
+
+from .analysis import normalize
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+}
+# Qualifiers of a period that dateparser drops: "begin 2021", "eind juni".
+_PERIOD_QUALIFIER = re.compile(
+    r"\b(begin|eind|half|medio|midden|early|late|mid|the beginning of|the end of|"
+    r"the middle of|aan het begin van|aan het eind van)\s*-?\s*$", re.I)
+_QUALIFIER_WORDS = {
+    "begin": ("begin", "early"), "aan het begin van": ("begin", "early"),
+    "the beginning of": ("begin", "early"), "early": ("begin", "early"),
+    "eind": ("eind", "late"), "aan het eind van": ("eind", "late"), "the end of": ("eind", "late"),
+    "late": ("eind", "late"), "half": ("half", "mid"), "medio": ("medio", "mid"),
+    "midden": ("medio", "mid"), "mid": ("medio", "mid"), "the middle of": ("medio", "mid"),
+}
+# "dit jaar", "vorig jaar": dateparser resolves them to a day; we keep the year.
+_RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
+
+NUMBER_WORDS = {
+    "nl": ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien",
+           "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien", "achttien",
+           "negentien", "twintig"],
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+           "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+           "eighteen", "nineteen", "twenty"],
+}
+_NUMBER_WORD_VALUES = {w: i for words in NUMBER_WORDS.values() for i, w in enumerate(words)}
+# "een" is also the Dutch article: only count it when written "één".
+_NUMBER_WORD_VALUES.pop("een")
+_NUMBER_WORD_VALUES["één"] = 1
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:,\d+)?)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"^(1[89]|20)\d\d$")
+
+# Lower-case words that join the parts of a Dutch or English name.
+NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of"}
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str  # what the answer shows
+    start: int  # offsets within the sentence, for highlighting
+    end: int
+
+
+# ---------------------------------------------------------------- dates
+
+@lru_cache(maxsize=1)
+def _date_parser() -> DateDataParser:
+    return DateDataParser(languages=["nl", "en"])
+
+
+def article_base(date: str | None) -> dt.datetime | None:
+    """The day against which relative dates in an article are read: its date,
+    or the last day of its month when only the month is known."""
+    if not date:
+        return None
+    parts = [int(p) for p in date.split("-")]
+    if len(parts) == 3:
+        return dt.datetime(*parts)
+    year, month = parts[0], parts[1] if len(parts) > 1 else 12
+    next_month = dt.datetime(year + month // 12, month % 12 + 1, 1)
+    return next_month - dt.timedelta(days=1)
+
+
+def find_dates(sentence: str, article_date: str | None, language: str) -> list[Span]:
+    """Dates and periods in `sentence`, rendered in `language` ('en' or 'nl')."""
+    base = article_base(article_date)
+    settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+    if base:
+        settings["RELATIVE_BASE"] = base
+    found = search_dates(sentence, languages=["nl", "en"], settings=settings) or []
+    spans, cursor = [], 0
+    for text, value in found:
+        start = sentence.find(text, cursor)
+        if start < 0:
+            continue
+        end = cursor = start + len(text)
+        if not re.search(r"\d|[a-z]{3}", text, re.I):
+            continue
+        qualifier = _PERIOD_QUALIFIER.search(sentence[:start])
+        if qualifier:
+            start = qualifier.start()
+        rendered = _render_date(sentence[start:end], text, value, qualifier, language, base)
+        if rendered:
+            spans.append(Span(rendered, start, end))
+    return spans
+
+
+def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: str,
+                 base: dt.datetime | None) -> str | None:
+    core_clean = core.strip()
+    if _RELATIVE_YEAR.match(core_clean):
+        if base is None:
+            return None
+        period, year = "year", base.year if core_clean.split()[0].lower() in ("dit", "this") else None
+        if year is None:
+            year = value.year
+        value = value.replace(year=year)
+    else:
+        period = _date_parser().get_date_data(core_clean).period or "day"
+        if re.fullmatch(r"\d{1,2}", core_clean):  # a bare day number is not a date
+            return None
+    names = MONTHS[language]
+    has_year = bool(re.search(r"\b\d{4}\b", core_clean)) or _RELATIVE_YEAR.match(core_clean)
+    if period == "year":
+        text = str(value.year)
+    elif period == "month":
+        text = f"{names[value.month - 1]} {value.year}"
+    else:
+        day_month = f"{value.day} {names[value.month - 1]}"
+        text = f"{day_month} {value.year}" if has_year or base else day_month
+    if qualifier:
+        word = " ".join(qualifier.group(1).lower().split())
+        text = _QUALIFIER_WORDS[word][0 if language == "nl" else 1] + " " + text
+    return text
+
+
+# ---------------------------------------------------------------- numbers
+
+def find_numbers(sentence: str, language: str) -> list[Span]:
+    """Counts and amounts; years are dates, not counts, and are left out."""
+    spans = []
+    for m in _NUMBER.finditer(sentence):
+        if _YEAR.match(m.group(1)):
+            continue
+        spans.append(Span(m.group(1), m.start(1), m.end(1)))
+    for m in _WORD.finditer(sentence):
+        value = _NUMBER_WORD_VALUES.get(m.group(0).lower())
+        if value is not None:
+            text = m.group(0).lower() if language == "nl" else str(value)
+            spans.append(Span(text, m.start(), m.end()))
+    return sorted(spans, key=lambda s: s.start)
+
+
+# ---------------------------------------------------------------- names
+
+class Casing:
+    """How the sources write each word: a word written capitalised in the
+    middle of sentences and seldom in lower case is a name (or part of one)."""
+
+    def __init__(self, sentences: Iterable[str]):
+        self.upper: Counter[str] = Counter()
+        self.lower: Counter[str] = Counter()
+        for sentence in sentences:
+            for i, m in enumerate(_WORD.finditer(sentence)):
+                word = m.group(0)
+                key = normalize(word)
+                if word[0].isupper():
+                    if i > 0:
+                        self.upper[key] += 1
+                else:
+                    self.lower[key] += 1
+
+    def is_name_word(self, word: str) -> bool:
+        key = normalize(word)
+        return word[:1].isupper() and self.upper[key] > self.lower[key]
+
+
+def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -> list[Span]:
+    """Runs of name words, joined by particles: 'Marieke van Doorninck', 'Het Parool'."""
+    words = list(_WORD.finditer(sentence))
+    spans, i = [], 0
+    while i < len(words):
+        if not casing.is_name_word(words[i].group(0)):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(words):
+            nxt = words[j + 1]
+            gap = sentence[words[j].end():nxt.start()]
+            if gap.strip():
+                break
+            if casing.is_name_word(nxt.group(0)):
+                j += 1
+                continue
+            # particles continue a name only when a name word follows them
+            k = j + 1
+            while k < len(words) and words[k].group(0).lower() in NAME_PARTICLES and \
+                    not sentence[words[k - 1].end():words[k].start()].strip():
+                k += 1
+            if k > j + 1 and k < len(words) and casing.is_name_word(words[k].group(0)) and \
+                    not sentence[words[k - 1].end():words[k].start()].strip():
+                j = k
+                continue
+            break
+        start = words[i].start()
+        # A capitalised article before the name belongs to it ("Het Parool").
+        if i > 0 and words[i - 1].group(0) in ("Het", "De") and \
+                not sentence[words[i - 1].end():start].strip():
+            start = words[i - 1].start()
+        text = sentence[start:words[j].end()]
+        if normalize(text) not in exclude and not any(
+                normalize(w.group(0)) in exclude for w in words[i:j + 1]
+                if w.group(0).lower() not in NAME_PARTICLES):
+            spans.append(Span(text, start, words[j].end()))
+        i = j + 1
+    return spans
+
+
+def role_before(sentence: str, name: str, casing: Casing) -> Span | None:
+    """The common noun written right before a name: 'burgemeester Femke Halsema'."""
+    at = normalize(sentence).find(normalize(name))
+    if at <= 0:
+        return None
+    before = list(_WORD.finditer(sentence[:at]))
+    if not before or sentence[before[-1].end():at].strip():
+        return None
+    word = before[-1]
+    if casing.is_name_word(word.group(0)) or len(word.group(0)) < 4:
+        return None
+    return Span(word.group(0).lower(), word.start(), word.end())
+
+
+def first_or_none(spans: Sequence[Span]) -> Span | None:
+    return spans[0] if spans else None

@@ -1,0 +1,124 @@
+"""The JSON API under /api: ask a question, list and read the sources."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from jsonschema import Draft202012Validator
+
+from .engine import K_DEFAULT, K_MAX, K_MIN
+from .errors import ApiError
+from .store import get_engine
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def ask_schema(config) -> dict:
+    """JSON Schema of the /api/ask request body, with the configured limits."""
+    text = {"type": "string", "pattern": r"\S"}
+    return {
+        "type": "object",
+        "required": ["question"],
+        "additionalProperties": False,
+        "properties": {
+            "question": {**text, "maxLength": config["QA_MAX_QUESTION_CHARS"]},
+            "history": {
+                "type": "array",
+                "maxItems": config["QA_MAX_HISTORY_TURNS"],
+                "items": {
+                    "type": "object",
+                    "required": ["role", "content"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "role": {"enum": ["user", "assistant"]},
+                        "content": {"type": "string", "maxLength": config["QA_MAX_TURN_CHARS"]},
+                    },
+                },
+            },
+            "k": {"type": "integer", "minimum": K_MIN, "maximum": K_MAX},
+            "debug": {"type": "boolean"},
+        },
+    }
+
+
+def _validator() -> Draft202012Validator:
+    validator = current_app.extensions.get("qa.ask_validator")
+    if validator is None:
+        validator = Draft202012Validator(ask_schema(current_app.config))
+        current_app.extensions["qa.ask_validator"] = validator
+    return validator
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise ApiError("unsupported_media_type", "send the request body as application/json", 415)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+    if body is None:
+        raise ApiError("invalid_json", "the request body is not valid JSON")
+    return body
+
+
+def _check_text(value, where: str) -> None:
+    # A lone surrogate cannot be encoded as UTF-8: refuse it up front.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError("invalid_text", f"{where} contains an invalid character (lone surrogate)") from None
+
+
+def _explain(error) -> ApiError:
+    where = "/".join(str(p) for p in error.absolute_path) or "body"
+    field = str(error.absolute_path[0]) if error.absolute_path else None
+    if error.validator == "required" and not error.absolute_path:
+        return ApiError("missing_field", error.message)
+    if field == "question" and error.validator == "maxLength":
+        return ApiError("question_too_long",
+                        f"question is longer than {error.validator_value} characters")
+    if field == "question" and error.validator == "pattern":
+        return ApiError("empty_question", "question is empty")
+    if field == "k":
+        return ApiError("invalid_k", f"k must be an integer from {K_MIN} to {K_MAX}")
+    if field == "history":
+        return ApiError("invalid_history", f"history is malformed at {where}: {error.message[:200]}")
+    return ApiError("invalid_request", f"{where}: {error.message[:200]}")
+
+
+@bp.post("/ask")
+def ask():
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise ApiError("invalid_request", "the request body must be a JSON object")
+    error = next(iter(_validator().iter_errors(body)), None)
+    if error is not None:
+        raise _explain(error)
+    _check_text(body["question"], "question")
+    history = body.get("history", [])
+    for i, turn in enumerate(history):
+        _check_text(turn["content"], f"history/{i}/content")
+    debug = body.get("debug", False)
+    result = get_engine().ask(body["question"], history, int(body.get("k", K_DEFAULT)))
+    return jsonify(result.to_json(debug=debug))
+
+
+@bp.get("/sources")
+def sources():
+    engine = get_engine()
+    return jsonify({"sources": [
+        {"id": d.id, "title": d.title, "date": d.date, "publisher": d.publisher,
+         "sentences": len(engine.sentences_of(d.id))}
+        for d in engine.documents.values()]})
+
+
+@bp.get("/sources/<source_id>")
+def source(source_id: str):
+    engine = get_engine()
+    doc = engine.documents.get(source_id)
+    if doc is None:
+        raise ApiError("not_found", f"no source with id {source_id!r}", 404)
+    return jsonify({
+        "id": doc.id, "title": doc.title, "date": doc.date, "publisher": doc.publisher,
+        "text": doc.text,
+        "sentences": [{"sentence": s.index, "start": s.start, "end": s.end, "text": s.text}
+                      for s in engine.sentences_of(doc.id)],
+    })

@@ -1,0 +1,157 @@
+"""The question-answering engine, usable without Flask: sources in, cited
+answers out. It wires the stages together in the order data flows:
+sources -> sentences -> analysis -> index -> question -> answer."""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import answer as answers
+from .analysis import Analyzer, normalize, stopwords
+from .index import BM25Index, top_k
+from .question import Question, read_question
+from .sentences import Sentence, split_document
+from .sources import Document, load_sources
+
+log = logging.getLogger(__name__)
+
+K_MIN, K_MAX, K_DEFAULT = 1, 20, 5
+# Share of the question's own term weight (idf) that the best passage must
+# match for the service to answer at all; below it the sources do not say.
+MIN_COVERAGE = 0.5
+WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
+
+
+@dataclass
+class Passage:
+    source: str
+    title: str
+    date: str | None
+    sentence: int
+    text: str
+    start: int
+    end: int
+    score: float
+    sources: list[dict] = field(default_factory=list)  # every outlet with this sentence
+    debug: dict | None = None
+
+    def to_json(self, debug: bool = False) -> dict:
+        out = asdict(self)
+        if not debug:
+            out.pop("debug")
+        return out
+
+
+@dataclass
+class Result:
+    answer: str | None
+    passages: list[Passage]
+    question: Question
+    coverage: float = 0.0
+
+    def to_json(self, debug: bool = False) -> dict:
+        out = {"answer": self.answer, "passages": [p.to_json(debug) for p in self.passages]}
+        if debug:
+            q = self.question
+            out["debug"] = {
+                "language": q.language, "answer_type": q.answer_type, "follow_up": q.follow_up,
+                "coverage": round(self.coverage, 4),
+                "query": [{"label": t.label, "terms": list(t.members), "weight": t.weight}
+                          for t in q.query],
+            }
+        return out
+
+
+class Engine:
+    def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = ()):
+        self.documents = {d.id: d for d in documents}
+        self.skipped = list(skipped)
+        self.sentences: list[Sentence] = []
+        self._doc_range: dict[str, tuple[int, int]] = {}
+        for d in documents:
+            first = len(self.sentences)
+            self.sentences.extend(split_document(d))
+            self._doc_range[d.id] = (first, len(self.sentences))
+        self.analyzer = Analyzer("nl")
+        self.index = BM25Index([self.analyzer.terms(s.text) for s in self.sentences])
+        self.casing = answers.Casing(s.text for s in self.sentences)
+        log.info("indexed %d sentences from %d sources (%d skipped)",
+                 len(self.sentences), len(self.documents), len(self.skipped))
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> Engine:
+        documents, skipped = load_sources(folder)
+        return cls(documents, skipped)
+
+    def sentences_of(self, doc_id: str) -> list[Sentence]:
+        first, end = self._doc_range.get(doc_id, (0, 0))
+        return self.sentences[first:end]
+
+    def ask(self, question: str, history: Sequence[dict] = (), k: int = K_DEFAULT) -> Result:
+        if not K_MIN <= k <= K_MAX:
+            raise ValueError(f"k must be between {K_MIN} and {K_MAX}")
+        q = read_question(question, history, self.analyzer)
+        scores, parts = self.index.score(q.query)
+        best = top_k(scores, k)
+        passages = [self._passage(int(i), float(scores[i]), parts) for i in best]
+        coverage = self._coverage(q, parts, int(best[0])) if len(best) else 0.0
+        answer = None
+        if passages and coverage >= MIN_COVERAGE:
+            answer = self._short_answer(q, history, passages)
+        return Result(answer, passages, q, coverage)
+
+    def _passage(self, i: int, score: float, parts) -> Passage:
+        s = self.sentences[i]
+        doc = self.documents[s.doc_id]
+        matched = {}
+        for part in parts:
+            at = np.searchsorted(part.sentences, i)
+            if at < len(part.sentences) and part.sentences[at] == i:
+                matched[part.term.label] = round(float(part.scores[at]), 6)
+        return Passage(s.doc_id, doc.title, doc.date, s.index, s.text, s.start, s.end, score,
+                       sources=[{"source": s.doc_id, "sentence": s.index}],
+                       debug={"terms": matched})
+
+    def _coverage(self, q: Question, parts, best: int) -> float:
+        """Idf mass of the question's own terms matched by sentence `best`."""
+        own = [p for p in parts if p.term in q.terms]
+        total = sum(self._term_idf(p) for p in own)
+        if total <= 0:
+            return 0.0
+        hit = sum(self._term_idf(p) for p in own if best in set(p.sentences.tolist()))
+        return hit / total
+
+    def _term_idf(self, part) -> float:
+        # A term the sources never use still counts, with the idf of a term seen once.
+        return part.idf if len(part.sentences) else self.index._idf_of(1)
+
+    def _short_answer(self, q: Question, history: Sequence[dict], passages: list[Passage]) -> str:
+        asked = {normalize(w) for turn in [q.text, *(t.get("content", "") for t in history
+                                                     if t.get("role") == "user")]
+                 for w in answers._WORD.findall(turn)}
+        for p in passages[:3]:
+            span = self._typed_span(q, p, asked)
+            if span:
+                return span.text
+        return passages[0].text
+
+    def _typed_span(self, q: Question, p: Passage, asked: set[str]):
+        if q.answer_type == "when":
+            dates = answers.find_dates(p.text, p.date, q.language)
+            return answers.first_or_none([d for d in dates if normalize(d.text) not in asked])
+        if q.answer_type == "how_many":
+            numbers = answers.find_numbers(p.text, q.language)
+            return answers.first_or_none([n for n in numbers if normalize(n.text) not in asked])
+        if q.answer_type in ("who", "where"):
+            if WHO_IS.match(q.text):  # "Who is X?": the role written before X
+                for name in answers.find_names(q.text, self.casing):
+                    role = answers.role_before(p.text, name.text, self.casing)
+                    if role and normalize(role.text) not in stopwords("nl"):
+                        return role
+            return answers.first_or_none(answers.find_names(p.text, self.casing, exclude=asked))
+        return None

@@ -1,0 +1,108 @@
+"""Stage 5: read a question: its language, the kind of answer it expects, and
+the weighted query terms to look up, including context from earlier turns."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from .analysis import Analyzer, tokenize
+from .index import QueryTerm
+
+ANSWER_TYPES = ("when", "who", "how_many", "where", "why", "yes_no", "what")
+
+# Ordered: the first pattern that matches the question decides its type.
+_TYPE_PATTERNS = [
+    ("how_many", r"\b(how (many|much)|hoeveel|what number of)\b"),
+    ("when", r"\b(when|what (date|year|month|day|time)|which (date|year|month|day)|since when|"
+             r"wanneer|sinds wanneer|welke (datum|dag|maand)|in welk jaar|hoe laat)\b"),
+    ("why", r"\b(why|for what reason|waarom|om welke reden)\b"),
+    ("who", r"\b(who|whom|whose|wie|wiens|"
+            r"(which|what|welke|welk) (person|people|man|woman|newspaper|paper|party|parties|"
+            r"organi[sz]ation|company|outlet|official|minister|politician|persoon|personen|krant|"
+            r"partij|partijen|organisatie|bedrijf|man|vrouw|medium|bestuurder|politicus))\b"),
+    ("where", r"\b(where|waar(?!om|over|mee|door|voor|in|op|aan|uit|van|na|bij)|in welke (stad|plaats))\b"),
+    ("yes_no", r"^(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|"
+               r"heeft|hebben|had|hadden|is|zijn|was|waren|kan|kon|kunnen|wil|wilde|moet|moest|"
+               r"zal|zou|werd|wordt)\b"),
+]
+_TYPE_REGEXES = [(name, re.compile(p, re.I)) for name, p in _TYPE_PATTERNS]
+
+# Words by which a question leans on an earlier turn.
+_ANAPHORA = re.compile(
+    r"\b(he|she|him|her|his|hers|it|its|they|them|their|that|this|those|these|there|then|"
+    r"hij|zij|ze|hem|haar|zijn|hun|daar|toen|daarna|daarvoor|ervoor|erna|ervan)\b", re.I)
+
+# Weight of terms carried over from earlier turns: enough to steer a
+# follow-up towards its topic, too little to outweigh the question's own words.
+HISTORY_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    language: str
+    answer_type: str
+    terms: list[QueryTerm] = field(default_factory=list)
+    context_terms: list[QueryTerm] = field(default_factory=list)
+    follow_up: bool = False
+
+    @property
+    def query(self) -> list[QueryTerm]:
+        return self.terms + self.context_terms
+
+
+@lru_cache(maxsize=1)
+def _language_identifier():
+    # Our own identifier (not py3langid's module-level one), limited to the
+    # two languages the service reads.
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(["en", "nl"])
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """'en' or 'nl', by py3langid's naive Bayes model."""
+    return _language_identifier().classify(text)[0]
+
+
+def answer_type(text: str) -> str:
+    for name, regex in _TYPE_REGEXES:
+        if regex.search(text.strip()):
+            return name
+    return "what"
+
+
+def is_follow_up(text: str, own_terms: int) -> bool:
+    """A question that points back ('he', 'that') or says too little on its own."""
+    return bool(_ANAPHORA.search(text)) or own_terms <= 1
+
+
+def plain_terms(analyzer: Analyzer, text: str, weight: float = 1.0) -> list[QueryTerm]:
+    out, seen = [], set()
+    for token in tokenize(text):
+        if analyzer.is_stopword(token):
+            continue
+        stem = analyzer.stem(token)
+        if stem not in seen:
+            seen.add(stem)
+            out.append(QueryTerm((stem,), weight, token))
+    return out
+
+
+def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | None = None) -> Question:
+    analyzer = analyzer or Analyzer("nl")
+    language = detect_language(text)
+    terms = plain_terms(analyzer, text)
+    follow_up = bool(history) and is_follow_up(text, len(terms))
+    context: list[QueryTerm] = []
+    if follow_up:
+        own = {m for t in terms for m in t.members}
+        for turn in history[-2:]:
+            for term in plain_terms(analyzer, turn.get("content", ""), HISTORY_WEIGHT):
+                if not own & set(term.members) and term not in context:
+                    context.append(term)
+    return Question(text, language, answer_type(text), terms, context, follow_up)

@@ -1,0 +1,53 @@
+import pytest
+
+from qa.answer import Casing, article_base, find_dates, find_names, find_numbers, role_before
+
+
+@pytest.mark.parametrize(("sentence", "date", "language", "expected"), [
+    ("Hij is maandag 5 juli per direct afgetreden.", "2021-07-05", "nl", "5 juli 2021"),
+    ("Hij is maandag 5 juli per direct afgetreden.", "2021-07-05", "en", "5 July 2021"),
+    ("Februari 2021 Vier ambtenaren dienen een melding in.", "2021-10", "en", "February 2021"),
+    ("Het onderzoek liep tot 18 juni.", "2021-07", "en", "18 June 2021"),
+    ("Begin dit jaar deden vier medewerkers een melding.", "2021-07", "en", "early 2021"),
+    ("Begin dit jaar deden vier medewerkers een melding.", "2021-07", "nl", "begin 2021"),
+    ("Hij was wethouder sinds 2014.", "2021-07", "en", "2014"),
+])
+def test_dates(sentence, date, language, expected):
+    assert [d.text for d in find_dates(sentence, date, language)][:1] == [expected]
+
+
+def test_a_sentence_without_dates_has_none():
+    assert find_dates("De wethouder zei niets.", "2021-07", "nl") == []
+
+
+def test_article_base_is_end_of_month_when_only_the_month_is_known():
+    assert article_base("2021-02").day == 28 and article_base("2021-07-05").day == 5
+
+
+def test_numbers_in_digits_and_words_but_not_years():
+    spans = find_numbers("In 2020 volgden vijf meldingen over 10.000 woningen.", "en")
+    assert [s.text for s in spans] == ["5", "10.000"]
+    assert [s.text for s in find_numbers("In 2020 volgden vijf meldingen.", "nl")] == ["vijf"]
+
+
+CASING = Casing([
+    "Gisteren sprak burgemeester Femke Halsema met de raad.",
+    "De burgemeester zei dat wethouder Marieke van Doorninck de taken overneemt.",
+    "Dit artikel is afkomstig uit Het Parool en de burgemeester las het.",
+])
+
+
+def test_names_join_particles_and_skip_common_words():
+    names = [n.text for n in find_names("De taken gaan naar wethouder Marieke van Doorninck.", CASING)]
+    assert names == ["Marieke van Doorninck"]
+    assert [n.text for n in find_names("Volgens Het Parool klopt het.", CASING)] == ["Het Parool"]
+
+
+def test_names_already_asked_about_are_left_out():
+    names = find_names("Femke Halsema sprak Marieke van Doorninck.", CASING, exclude={"halsema"})
+    assert [n.text for n in names] == ["Marieke van Doorninck"]
+
+
+def test_role_before_a_name():
+    role = role_before("Gisteren sprak burgemeester Femke Halsema met de raad.", "Femke Halsema", CASING)
+    assert role.text == "burgemeester"

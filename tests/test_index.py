@@ -1,0 +1,65 @@
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from qa.index import BM25Index, QueryTerm, top_k
+
+
+def random_corpus(n_sentences=3000, vocabulary=2000, seed=7):
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(vocabulary)]
+    weights = [1 / (i + 1) ** 1.1 for i in range(vocabulary)]  # Zipf-like
+    return [rng.choices(words, weights, k=rng.randint(3, 25)) for _ in range(n_sentences)], words, rng
+
+
+def test_scores_equal_rank_bm25_on_a_few_thousand_sentences():
+    corpus, words, rng = random_corpus()
+    reference = BM25Okapi(corpus)
+    index = BM25Index(corpus)
+    for _ in range(50):
+        query = rng.sample(words[:300], rng.randint(1, 6)) + rng.sample(words, 1)
+        expected = reference.get_scores(query)
+        got = index.get_scores(query)
+        assert np.max(np.abs(expected - got)) <= 1e-9
+        assert list(top_k(got, 10)) == list(np.lexsort((np.arange(len(expected)), -expected))[:10]) \
+            or np.allclose(np.sort(expected)[::-1][:10], got[top_k(got, 10)])
+
+
+def test_scores_equal_rank_bm25_on_the_seed_sentences(engine):
+    corpus = [engine.analyzer.terms(s.text) for s in engine.sentences]
+    reference = BM25Okapi(corpus)
+    for question in ["formele melding", "wethouder Ivens afgetreden", "burgemeester Halsema"]:
+        query = engine.analyzer.terms(question)
+        assert np.array_equal(reference.get_scores(query), engine.index.get_scores(query))
+
+
+def test_synonym_set_counts_any_member_once_for_df():
+    corpus = [["a", "x"], ["b", "x"], ["c"], ["d"], ["e"], ["f"]]
+    index = BM25Index(corpus)
+    scores, (part,) = index.score([QueryTerm(("a", "b"))])
+    # df of {a, b} is 2: the idf is that of a term in 2 of 6 sentences.
+    assert part.idf == pytest.approx(np.log(6 - 2 + 0.5) - np.log(2 + 0.5))
+    assert list(part.sentences) == [0, 1]
+    assert scores[0] == scores[1] > 0 and scores[2:].sum() == 0
+
+
+def test_weight_scales_a_term_and_unknown_terms_score_nothing():
+    corpus = [["a", "b"], ["b"], ["c"], ["d"]]
+    index = BM25Index(corpus)
+    full = index.score([QueryTerm(("a",))])[0]
+    light = index.score([QueryTerm(("a",), weight=0.5)])[0]
+    assert light[0] == pytest.approx(full[0] / 2)
+    assert index.score([QueryTerm(("zzz",))])[0].sum() == 0
+
+
+def test_top_k_orders_best_first_and_skips_zero():
+    scores = np.array([0.0, 2.0, 5.0, 2.0, 0.0])
+    assert list(top_k(scores, 10)) == [2, 1, 3]
+    assert list(top_k(scores, 2)) == [2, 1]
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(ValueError):
+        BM25Index([["a"]], b=2)

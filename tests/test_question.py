@@ -1,0 +1,46 @@
+import pytest
+
+from qa.question import answer_type, detect_language, read_question
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("when did the formal reports come in", "en"),
+    ("Who is the mayor of Amsterdam?", "en"),
+    ("Wanneer trad de minister af?", "nl"),
+    ("En wie neemt zijn taken over?", "nl"),
+])
+def test_language(question, language):
+    assert detect_language(question) == language
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("When did it happen?", "when"),
+    ("Sinds wanneer is zij minister?", "when"),
+    ("In welk jaar begon het?", "when"),
+    ("Who replaced him?", "who"),
+    ("Wie neemt het over?", "who"),
+    ("Which newspaper wrote it?", "who"),
+    ("Welke partijen stemden tegen?", "who"),
+    ("How many homes were built?", "how_many"),
+    ("Hoeveel klachten kwamen er?", "how_many"),
+    ("Where did she live?", "where"),
+    ("Waar woont hij?", "where"),
+    ("Waarom stapte hij op?", "why"),
+    ("Why did he resign?", "why"),
+    ("Did he apologise?", "yes_no"),
+    ("Heeft hij excuses aangeboden?", "yes_no"),
+    ("What did the council decide?", "what"),
+    ("Wat vond de partij ervan?", "what"),
+])
+def test_answer_type(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_history_is_used_only_for_follow_ups_and_weighs_less():
+    history = [{"role": "user", "content": "Wanneer trad de wethouder af?"}]
+    standalone = read_question("Wanneer kwam de krant met het onderzoek?", history)
+    assert standalone.context_terms == []
+    follow_up = read_question("En wie volgde hem op?", history)
+    assert follow_up.follow_up
+    assert follow_up.context_terms and all(t.weight < 1 for t in follow_up.context_terms)
+    assert all(t.weight == 1 for t in follow_up.terms)
