@@ -4,6 +4,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     QA_BIND=0.0.0.0:8000 QA_SOURCES=/app/seeds
 
 WORKDIR /app
+# FreeDict English-Dutch dictionaries: English questions over Dutch sources.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+        dict-freedict-eng-nld dict-freedict-nld-eng && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml ./
 COPY qa ./qa
 RUN pip install --quiet . && useradd --system --no-create-home --uid 10001 qa

@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/install-system-packages.sh
+	sh scripts/install-system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

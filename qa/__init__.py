@@ -11,6 +11,7 @@ from flask import Flask
 
 DEFAULTS = {
     "QA_SOURCES": "seeds",
+    "QA_DICT_DIR": "/usr/share/dictd",
     "MAX_CONTENT_LENGTH": 64 * 1024,  # request body limit in bytes (413 above it)
     "QA_MAX_QUESTION_CHARS": 1000,
     "QA_MAX_HISTORY_TURNS": 100,
@@ -19,6 +20,7 @@ DEFAULTS = {
 # Environment variable -> (config key, type)
 ENVIRONMENT = {
     "QA_SOURCES": ("QA_SOURCES", str),
+    "QA_DICT_DIR": ("QA_DICT_DIR", str),
     "QA_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
     "QA_MAX_QUESTION_CHARS": ("QA_MAX_QUESTION_CHARS", int),
     "QA_MAX_HISTORY_TURNS": ("QA_MAX_HISTORY_TURNS", int),

@@ -17,6 +17,7 @@ from .index import BM25Index, top_k
 from .question import Question, read_question
 from .sentences import Sentence, split_document
 from .sources import Document, load_sources
+from .translation import DEFAULT_DICT_DIR, Translator
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ class Result:
 
 
 class Engine:
-    def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = ()):
+    def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
+                 dict_dir: str | Path | None = DEFAULT_DICT_DIR):
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.sentences: list[Sentence] = []
@@ -80,13 +82,14 @@ class Engine:
         self.analyzer = Analyzer("nl")
         self.index = BM25Index([self.analyzer.terms(s.text) for s in self.sentences])
         self.casing = answers.Casing(s.text for s in self.sentences)
+        self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
         log.info("indexed %d sentences from %d sources (%d skipped)",
                  len(self.sentences), len(self.documents), len(self.skipped))
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> Engine:
+    def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR) -> Engine:
         documents, skipped = load_sources(folder)
-        return cls(documents, skipped)
+        return cls(documents, skipped, dict_dir)
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:
         first, end = self._doc_range.get(doc_id, (0, 0))
@@ -95,7 +98,7 @@ class Engine:
     def ask(self, question: str, history: Sequence[dict] = (), k: int = K_DEFAULT) -> Result:
         if not K_MIN <= k <= K_MAX:
             raise ValueError(f"k must be between {K_MIN} and {K_MAX}")
-        q = read_question(question, history, self.analyzer)
+        q = read_question(question, history, self.analyzer, self.translator)
         scores, parts = self.index.score(q.query)
         best = top_k(scores, k)
         passages = [self._passage(int(i), float(scores[i]), parts) for i in best]

@@ -9,8 +9,9 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from .analysis import Analyzer, tokenize
+from .analysis import Analyzer, stopwords, tokenize
 from .index import QueryTerm
+from .translation import Translator
 
 ANSWER_TYPES = ("when", "who", "how_many", "where", "why", "yes_no", "what")
 
@@ -81,28 +82,42 @@ def is_follow_up(text: str, own_terms: int) -> bool:
     return bool(_ANAPHORA.search(text)) or own_terms <= 1
 
 
-def plain_terms(analyzer: Analyzer, text: str, weight: float = 1.0) -> list[QueryTerm]:
+def query_terms(text: str, language: str, analyzer: Analyzer, translator: Translator | None = None,
+                weight: float = 1.0) -> list[QueryTerm]:
+    """One query term per content word. An English word becomes the synonym
+    set of its Dutch translations plus the word itself (names, numbers and
+    loanwords are the same in both languages)."""
+    english = language == "en" and translator is not None
+    skip = stopwords("en") if english else None
     out, seen = [], set()
     for token in tokenize(text):
-        if analyzer.is_stopword(token):
+        if (skip is not None and token in skip) or analyzer.is_stopword(token):
             continue
-        stem = analyzer.stem(token)
-        if stem not in seen:
-            seen.add(stem)
-            out.append(QueryTerm((stem,), weight, token))
+        members = (analyzer.stem(token),)
+        if english:
+            members = tuple(dict.fromkeys(translator.translate(token) + members))
+        if members not in seen:
+            seen.add(members)
+            out.append(QueryTerm(members, weight, token))
     return out
 
 
-def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | None = None) -> Question:
+def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | None = None,
+                  translator: Translator | None = None) -> Question:
     analyzer = analyzer or Analyzer("nl")
     language = detect_language(text)
-    terms = plain_terms(analyzer, text)
+    terms = query_terms(text, language, analyzer, translator)
     follow_up = bool(history) and is_follow_up(text, len(terms))
     context: list[QueryTerm] = []
     if follow_up:
         own = {m for t in terms for m in t.members}
         for turn in history[-2:]:
-            for term in plain_terms(analyzer, turn.get("content", ""), HISTORY_WEIGHT):
+            content = turn.get("content", "")
+            if not content.strip():
+                continue
+            turn_terms = query_terms(content, detect_language(content), analyzer, translator,
+                                     HISTORY_WEIGHT)
+            for term in turn_terms:
                 if not own & set(term.members) and term not in context:
                     context.append(term)
     return Question(text, language, answer_type(text), terms, context, follow_up)

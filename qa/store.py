@@ -12,7 +12,7 @@ EXTENSION = "qa.engine"
 def init_app(app: Flask) -> None:
     engine = app.config.get("QA_ENGINE")  # tests may hand in a ready engine
     if engine is None:
-        engine = Engine.from_folder(app.config["QA_SOURCES"])
+        engine = Engine.from_folder(app.config["QA_SOURCES"], app.config["QA_DICT_DIR"] or None)
     app.extensions[EXTENSION] = engine
 
 

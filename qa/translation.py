@@ -1,0 +1,105 @@
+"""English -> Dutch query translation with the FreeDict dictionaries.
+
+Both FreeDict dictionaries (English-Dutch and Dutch-English, Debian packages
+dict-freedict-eng-nld and dict-freedict-nld-eng) are read from their dictd
+files; the Dutch-English one is inverted, which roughly triples the English
+words covered. English words are looked up by their Snowball stem, so
+"reports" finds "report". All translations of one word become one synonym set
+in the BM25 query (Pirkola's structured query), so a word with many
+translations does not outweigh a word with one.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from nltk.stem.snowball import SnowballStemmer
+
+from .analysis import Analyzer, normalize, stopwords
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DICT_DIR = "/usr/share/dictd"
+ENG_NLD = "freedict-eng-nld"
+NLD_ENG = "freedict-nld-eng"
+_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+_SENSE_NUMBER = re.compile(r"^\s*\d+\.\s*")
+_PHONETICS = re.compile(r"/[^/]*/")
+# At most this many translations per word: the dictionaries list rare senses
+# last, and a very long synonym set dilutes the word's weight.
+MAX_TRANSLATIONS = 12
+
+
+def _b64(value: str) -> int:
+    n = 0
+    for c in value:
+        n = n * 64 + _B64[c]
+    return n
+
+
+def read_dictd(folder: Path, name: str) -> dict[str, list[str]]:
+    """headword -> list of translations, from a dictd .index and .dict.dz pair."""
+    data = gzip.open(folder / f"{name}.dict.dz").read()
+    entries: dict[str, list[str]] = {}
+    with open(folder / f"{name}.index", encoding="utf-8") as index:
+        for line in index:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3 or parts[0].startswith("00database"):
+                continue
+            headword, offset, length = parts[0], _b64(parts[1]), _b64(parts[2])
+            body = data[offset:offset + length].decode("utf-8", "replace").split("\n")[1:]
+            translations = []
+            for sense in body:
+                sense = _PHONETICS.sub("", _SENSE_NUMBER.sub("", sense))
+                translations += [t.strip() for t in sense.split(",") if t.strip()]
+            if translations:
+                entries.setdefault(headword, []).extend(translations)
+    return entries
+
+
+class Translator:
+    """English word -> set of Dutch index terms."""
+
+    def __init__(self, table: dict[str, tuple[str, ...]]):
+        self.table = table
+        self.english_stem = SnowballStemmer("english").stem
+
+    @classmethod
+    def from_freedict(cls, folder: str | Path, analyzer: Analyzer) -> Translator | None:
+        """Load the dictionaries; None (and one log line) when they are not installed."""
+        folder = Path(folder)
+        try:
+            eng_nld = read_dictd(folder, ENG_NLD)
+            nld_eng = read_dictd(folder, NLD_ENG)
+        except OSError as exc:
+            log.warning("English questions disabled: FreeDict dictionaries not found in %s (%s); "
+                        "install dict-freedict-eng-nld and dict-freedict-nld-eng", folder, exc.strerror)
+            return None
+        english_stem = SnowballStemmer("english").stem
+        table: dict[str, list[str]] = defaultdict(list)
+
+        def add(english: str, dutch: str) -> None:
+            # Single words only: a Dutch phrase has no single index term.
+            words = [w for w in normalize(dutch).split() if w not in stopwords("nl")]
+            if len(normalize(english).split()) != 1 or len(words) != 1 or not words[0].isalpha():
+                return
+            key = english_stem(normalize(english))
+            term = analyzer.stem(words[0])
+            if term not in table[key]:
+                table[key].append(term)
+
+        for english, translations in eng_nld.items():
+            for dutch in translations:
+                add(english, dutch)
+        for dutch, translations in nld_eng.items():
+            for english in translations:
+                add(english, dutch)
+        log.info("FreeDict loaded: %d English words with Dutch translations", len(table))
+        return cls({k: tuple(v[:MAX_TRANSLATIONS]) for k, v in table.items()})
+
+    def translate(self, word: str) -> tuple[str, ...]:
+        """Dutch index terms for an English word (normalised token); () if unknown."""
+        return self.table.get(self.english_stem(word), ())

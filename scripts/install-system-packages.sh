@@ -1,0 +1,19 @@
+#!/bin/sh
+# Debian packages the service reads at run time: the FreeDict English-Dutch and
+# Dutch-English dictionaries, for English questions over Dutch sources.
+# Installs only what is missing; without root it says what to install instead.
+set -eu
+missing=""
+[ -f /usr/share/dictd/freedict-eng-nld.index ] || missing="$missing dict-freedict-eng-nld"
+[ -f /usr/share/dictd/freedict-nld-eng.index ] || missing="$missing dict-freedict-nld-eng"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing$missing"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    sudo apt-get update -qq >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+    echo "warning: cannot install$missing (no root); English questions will not be translated" >&2
+fi
