@@ -14,7 +14,8 @@ import numpy as np
 from . import answer as answers
 from .analysis import Analyzer, normalize, stopwords
 from .index import BM25Index, top_k
-from .question import Question, read_question
+from .question import HISTORY_WEIGHT, Question, read_question
+from .semantic import SentenceEncoder
 from .sentences import Sentence, split_document
 from .sources import Document, load_sources
 from .translation import DEFAULT_DICT_DIR, Translator
@@ -25,6 +26,13 @@ K_MIN, K_MAX, K_DEFAULT = 1, 20, 5
 # Share of the question's own term weight (idf) that the best passage must
 # match for the service to answer at all; below it the sources do not say.
 MIN_COVERAGE = 0.5
+# Share of the sentence-encoder similarity in the fused score (the rest is BM25).
+SEMANTIC_SHARE = 0.5
+# How many fused candidates are re-ranked by whether they hold an answer of
+# the expected type, and the bonus they get for it.
+RERANK_DEPTH = 30
+TYPE_BONUS = 0.15
+TYPED_ANSWERS = ("when", "how_many", "who", "where")
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 
 
@@ -70,7 +78,7 @@ class Result:
 
 class Engine:
     def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
-                 dict_dir: str | Path | None = DEFAULT_DICT_DIR):
+                 dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True):
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.sentences: list[Sentence] = []
@@ -83,13 +91,16 @@ class Engine:
         self.index = BM25Index([self.analyzer.terms(s.text) for s in self.sentences])
         self.casing = answers.Casing(s.text for s in self.sentences)
         self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
+        self.encoder = SentenceEncoder.load() if semantic else None
+        self.vectors = self.encoder.encode([s.text for s in self.sentences]) if self.encoder else None
         log.info("indexed %d sentences from %d sources (%d skipped)",
                  len(self.sentences), len(self.documents), len(self.skipped))
 
     @classmethod
-    def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR) -> Engine:
+    def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR,
+                    semantic: bool = True) -> Engine:
         documents, skipped = load_sources(folder)
-        return cls(documents, skipped, dict_dir)
+        return cls(documents, skipped, dict_dir, semantic)
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:
         first, end = self._doc_range.get(doc_id, (0, 0))
@@ -99,16 +110,45 @@ class Engine:
         if not K_MIN <= k <= K_MAX:
             raise ValueError(f"k must be between {K_MIN} and {K_MAX}")
         q = read_question(question, history, self.analyzer, self.translator)
-        scores, parts = self.index.score(q.query)
-        best = top_k(scores, k)
-        passages = [self._passage(int(i), float(scores[i]), parts) for i in best]
+        lexical, parts = self.index.score(q.query)
+        semantic = self._semantic(q, history)
+        scores = self._fuse(lexical, semantic)
+        asked = self._asked(q, history)
+        best = top_k(scores, RERANK_DEPTH)
+        if q.answer_type in TYPED_ANSWERS and len(best):
+            for i in best:
+                if self._typed_span(q, self.sentences[i], asked):
+                    scores[i] += TYPE_BONUS
+            best = best[np.lexsort((best, -scores[best]))]
+        best = best[:k]
+        passages = [self._passage(int(i), float(scores[i]), parts, lexical, semantic) for i in best]
         coverage = self._coverage(q, parts, int(best[0])) if len(best) else 0.0
         answer = None
         if passages and coverage >= MIN_COVERAGE:
-            answer = self._short_answer(q, history, passages)
+            answer = self._short_answer(q, asked, best)
         return Result(answer, passages, q, coverage)
 
-    def _passage(self, i: int, score: float, parts) -> Passage:
+    def _semantic(self, q: Question, history: Sequence[dict]) -> np.ndarray | None:
+        if self.encoder is None:
+            return None
+        vector = self.encoder.encode([q.text])[0]
+        if q.follow_up:
+            earlier = " ".join(t.get("content", "") for t in history[-2:])
+            if earlier.strip():
+                vector = vector + HISTORY_WEIGHT * self.encoder.encode([earlier])[0]
+                vector /= np.linalg.norm(vector)
+        return self.vectors @ vector
+
+    @staticmethod
+    def _fuse(lexical: np.ndarray, semantic: np.ndarray | None) -> np.ndarray:
+        """BM25 scaled to [0, 1] by the best match, blended with cosine similarity."""
+        top = lexical.max() if len(lexical) else 0.0
+        scaled = lexical / top if top > 0 else lexical.copy()
+        if semantic is None:
+            return scaled
+        return (1 - SEMANTIC_SHARE) * scaled + SEMANTIC_SHARE * np.maximum(semantic, 0)
+
+    def _passage(self, i: int, score: float, parts, lexical, semantic) -> Passage:
         s = self.sentences[i]
         doc = self.documents[s.doc_id]
         matched = {}
@@ -118,7 +158,8 @@ class Engine:
                 matched[part.term.label] = round(float(part.scores[at]), 6)
         return Passage(s.doc_id, doc.title, doc.date, s.index, s.text, s.start, s.end, score,
                        sources=[{"source": s.doc_id, "sentence": s.index}],
-                       debug={"terms": matched})
+                       debug={"bm25": round(float(lexical[i]), 6), "terms": matched,
+                              "semantic": None if semantic is None else round(float(semantic[i]), 6)})
 
     def _coverage(self, q: Question, parts, best: int) -> float:
         """Idf mass of the question's own terms matched by sentence `best`."""
@@ -133,19 +174,22 @@ class Engine:
         # A term the sources never use still counts, with the idf of a term seen once.
         return part.idf if len(part.sentences) else self.index._idf_of(1)
 
-    def _short_answer(self, q: Question, history: Sequence[dict], passages: list[Passage]) -> str:
-        asked = {normalize(w) for turn in [q.text, *(t.get("content", "") for t in history
-                                                     if t.get("role") == "user")]
-                 for w in answers._WORD.findall(turn)}
-        for p in passages[:3]:
-            span = self._typed_span(q, p, asked)
+    @staticmethod
+    def _asked(q: Question, history: Sequence[dict]) -> set[str]:
+        """Words of the question and earlier questions: an answer tells something new."""
+        turns = [q.text, *(t.get("content", "") for t in history if t.get("role") == "user")]
+        return {normalize(w) for turn in turns for w in answers._WORD.findall(turn)}
+
+    def _short_answer(self, q: Question, asked: set[str], best: np.ndarray) -> str:
+        for i in best[:3]:
+            span = self._typed_span(q, self.sentences[i], asked)
             if span:
                 return span.text
-        return passages[0].text
+        return self.sentences[best[0]].text
 
-    def _typed_span(self, q: Question, p: Passage, asked: set[str]):
+    def _typed_span(self, q: Question, p: Sentence, asked: set[str]):
         if q.answer_type == "when":
-            dates = answers.find_dates(p.text, p.date, q.language)
+            dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
             return answers.first_or_none([d for d in dates if normalize(d.text) not in asked])
         if q.answer_type == "how_many":
             numbers = answers.find_numbers(p.text, q.language)

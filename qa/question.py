@@ -37,6 +37,13 @@ _ANAPHORA = re.compile(
     r"\b(he|she|him|her|his|hers|it|its|they|them|their|that|this|those|these|there|then|"
     r"hij|zij|ze|hem|haar|zijn|hun|daar|toen|daarna|daarvoor|ervoor|erna|ervan)\b", re.I)
 
+# Interrogatives say what kind of answer is wanted (answer_type reads them),
+# not what it is about, so they are not looked up.
+QUESTION_WORDS = frozenset("""
+who whom whose what which when where why how
+wie wiens wat welk welke wanneer waar waarom hoe hoeveel
+""".split())
+
 # Weight of terms carried over from earlier turns: enough to steer a
 # follow-up towards its topic, too little to outweigh the question's own words.
 HISTORY_WEIGHT = 0.3
@@ -91,7 +98,7 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
     skip = stopwords("en") if english else None
     out, seen = [], set()
     for token in tokenize(text):
-        if (skip is not None and token in skip) or analyzer.is_stopword(token):
+        if token in QUESTION_WORDS or (skip is not None and token in skip) or analyzer.is_stopword(token):
             continue
         members = (analyzer.stem(token),)
         if english:
