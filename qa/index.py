@@ -31,6 +31,9 @@ class QueryTerm:
     members: tuple[str, ...]
     weight: float = 1.0
     label: str = ""  # what the user wrote, for debugging output
+    # False for a word we could not translate: its absence from the sources
+    # says nothing about whether they answer the question.
+    known: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from .analysis import Analyzer, stopwords, tokenize
+from .analysis import Analyzer, normalize, stopwords, tokenize
 from .index import QueryTerm
 from .translation import Translator
 
@@ -43,6 +43,9 @@ QUESTION_WORDS = frozenset("""
 who whom whose what which when where why how
 wie wiens wat welk welke wanneer waar waarom hoe hoeveel
 """.split())
+
+# Words written with a capital inside a sentence: names, which need no translation.
+_CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")
 
 # Weight of terms carried over from earlier turns: enough to steer a
 # follow-up towards its topic, too little to outweigh the question's own words.
@@ -96,16 +99,19 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
     loanwords are the same in both languages)."""
     english = language == "en" and translator is not None
     skip = stopwords("en") if english else None
+    names = {normalize(w) for w in _CAPITALISED.findall(text)}
     out, seen = [], set()
     for token in tokenize(text):
         if token in QUESTION_WORDS or (skip is not None and token in skip) or analyzer.is_stopword(token):
             continue
-        members = (analyzer.stem(token),)
+        members, known = (analyzer.stem(token),), True
         if english:
-            members = tuple(dict.fromkeys(translator.translate(token) + members))
+            translations = translator.translate(token)
+            members = tuple(dict.fromkeys(translations + members))
+            known = bool(translations) or token in names or any(c.isdigit() for c in token)
         if members not in seen:
             seen.add(members)
-            out.append(QueryTerm(members, weight, token))
+            out.append(QueryTerm(members, weight, token, known))
     return out
 
 
