@@ -29,7 +29,7 @@ MONTHS = {
 _PERIOD_QUALIFIER = re.compile(
     r"\b(begin|eind|half|medio|midden|early|late|mid|the beginning of|the end of|"
     r"the middle of|aan het begin van|aan het eind van)\s*-?\s*$", re.I)
-_QUALIFIER_WORDS = {
+_QUALIFIERWORDS = {
     "begin": ("begin", "early"), "aan het begin van": ("begin", "early"),
     "the beginning of": ("begin", "early"), "early": ("begin", "early"),
     "eind": ("eind", "late"), "aan het eind van": ("eind", "late"), "the end of": ("eind", "late"),
@@ -39,7 +39,7 @@ _QUALIFIER_WORDS = {
 # "dit jaar", "vorig jaar": dateparser resolves them to a day; we keep the year.
 _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
 
-NUMBER_WORDS = {
+NUMBERWORDS = {
     "nl": ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien",
            "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien", "achttien",
            "negentien", "twintig"],
@@ -47,16 +47,20 @@ NUMBER_WORDS = {
            "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
            "eighteen", "nineteen", "twenty"],
 }
-_NUMBER_WORD_VALUES = {w: i for words in NUMBER_WORDS.values() for i, w in enumerate(words)}
+_NUMBERWORD_VALUES = {w: i for words in NUMBERWORDS.values() for i, w in enumerate(words)}
 # "een" is also the Dutch article: only count it when written "één".
-_NUMBER_WORD_VALUES.pop("een")
-_NUMBER_WORD_VALUES["één"] = 1
+_NUMBERWORD_VALUES.pop("een")
+_NUMBERWORD_VALUES["één"] = 1
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:,\d+)?)(?![\w]|[.,]\d)")
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 
 # Lower-case words that join the parts of a Dutch or English name.
 NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of"}
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+# An article speaking of itself: "deze krant", "this newspaper".
+SELF_REFERENCE = re.compile(r"\b(deze|onze|this|our) (krant|courant|site|redactie|newspaper|paper)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
         text = f"{day_month} {value.year}" if has_year or base else day_month
     if qualifier:
         word = " ".join(qualifier.group(1).lower().split())
-        text = _QUALIFIER_WORDS[word][0 if language == "nl" else 1] + " " + text
+        text = _QUALIFIERWORDS[word][0 if language == "nl" else 1] + " " + text
     return text
 
 
@@ -148,8 +152,8 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
         if _YEAR.match(m.group(1)):
             continue
         spans.append(Span(m.group(1), m.start(1), m.end(1)))
-    for m in _WORD.finditer(sentence):
-        value = _NUMBER_WORD_VALUES.get(m.group(0).lower())
+    for m in WORD.finditer(sentence):
+        value = _NUMBERWORD_VALUES.get(m.group(0).lower())
         if value is not None:
             text = m.group(0).lower() if language == "nl" else str(value)
             spans.append(Span(text, m.start(), m.end()))
@@ -166,7 +170,7 @@ class Casing:
         self.upper: Counter[str] = Counter()
         self.lower: Counter[str] = Counter()
         for sentence in sentences:
-            for i, m in enumerate(_WORD.finditer(sentence)):
+            for i, m in enumerate(WORD.finditer(sentence)):
                 word = m.group(0)
                 key = normalize(word)
                 if word[0].isupper():
@@ -182,7 +186,7 @@ class Casing:
 
 def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -> list[Span]:
     """Runs of name words, joined by particles: 'Marieke van Doorninck', 'Het Parool'."""
-    words = list(_WORD.finditer(sentence))
+    words = list(WORD.finditer(sentence))
     spans, i = [], 0
     while i < len(words):
         if not casing.is_name_word(words[i].group(0)):
@@ -212,13 +216,31 @@ def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -
         if i > 0 and words[i - 1].group(0) in ("Het", "De") and \
                 not sentence[words[i - 1].end():start].strip():
             start = words[i - 1].start()
-        text = sentence[start:words[j].end()]
+        end = words[j].end()
+        expanded = _with_acronym(sentence, words, i, j)
+        if expanded:
+            end = expanded
+        text = sentence[start:end]
         if normalize(text) not in exclude and not any(
                 normalize(w.group(0)) in exclude for w in words[i:j + 1]
                 if w.group(0).lower() not in NAME_PARTICLES):
-            spans.append(Span(text, start, words[j].end()))
+            spans.append(Span(text, start, end))
         i = j + 1
     return spans
+
+
+def _with_acronym(sentence: str, words: list, i: int, j: int) -> int | None:
+    """'Wet openbaarheid bestuur (Wob)': a name whose words' initials spell the
+    acronym in brackets after them extends to that bracket."""
+    for last in range(j, min(j + 6, len(words) - 1)):
+        after = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", sentence[words[last].end():])
+        if after:
+            initials = "".join(w.group(0)[0] for w in words[i:last + 1]).lower()
+            if last > j and initials.startswith(after.group(1)[0].lower()) and \
+                    after.group(1).lower() in (initials, initials[: len(after.group(1))]):
+                return words[last].end() + after.end()
+            return None
+    return None
 
 
 def role_before(sentence: str, name: str, casing: Casing) -> Span | None:
@@ -226,7 +248,7 @@ def role_before(sentence: str, name: str, casing: Casing) -> Span | None:
     at = normalize(sentence).find(normalize(name))
     if at <= 0:
         return None
-    before = list(_WORD.finditer(sentence[:at]))
+    before = list(WORD.finditer(sentence[:at]))
     if not before or sentence[before[-1].end():at].strip():
         return None
     word = before[-1]

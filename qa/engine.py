@@ -29,6 +29,7 @@ K_MIN, K_MAX, K_DEFAULT = 1, 20, 5
 # questions scored 0.18-0.48 there, answerable ones 0.56 and up).
 MIN_CONFIDENCE = 0.52
 NUMBER = re.compile(r"\b\d+\b")
+PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
 # Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 SEMANTIC_SHARE = 0.5
 # How many fused candidates are re-ranked by whether they hold an answer of
@@ -190,11 +191,12 @@ class Engine:
         # A term the sources never use still counts, with the idf of a term seen once.
         return part.idf if len(part.sentences) else self.index._idf_of(1)
 
-    @staticmethod
-    def _asked(q: Question, history: Sequence[dict]) -> set[str]:
-        """Words of the question and earlier questions: an answer tells something new."""
+    def _asked(self, q: Question, history: Sequence[dict]) -> set[str]:
+        """Words (and their stems) of the question and earlier questions: an
+        answer tells something new."""
         turns = [q.text, *(t.get("content", "") for t in history if t.get("role") == "user")]
-        return {normalize(w) for turn in turns for w in answers._WORD.findall(turn)}
+        words = {normalize(w) for turn in turns for w in answers.WORD.findall(turn)}
+        return words | {self.analyzer.stem(w) for w in words}
 
     def _short_answer(self, q: Question, asked: set[str], best: np.ndarray) -> str:
         for i in best[:3]:
@@ -216,5 +218,13 @@ class Engine:
                     role = answers.role_before(p.text, name.text, self.casing)
                     if role and normalize(role.text) not in stopwords("nl"):
                         return role
-            return answers.first_or_none(answers.find_names(p.text, self.casing, exclude=asked))
+            names = answers.find_names(p.text, self.casing, exclude=asked)
+            names = [n for n in names if not any(self.analyzer.stem(normalize(w)) in asked
+                                                 for w in answers.WORD.findall(n.text))]
+            if not names and PUBLICATION.search(q.text):
+                # "this newspaper" in an article stands for its own publisher
+                publisher = self.documents[p.doc_id].publisher
+                if publisher and answers.SELF_REFERENCE.search(p.text):
+                    return answers.Span(publisher, 0, 0)
+            return answers.first_or_none(names)
         return None
