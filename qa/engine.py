@@ -219,8 +219,9 @@ class Engine:
                     if role and normalize(role.text) not in stopwords("nl"):
                         return role
             names = answers.find_names(p.text, self.casing, exclude=asked)
-            names = [n for n in names if not any(self.analyzer.stem(normalize(w)) in asked
-                                                 for w in answers.WORD.findall(n.text))]
+            names = [n for n in names if not any(
+                self.analyzer.stem(normalize(w)) in asked for w in answers.WORD.findall(n.text)
+                if w.lower() not in answers.NAME_PARTICLES)]
             if not names and PUBLICATION.search(q.text):
                 # "this newspaper" in an article stands for its own publisher
                 publisher = self.documents[p.doc_id].publisher
