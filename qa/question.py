@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from dateparser.search import search_dates
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from .analysis import Analyzer, normalize, stopwords, tokenize
@@ -50,6 +51,39 @@ _CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")
 # Weight of terms carried over from earlier turns: enough to steer a
 # follow-up towards its topic, too little to outweigh the question's own words.
 HISTORY_WEIGHT = 0.3
+
+
+# "the month after that", "het jaar daarvoor": a period counted from a date
+# named earlier in the conversation.
+_RELATIVE_PERIOD = re.compile(
+    r"\b(?P<unit>month|year|maand|jaar)\b.{0,20}?\b(?P<dir>after|later|next|before|earlier|previous|"
+    r"daarna|erna|later|daarop|daarvoor|ervoor|eerder)\b|"
+    r"\b(?P<dir2>next|previous|following|volgende|vorige)\s+(?P<unit2>month|year|maand|jaar)\b", re.I)
+_FORWARD = {"after", "later", "next", "daarna", "erna", "daarop", "following", "volgende"}
+MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december"]
+
+
+def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None] | None:
+    """(year, month or None) that a relative period in `text` points at,
+    counted from the latest date in the history; None if there is none."""
+    m = _RELATIVE_PERIOD.search(text)
+    if not m:
+        return None
+    unit = (m.group("unit") or m.group("unit2")).lower()
+    step = 1 if (m.group("dir") or m.group("dir2")).lower() in _FORWARD else -1
+    for turn in reversed(history):
+        found = search_dates(turn.get("content", ""), languages=["en", "nl"],
+                             settings={"PREFER_DATES_FROM": "past"}) or []
+        dated = [(span, value) for span, value in found if re.search(r"[a-z]{3}|\d{4}", span, re.I)]
+        if not dated:
+            continue
+        value = dated[-1][1]
+        if unit in ("month", "maand"):
+            index = value.year * 12 + value.month - 1 + step
+            return index // 12, index % 12 + 1
+        return value.year + step, None
+    return None
 
 
 @dataclass(frozen=True)
@@ -122,7 +156,13 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
     terms = query_terms(text, language, analyzer, translator)
     follow_up = bool(history) and is_follow_up(text, len(terms))
     context: list[QueryTerm] = []
-    if follow_up:
+    period = relative_period(text, history) if history else None
+    if period:
+        # The period itself is what the question is about now.
+        year, month = period
+        words = ([MONTHS_NL[month - 1]] if month else []) + [str(year)]
+        terms = terms + [QueryTerm((analyzer.stem(w),), 1.0, w) for w in words]
+    elif follow_up:
         own = {m for t in terms for m in t.members}
         for turn in history[-2:]:
             content = turn.get("content", "")
