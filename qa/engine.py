@@ -36,6 +36,9 @@ SEMANTIC_SHARE = 0.5
 # the expected type, and the bonus they get for it.
 RERANK_DEPTH = 30
 TYPE_BONUS = 0.15
+# Share of the shorter sentence's index terms found in the other above which
+# two sentences are one fact (one quote, reported twice).
+NEAR_DUPLICATE = 0.8
 TYPED_ANSWERS = ("when", "how_many", "who", "where")
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 
@@ -93,7 +96,8 @@ class Engine:
             self.sentences.extend(split_document(d))
             self._doc_range[d.id] = (first, len(self.sentences))
         self.analyzer = Analyzer("nl")
-        self.index = BM25Index([self.analyzer.terms(s.text) for s in self.sentences])
+        self.sentence_terms = [self.analyzer.terms(s.text) for s in self.sentences]
+        self.index = BM25Index(self.sentence_terms)
         self.casing = answers.Casing(s.text for s in self.sentences)
         self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
         self.encoder = SentenceEncoder.load() if semantic else None
@@ -125,8 +129,9 @@ class Engine:
                 if self._typed_span(q, self.sentences[i], asked):
                     scores[i] += TYPE_BONUS
             best = best[np.lexsort((best, -scores[best]))]
-        best = best[:k]
-        passages = [self._passage(int(i), float(scores[i]), parts, lexical, semantic) for i in best]
+        best, copies = self._distinct(best, k)
+        passages = [self._passage(int(i), float(scores[i]), parts, lexical, semantic, copies[int(i)])
+                    for i in best]
         coverage = self._coverage(parts, int(best[0])) if len(best) else 0.0
         confidence = coverage + (float(semantic[best[0]]) if semantic is not None and len(best) else 0.0)
         answer = None
@@ -163,7 +168,27 @@ class Engine:
             return scaled
         return (1 - SEMANTIC_SHARE) * scaled + SEMANTIC_SHARE * np.maximum(semantic, 0)
 
-    def _passage(self, i: int, score: float, parts, lexical, semantic) -> Passage:
+    def _distinct(self, ranked: np.ndarray, k: int) -> tuple[np.ndarray, dict[int, list[int]]]:
+        """The first k ranked sentences that say different things. A sentence
+        that nearly repeats a better one (the same quote in another outlet)
+        is folded into it as a corroborating source."""
+        kept: list[int] = []
+        copies: dict[int, list[int]] = {}
+        term_sets: list[set[str]] = []
+        for i in map(int, ranked):
+            terms = set(self.sentence_terms[i])
+            twin = next((kept[j] for j, seen in enumerate(term_sets)
+                         if min(len(terms), len(seen)) >= 3
+                         and len(terms & seen) / min(len(terms), len(seen)) >= NEAR_DUPLICATE), None)
+            if twin is not None:
+                copies[twin].append(i)
+            elif len(kept) < k:
+                kept.append(i)
+                copies[i] = [i]
+                term_sets.append(terms)
+        return np.array(kept, dtype=np.int64), copies
+
+    def _passage(self, i: int, score: float, parts, lexical, semantic, copies: list[int]) -> Passage:
         s = self.sentences[i]
         doc = self.documents[s.doc_id]
         matched = {}
@@ -172,7 +197,9 @@ class Engine:
             if at < len(part.sentences) and part.sentences[at] == i:
                 matched[part.term.label] = round(float(part.scores[at]), 6)
         return Passage(s.doc_id, doc.title, doc.date, s.index, s.text, s.start, s.end, score,
-                       sources=[{"source": s.doc_id, "sentence": s.index}],
+                       sources=[{"source": self.sentences[c].doc_id, "sentence": self.sentences[c].index,
+                                 "start": self.sentences[c].start, "end": self.sentences[c].end}
+                                for c in copies],
                        debug={"bm25": round(float(lexical[i]), 6), "terms": matched,
                               "semantic": None if semantic is None else round(float(semantic[i]), 6)})
 
