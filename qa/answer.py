@@ -36,6 +36,7 @@ _QUALIFIERWORDS = {
     "late": ("eind", "late"), "half": ("half", "mid"), "medio": ("medio", "mid"),
     "midden": ("medio", "mid"), "mid": ("medio", "mid"), "the middle of": ("medio", "mid"),
 }
+_FULL_MONTH = re.compile(r"\b(" + "|".join(MONTHS["en"] + MONTHS["nl"]) + r")\b", re.I)
 # "dit jaar", "vorig jaar": dateparser resolves them to a day; we keep the year.
 _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
 
@@ -103,8 +104,9 @@ def find_dates(sentence: str, article_date: str | None, language: str) -> list[S
         if start < 0:
             continue
         end = cursor = start + len(text)
-        if not re.search(r"\d|[a-z]{3}", text, re.I):
-            continue
+        placeable = _FULL_MONTH.search(text) or _RELATIVE_YEAR.match(text.strip())
+        if not re.search(r"\d", text) and not placeable:
+            continue  # "Jan" the name, "woensdag" alone: not dates we can place
         qualifier = _PERIOD_QUALIFIER.search(sentence[:start])
         if qualifier:
             start = qualifier.start()
@@ -221,6 +223,8 @@ def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -
         if expanded:
             end = expanded
         text = sentence[start:end]
+        while j + 1 < len(words) and words[j + 1].start() < end:
+            j += 1  # words inside an expanded acronym are part of this name
         if normalize(text) not in exclude and not any(
                 normalize(w.group(0)) in exclude for w in words[i:j + 1]
                 if w.group(0).lower() not in NAME_PARTICLES):
@@ -235,9 +239,11 @@ def _with_acronym(sentence: str, words: list, i: int, j: int) -> int | None:
     for last in range(j, min(j + 6, len(words) - 1)):
         after = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", sentence[words[last].end():])
         if after:
-            initials = "".join(w.group(0)[0] for w in words[i:last + 1]).lower()
-            if last > j and initials.startswith(after.group(1)[0].lower()) and \
-                    after.group(1).lower() in (initials, initials[: len(after.group(1))]):
+            initials = iter("".join(w.group(0)[0] for w in words[i:last + 1]).lower())
+            acronym = after.group(1).lower()
+            # each letter of the acronym starts one of the words, in order
+            if last > j and acronym[0] == words[i].group(0)[0].lower() and \
+                    all(letter in initials for letter in acronym):
                 return words[last].end() + after.end()
             return None
     return None

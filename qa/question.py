@@ -40,10 +40,10 @@ _ANAPHORA = re.compile(
 
 # Interrogatives say what kind of answer is wanted (answer_type reads them),
 # not what it is about, so they are not looked up.
-QUESTION_WORDS = frozenset("""
-who whom whose what which when where why how
-wie wiens wat welk welke wanneer waar waarom hoe hoeveel
-""".split())
+QUESTION_WORDS = frozenset([
+    "who", "whom", "whose", "what", "which", "when", "where", "why", "how",
+    "wie", "wiens", "wat", "welk", "welke", "wanneer", "waar", "waarom", "hoe", "hoeveel",
+])
 
 # Words written with a capital inside a sentence: names, which need no translation.
 _CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")

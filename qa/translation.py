@@ -42,7 +42,8 @@ def _b64(value: str) -> int:
 
 def read_dictd(folder: Path, name: str) -> dict[str, list[str]]:
     """headword -> list of translations, from a dictd .index and .dict.dz pair."""
-    data = gzip.open(folder / f"{name}.dict.dz").read()
+    with gzip.open(folder / f"{name}.dict.dz") as compressed:
+        data = compressed.read()
     entries: dict[str, list[str]] = {}
     with open(folder / f"{name}.index", encoding="utf-8") as index:
         for line in index:

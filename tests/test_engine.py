@@ -1,0 +1,88 @@
+"""The engine as a library, on small sources made here (not the dev questions)."""
+import pytest
+
+from qa.engine import Engine
+from qa.question import relative_period
+from qa.sources import parse_document
+
+ARTICLES = {
+    "a": " date 2021-03 De minister van Verkeer Jan de Vries is op 4 maart afgetreden. "
+         "Hij zei: \u201cIk heb fouten gemaakt bij de aanbesteding van de brug.\u201d "
+         "Zijn taken worden waargenomen door staatssecretaris Anna Bakker.\n",
+    "b": "Minister weg\n\nDit artikel is afkomstig uit Het Dagblad.\n\n"
+         "Hij zei: \u201cIk heb fouten gemaakt bij de aanbesteding van de brug.\u201d "
+         "Uit onderzoek van deze krant bleek dat de brug 40 miljoen te duur was. "
+         "Volgens de Wet openbaarheid van bestuur (Wob) zijn de stukken openbaar.\n",
+    "c": "Tijdlijn\n\n- Januari 2021: De brug wordt aanbesteed.\n"
+         "- Februari 2021: Eerste klachten over de kosten.\n"
+         "- Maart 2021: De minister treedt af.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def small():
+    return Engine([parse_document(i, t) for i, t in ARTICLES.items()])
+
+
+def test_when_question_gets_a_date_from_the_cited_sentence(small):
+    result = small.ask("Wanneer is de minister afgetreden?")
+    assert result.answer in ("4 maart 2021", "maart 2021")
+    assert "4 maart" in result.passages[0].text or "Maart 2021" in result.passages[0].text
+
+
+def test_who_question_gets_a_name_not_already_in_the_question(small):
+    assert small.ask("Wie neemt de taken van Jan de Vries waar?").answer == "Anna Bakker"
+
+
+def test_which_law_gets_the_name_with_its_acronym(small):
+    assert small.ask("Volgens welke wet zijn de stukken openbaar?").answer == \
+        "Wet openbaarheid van bestuur (Wob)"
+
+
+def test_this_newspaper_is_the_articles_publisher(small):
+    assert small.ask("Welke krant onderzocht de kosten van de brug?").answer == "Het Dagblad"
+
+
+def test_the_same_quote_in_two_outlets_is_one_passage_with_both_sources(small):
+    result = small.ask("Wat zei de minister over fouten bij de aanbesteding?", k=3)
+    top = result.passages[0]
+    assert "fouten gemaakt" in top.text
+    assert sorted(s["source"] for s in top.sources) == ["a", "b"]
+    assert sum("fouten gemaakt" in p.text for p in result.passages) == 1
+
+
+def test_abstains_when_the_sources_do_not_say(small):
+    assert small.ask("Wie won de verkiezingen van 2030?").answer is None
+    assert small.ask("Wat is de hoofdstad van Peru?").answer is None
+
+
+def test_relative_period_counts_from_the_last_date_in_the_conversation():
+    history = [{"role": "user", "content": "What happened in February 2021?"},
+               {"role": "assistant", "content": "Eerste klachten"}]
+    assert relative_period("And the month after that?", history) == (2021, 3)
+    assert relative_period("En de maand daarvoor?", history) == (2021, 1)
+    assert relative_period("And the year after that?", history) == (2022, None)
+    assert relative_period("Who was it?", history) is None
+
+
+def test_month_after_that_finds_the_next_timeline_line(small):
+    history = [{"role": "user", "content": "Wat gebeurde er in februari 2021?"}]
+    result = small.ask("En de maand daarna?", history)
+    assert result.passages[0].text.startswith("Maart 2021")
+
+
+def test_k_out_of_range_is_a_value_error(small):
+    with pytest.raises(ValueError, match="between 1 and 20"):
+        small.ask("Wie?", k=0)
+
+
+def test_seeds_english_question_over_dutch_sources(engine):
+    result = engine.ask("when did the formal reports come in")
+    assert "melding" in result.passages[0].text
+    assert result.answer in ("early 2021", "February 2021")
+
+
+def test_without_the_encoder_the_engine_still_answers_from_bm25():
+    lexical = Engine([parse_document(i, t) for i, t in ARTICLES.items()], semantic=False)
+    assert lexical.ask("Wie neemt de taken van Jan de Vries waar?").answer == "Anna Bakker"
+    assert lexical.ask("Wat is de hoofdstad van Peru?").answer is None

@@ -1,0 +1,76 @@
+import gzip
+
+from qa.analysis import Analyzer
+from qa.question import read_question
+from qa.translation import Translator, read_dictd
+
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def b64(n: int) -> str:
+    out = ""
+    while True:
+        out = B64[n % 64] + out
+        n //= 64
+        if not n:
+            return out
+
+
+def write_dictd(folder, name, entries):
+    """A dictd pair (.index, .dict.dz) in FreeDict's layout."""
+    data, index = b"", []
+    for head, body in entries.items():
+        chunk = f"{head} /x/\n{body}\n".encode()
+        index.append(f"{head}\t{b64(len(data))}\t{b64(len(chunk))}")
+        data += chunk
+    (folder / f"{name}.dict.dz").write_bytes(gzip.compress(data))
+    (folder / f"{name}.index").write_text("\n".join(index) + "\n", encoding="utf-8")
+
+
+def make_dictionaries(folder):
+    write_dictd(folder, "freedict-eng-nld", {
+        "report": "1. berichten, melden\n2. melding, rapport", "mayor": "burgemeester",
+        "the": "de, het"})
+    write_dictd(folder, "freedict-nld-eng", {"formeel": "formal", "aftreden": "1. resign\n2. quit"})
+
+
+def test_read_dictd_splits_senses_and_commas(tmp_path):
+    make_dictionaries(tmp_path)
+    entries = read_dictd(tmp_path, "freedict-eng-nld")
+    assert entries["report"] == ["berichten", "melden", "melding", "rapport"]
+
+
+def test_both_directions_feed_one_table_keyed_by_english_stem(tmp_path):
+    make_dictionaries(tmp_path)
+    nl = Analyzer("nl")
+    translator = Translator.from_freedict(tmp_path, nl)
+    assert nl.stem("melding") in translator.translate("reports")  # plural finds the entry
+    assert translator.translate("formal") == (nl.stem("formeel"),)  # from the inverted nld-eng
+    assert nl.stem("aftreden") in translator.translate("resigned")
+    assert translator.translate("zebra") == ()
+
+
+def test_missing_dictionaries_disable_translation_with_one_log_line(tmp_path, caplog):
+    assert Translator.from_freedict(tmp_path / "none", Analyzer("nl")) is None
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "dict-freedict-eng-nld" in caplog.records[0].getMessage()
+
+
+def test_english_question_becomes_dutch_synonym_sets(tmp_path):
+    make_dictionaries(tmp_path)
+    nl = Analyzer("nl")
+    q = read_question("When did the formal reports come in?", [], nl, Translator.from_freedict(tmp_path, nl))
+    assert q.language == "en" and q.answer_type == "when"
+    by_label = {t.label: t for t in q.terms}
+    assert nl.stem("melding") in by_label["reports"].members
+    assert nl.stem("formeel") in by_label["formal"].members
+    assert "when" not in by_label and "the" not in by_label
+
+
+def test_untranslated_words_do_not_count_as_evidence_but_names_do(tmp_path):
+    make_dictionaries(tmp_path)
+    nl = Analyzer("nl")
+    q = read_question("What did the mayor say about aftercare for Amber?", [], nl,
+                      Translator.from_freedict(tmp_path, nl))
+    known = {t.label: t.known for t in q.terms}
+    assert known["mayor"] and known["amber"] and not known["aftercare"]
