@@ -225,7 +225,7 @@ class Engine:
 
     def _term_idf(self, part) -> float:
         # A term the sources never use still counts, with the idf of a term seen once.
-        return part.idf if len(part.sentences) else self.index._idf_of(1)
+        return part.idf if len(part.sentences) else self.index.idf_of(1)
 
     def _asked(self, q: Question, history: Sequence[dict]) -> set[str]:
         """Words (and their stems) of the question and earlier questions: an

@@ -74,7 +74,7 @@ class BM25Index:
         # The length normalisation of each sentence, computed once.
         self._norm = self.k1 * (1 - self.b + self.b * self.doc_len / self.avgdl) if self.N else self.doc_len
 
-    def _idf_of(self, df: int) -> float:
+    def idf_of(self, df: int) -> float:
         idf = math.log(self.N - df + 0.5) - math.log(df + 0.5)
         return self.epsilon * self.average_idf if idf < 0 else idf
 
@@ -97,7 +97,7 @@ class BM25Index:
         if len(term.members) == 1 and term.members[0] in self.vocabulary:
             idf = float(self.idf[self.vocabulary[term.members[0]]])
         else:
-            idf = self._idf_of(len(sentences)) if len(sentences) else 0.0
+            idf = self.idf_of(len(sentences)) if len(sentences) else 0.0
         scores = idf * (tf * (self.k1 + 1) / (tf + self._norm[sentences]))
         if term.weight != 1.0:
             scores = scores * term.weight
