@@ -17,6 +17,13 @@ from stop_words import get_stop_words
 
 LANGUAGES = {"nl": "dutch", "en": "english"}
 
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+}
+
 # Numbers keep their inner separators (10.000, 40-40-20, 18:00); words are
 # runs of letters, so "SP-wethouder" gives "sp" and "wethouder".
 TOKENIZER = RegexpTokenizer(r"\d+(?:[.,:/-]\d+)*|[^\W\d_]+")

@@ -17,14 +17,8 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 from dateparser.search import search_dates
 
-from .analysis import normalize
+from .analysis import MONTHS, normalize
 
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"],
-}
 # Qualifiers of a period that dateparser drops: "begin 2021", "eind juni".
 _PERIOD_QUALIFIER = re.compile(
     r"\b(begin|eind|half|medio|midden|early|late|mid|the beginning of|the end of|"

@@ -10,11 +10,9 @@ from functools import lru_cache
 from dateparser.search import search_dates
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from .analysis import Analyzer, normalize, stopwords, tokenize
+from .analysis import MONTHS, Analyzer, normalize, stopwords, tokenize
 from .index import QueryTerm
 from .translation import Translator
-
-ANSWER_TYPES = ("when", "who", "how_many", "where", "why", "yes_no", "what")
 
 # Ordered: the first pattern that matches the question decides its type.
 _TYPE_PATTERNS = [
@@ -60,8 +58,6 @@ _RELATIVE_PERIOD = re.compile(
     r"daarna|erna|later|daarop|daarvoor|ervoor|eerder)\b|"
     r"\b(?P<dir2>next|previous|following|volgende|vorige)\s+(?P<unit2>month|year|maand|jaar)\b", re.I)
 _FORWARD = {"after", "later", "next", "daarna", "erna", "daarop", "following", "volgende"}
-MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-             "september", "oktober", "november", "december"]
 
 
 def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None] | None:
@@ -160,7 +156,7 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
     if period:
         # The period itself is what the question is about now.
         year, month = period
-        words = ([MONTHS_NL[month - 1]] if month else []) + [str(year)]
+        words = ([MONTHS["nl"][month - 1]] if month else []) + [str(year)]
         terms = terms + [QueryTerm((analyzer.stem(w),), 1.0, w) for w in words]
     elif follow_up:
         own = {m for t in terms for m in t.members}
