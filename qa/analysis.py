@@ -7,6 +7,7 @@ is applied to sentences and to questions, so their terms meet.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -27,6 +28,9 @@ MONTHS = {
 # Numbers keep their inner separators (10.000, 40-40-20, 18:00); words are
 # runs of letters, so "SP-wethouder" gives "sp" and "wethouder".
 TOKENIZER = RegexpTokenizer(r"\d+(?:[.,:/-]\d+)*|[^\W\d_]+")
+# "(na)zorg", "(her)inrichting": a word written with an optional prefix
+# stands for both forms.
+_OPTIONAL_PREFIX = re.compile(r"\(([^\W\d_]+)\)([^\W\d_]+)")
 
 
 def normalize(text: str) -> str:
@@ -37,7 +41,7 @@ def normalize(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    return TOKENIZER.tokenize(normalize(text))
+    return TOKENIZER.tokenize(_OPTIONAL_PREFIX.sub(r"\1\2 \2", normalize(text)))
 
 
 @cache

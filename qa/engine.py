@@ -32,19 +32,27 @@ MIN_CONFIDENCE = 0.52
 # the dev set's unanswerable questions covered at most 0.40 of their terms).
 MIN_COVERAGE_LEXICAL = 0.35
 NUMBER = re.compile(r"\b\d+\b")
+NUMBER_WINDOW = 2
 FOCUS = re.compile(r"\b(which|what|welke|welk)\s+([^\W\d_]+)", re.I)
 PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
 # Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 SEMANTIC_SHARE = 0.5
+# Weight of the coverage share (see _coverages) added to the fused score.
+COVERAGE_SHARE = 0.2
 # How many fused candidates are re-ranked by whether they hold an answer of
 # the expected type, and the bonus they get for it.
 RERANK_DEPTH = 30
-TYPE_BONUS = 0.15
+TYPE_BONUS = 0.25
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
 TYPED_ANSWERS = ("when", "how_many", "who", "where")
+# A "why" question is answered by a sentence that gives a reason.
+REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|because|since|"
+                    r"due to|owing to|as a result|therefore)\b", re.I)
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
+# "Who is the mayor of X?" asks for the person holding a role, not for a role.
+WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+)", re.I)
 
 
 @dataclass
@@ -125,12 +133,12 @@ class Engine:
         q = read_question(question, history, self.analyzer, self.translator)
         lexical, parts = self.index.score(q.query)
         semantic = self._semantic(q, history)
-        scores = self._fuse(lexical, semantic)
+        scores = self._fuse(lexical, semantic) + COVERAGE_SHARE * self._coverages(parts)
         asked = self._asked(q, history)
         best = top_k(scores, RERANK_DEPTH)
-        if q.answer_type in TYPED_ANSWERS and len(best):
+        if q.answer_type in (*TYPED_ANSWERS, "why") and len(best):
             for i in best:
-                if self._typed_span(q, self.sentences[i], asked):
+                if self._fits_type(q, self.sentences[i], asked):
                     scores[i] += TYPE_BONUS
             best = best[np.lexsort((best, -scores[best]))]
         best, copies = self._distinct(best, k)
@@ -154,8 +162,16 @@ class Engine:
         numbers = set(NUMBER.findall(q.text))
         if not numbers:
             return False
-        found = {n for i in best for n in NUMBER.findall(self.sentences[i].text)}
+        # The number may be written in a sentence just before or after the
+        # passage ("In 2020 ... Daarop wilde de burgemeester ...").
+        found = {n for i in best for j in self._window(int(i), NUMBER_WINDOW)
+                 for n in NUMBER.findall(self.sentences[j].text)}
         return bool(numbers - found)
+
+    def _window(self, i: int, width: int) -> range:
+        """Sentence i and up to `width` sentences either side, within its document."""
+        first, end = self._doc_range[self.sentences[i].doc_id]
+        return range(max(first, i - width), min(end, i + width + 1))
 
     def _semantic(self, q: Question, history: Sequence[dict]) -> np.ndarray | None:
         if self.encoder is None:
@@ -212,6 +228,19 @@ class Engine:
                        debug={"bm25": round(float(lexical[i]), 6), "terms": matched,
                               "semantic": None if semantic is None else round(float(semantic[i]), 6)})
 
+    def _coverages(self, parts) -> np.ndarray:
+        """For every sentence, the share of the query's weighted idf mass it
+        matches (Lucene's old coordination factor, by idf): a sentence that
+        matches more of the question's words beats one that repeats one rare word."""
+        known = [p for p in parts if p.term.known]
+        total = sum(p.term.weight * self._term_idf(p) for p in known)
+        out = np.zeros(len(self.sentences))
+        if total <= 0:
+            return out
+        for p in known:
+            out[p.sentences] += p.term.weight * self._term_idf(p) / total
+        return out
+
     def _coverage(self, parts, best: int) -> float:
         """Share of the query's weighted idf mass that sentence `best` matches,
         over the terms whose absence means something (see QueryTerm.known)."""
@@ -247,6 +276,23 @@ class Engine:
                 return span.text
         return self.sentences[best[0]].text
 
+    def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> bool:
+        """Whether sentence `p` holds an answer of the kind asked for."""
+        if q.answer_type == "why":
+            return bool(REASON.search(p.text))
+        return self._typed_span(q, p, asked) is not None
+
+    def _holder_of(self, q: Question, role: str, p: Sentence, asked: set[str]):
+        """The first name in `p` written right after the role asked about
+        (or a compound ending in it): 'burgemeester Femke Halsema'."""
+        members = next((set(t.members) for t in q.terms if t.label == role), {self.analyzer.stem(role)})
+        for name in answers.find_names(p.text, self.casing, exclude=asked):
+            before = answers.role_before(p.text, name.text, self.casing)
+            stem = before and self.analyzer.stem(normalize(before.text))
+            if stem and any(stem == m or (len(m) >= 5 and stem.endswith(m)) for m in members):
+                return name
+        return None
+
     def _typed_span(self, q: Question, p: Sentence, asked: set[str]):
         if q.answer_type == "when":
             dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
@@ -255,6 +301,9 @@ class Engine:
             numbers = answers.find_numbers(p.text, q.language)
             return answers.first_or_none([n for n in numbers if normalize(n.text) not in asked])
         if q.answer_type in ("who", "where"):
+            role = WHO_IS_ROLE.match(q.text)
+            if role:
+                return self._holder_of(q, normalize(role.group(4)), p, asked)
             if WHO_IS.match(q.text):  # "Who is X?": the role written before X
                 for name in answers.find_names(q.text, self.casing):
                     role = answers.role_before(p.text, name.text, self.casing)

@@ -139,8 +139,10 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
             translations = translator.translate(token)
             members = tuple(dict.fromkeys(translations + members))
             known = bool(translations) or token in names or any(c.isdigit() for c in token)
-        if members not in seen:
-            seen.add(members)
+        # A word whose stem an earlier word already looks up ("Amsterdam",
+        # "Amsterdamse") adds nothing but weight.
+        if not seen & set(members):
+            seen.update(members)
             out.append(QueryTerm(members, weight, token, known))
     return out
 

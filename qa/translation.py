@@ -28,6 +28,8 @@ NLD_ENG = "freedict-nld-eng"
 _B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
 _SENSE_NUMBER = re.compile(r"^\s*\d+\.\s*")
 _PHONETICS = re.compile(r"/[^/]*/")
+# Hyphens inside a word ("after‐care"): the joined form is how the word is also written.
+_INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
 # At most this many translations per word: the dictionaries list rare senses
 # last, and a very long synonym set dilutes the word's weight.
 MAX_TRANSLATIONS = 12
@@ -84,6 +86,7 @@ class Translator:
 
         def add(english: str, dutch: str) -> None:
             # Single words only: a Dutch phrase has no single index term.
+            english = _INNER_HYPHEN.sub("", english)
             words = [w for w in normalize(dutch).split() if w not in stopwords("nl")]
             if len(normalize(english).split()) != 1 or len(words) != 1 or not words[0].isalpha():
                 return

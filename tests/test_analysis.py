@@ -12,6 +12,10 @@ def test_tokenize_keeps_numbers_and_splits_compound_hyphens():
         "sp", "wethouder", "bouwt", "10.000", "woningen", "40-40-20"]
 
 
+def test_optional_prefix_in_brackets_gives_both_words():
+    assert tokenize("de (na)zorg voor medewerkers") == ["de", "nazorg", "zorg", "voor", "medewerkers"]
+
+
 def test_dutch_terms_drop_stopwords_and_stem():
     terms = Analyzer("nl").terms("De meldingen van de vrouwen")
     assert terms == [Analyzer("nl").stem("meldingen"), Analyzer("nl").stem("vrouwen")]

@@ -13,10 +13,15 @@ ARTICLES = {
          "Hij zei: \u201cIk heb fouten gemaakt bij de aanbesteding van de brug.\u201d "
          "Uit onderzoek van deze krant bleek dat de brug 40 miljoen te duur was. "
          "Volgens de Wet openbaarheid van bestuur (Wob) zijn de stukken openbaar.\n",
+    "d": " date 2021-04 Burgemeester Karin Smit vond de kosten te hoog. "
+         "De gemeente stopt het onderzoek, omdat de minister al is afgetreden.\n",
     "c": "Tijdlijn\n\n- Januari 2021: De brug wordt aanbesteed.\n"
          "- Februari 2021: Eerste klachten over de kosten.\n"
          "- Maart 2021: De minister treedt af.\n",
 }
+# Sentences about nothing in particular, so that the words of a test have
+# document frequencies as in a real corpus.
+FILLER = " ".join(f"Zin {n} gaat over iets anders." for n in range(30))
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +59,38 @@ def test_the_same_quote_in_two_outlets_is_one_passage_with_both_sources(small):
 def test_abstains_when_the_sources_do_not_say(small):
     assert small.ask("Wie won de verkiezingen van 2030?").answer is None
     assert small.ask("Wat is de hoofdstad van Peru?").answer is None
+
+
+def test_who_is_the_role_gets_the_person_named_after_the_role(small):
+    result = small.ask("Who is the mayor?")
+    assert result.answer == "Karin Smit"
+
+
+def test_why_question_prefers_the_sentence_that_gives_a_reason():
+    # Both sentences share "gemeente" and "onderzoek"; BM25 prefers the shorter.
+    text = ("Brug\n\nDe gemeente stopt het onderzoek, omdat de minister al is afgetreden. "
+            "Gemeente start onderzoek. " + FILLER)
+    engine = Engine([parse_document("w", text)], semantic=False)
+    result = engine.ask("Waarom is de gemeente gestopt met het onderzoek naar de brug?", k=2)
+    assert "omdat" in result.passages[0].text
+
+
+def test_sentence_matching_more_of_the_question_ranks_first():
+    # BM25 alone prefers the short sentence with the rarer word.
+    text = ("Parkeren\n\nTarieven omhoog. De gemeenteraad besprak vandaag in het stadhuis de "
+            "parkeervergunning, de tarieven, de wachtlijst, de handhaving en de klachten en de wijken "
+            "uit de binnenstad. " + FILLER)
+    engine = Engine([parse_document("p", text)], semantic=False)
+    result = engine.ask("parkeervergunning tarieven", k=2)
+    assert "parkeervergunning" in result.passages[0].text
+
+
+def test_a_year_in_the_question_may_be_written_next_to_the_passage():
+    text = ("Tunnel\n\nIn 2019 begon de bouw van de tunnel. "
+            "Daarop liep het project vertraging op door de regen.")
+    engine = Engine([parse_document("t", text)], semantic=False)
+    result = engine.ask("Waardoor liep het project in 2019 vertraging op?", k=1)
+    assert result.passages[0].text.startswith("Daarop") and result.answer is not None
 
 
 def test_relative_period_counts_from_the_last_date_in_the_conversation():
