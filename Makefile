@@ -23,9 +23,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check qa tests wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check qa tests bench wsgi.py gunicorn.conf.py
 
 bench: $(STAMP)
+	sh scripts/install-system-packages.sh bench
 	$(BIN)/python bench/bench.py
 
 clean:

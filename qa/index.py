@@ -46,37 +46,96 @@ class TermScores:
     scores: np.ndarray  # weight * BM25 contribution, same order
 
 
+# Terms in more than this share of the sentences are also kept as dense columns.
+DENSE_SHARE = 1 / 8
+
+
 class BM25Index:
+    """BM25Okapi over sentences given as lists of index terms."""
+
     def __init__(self, corpus: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75,
                  epsilon: float = 0.25):
+        vocabulary: dict[str, int] = {}
+        lengths = np.fromiter((len(terms) for terms in corpus), dtype=np.int64, count=len(corpus))
+        # One pass in Python to number the terms; the counting is vectorised.
+        term_ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for terms in corpus for t in terms),
+                               dtype=np.int64, count=int(lengths.sum()))
+        sentence_ids = np.repeat(np.arange(len(corpus), dtype=np.int64), lengths)
+        tf = sparse.csc_matrix((np.ones(len(term_ids)), (sentence_ids, term_ids)),
+                               shape=(len(corpus), len(vocabulary)))
+        tf.sum_duplicates()  # duplicate (sentence, term) pairs are summed: that is the tf
+        self._setup(list(vocabulary), tf, lengths.astype(np.float64), k1, b, epsilon)
+
+    def _setup(self, terms: list[str], tf: sparse.csc_matrix, doc_len: np.ndarray,
+               k1: float, b: float, epsilon: float) -> None:
         if k1 < 0 or not 0 <= b <= 1 or epsilon < 0:
             raise ValueError("need k1 >= 0, 0 <= b <= 1 and epsilon >= 0")
         self.k1, self.b, self.epsilon = k1, b, epsilon
-        self.N = len(corpus)
-        self.vocabulary: dict[str, int] = {}
-        rows, cols = [], []
-        for sentence_id, terms in enumerate(corpus):
-            for term in terms:
-                rows.append(sentence_id)
-                cols.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
-        ones = np.ones(len(rows), dtype=np.float64)
-        # Duplicate (row, col) pairs are summed on conversion: that is the tf.
-        self.tf = sparse.csc_matrix((ones, (rows, cols)), shape=(self.N, len(self.vocabulary)))
-        self.tf.sum_duplicates()
-        self.doc_len = np.array([len(terms) for terms in corpus], dtype=np.float64)
-        self.avgdl = float(self.doc_len.sum() / self.N) if self.N else 0.0
+        self.N = tf.shape[0]
+        self.terms = terms
+        self.vocabulary = {t: i for i, t in enumerate(terms)}
+        self.tf = tf
+        self.tf.indices = self.tf.indices.astype(np.int32, copy=False)
+        self.doc_len = doc_len
+        self.avgdl = float(doc_len.sum() / self.N) if self.N else 0.0
         self.df = np.diff(self.tf.indptr)
         # rank-bm25's idf: ln(N - df + 0.5) - ln(df + 0.5), and terms whose idf
         # would be negative get epsilon * mean idf instead.
-        idf = np.array([math.log(self.N - df + 0.5) - math.log(df + 0.5) for df in self.df])
+        # math.log and a Python sum in vocabulary order, as rank-bm25 does, so
+        # the floats are the same.
+        idf = np.array([math.log(self.N - df + 0.5) - math.log(df + 0.5) for df in self.df.tolist()])
         self.average_idf = float(sum(idf.tolist()) / len(idf)) if len(idf) else 0.0
         self.idf = np.where(idf < 0, self.epsilon * self.average_idf, idf)
         # The length normalisation of each sentence, computed once.
         self._norm = self.k1 * (1 - self.b + self.b * self.doc_len / self.avgdl) if self.N else self.doc_len
+        # Each (term, sentence) pair's BM25 weight, computed once in rank-bm25's
+        # order of operations, so a plain term's scores are a slice of this.
+        column_idf = np.repeat(self.idf, self.df)
+        tf_data = self.tf.data
+        self.weights = column_idf * (tf_data * (self.k1 + 1) / (tf_data + self._norm[self.tf.indices]))
+        # Frequent terms also as dense columns: adding one is a streaming
+        # vector add, several times faster than scattering its postings.
+        self._dense = {}
+        for c in np.flatnonzero(self.df > self.N * DENSE_SHARE).tolist():
+            column = np.zeros(self.N)
+            column[self.tf.indices[self._column(c)]] = self.weights[self._column(c)]
+            self._dense[c] = column
+
+    # -- persistence: numpy arrays only, loaded with allow_pickle=False --------
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"terms": np.array(self.terms, dtype=str), "tf_data": self.tf.data.astype(np.float32),
+                "tf_indices": self.tf.indices, "tf_indptr": self.tf.indptr.astype(np.int64),
+                "doc_len": self.doc_len, "params": np.array([self.k1, self.b, self.epsilon])}
+
+    @classmethod
+    def from_arrays(cls, arrays) -> BM25Index:
+        index = cls.__new__(cls)
+        terms = arrays["terms"].tolist()
+        doc_len = arrays["doc_len"].astype(np.float64)
+        tf = sparse.csc_matrix(
+            (arrays["tf_data"].astype(np.float64), arrays["tf_indices"], arrays["tf_indptr"]),
+            shape=(len(doc_len), len(terms)))
+        k1, b, epsilon = (float(x) for x in arrays["params"])
+        index._setup(terms, tf, doc_len, k1, b, epsilon)
+        return index
+
+    def save(self, path) -> None:
+        np.savez(path, **self.arrays())
+
+    @classmethod
+    def load(cls, path) -> BM25Index:
+        with np.load(path, allow_pickle=False) as arrays:
+            return cls.from_arrays(arrays)
+
+    # -- scoring ---------------------------------------------------------------
 
     def idf_of(self, df: int) -> float:
         idf = math.log(self.N - df + 0.5) - math.log(df + 0.5)
         return self.epsilon * self.average_idf if idf < 0 else idf
+
+    def _column(self, c: int) -> slice:
+        return slice(self.tf.indptr[c], self.tf.indptr[c + 1])
 
     def postings(self, members: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, summed term frequencies) of the sentences holding any member."""
@@ -84,21 +143,27 @@ class BM25Index:
         if not columns:
             return np.empty(0, dtype=np.int64), np.empty(0)
         if len(columns) == 1:
-            c = columns[0]
-            lo, hi = self.tf.indptr[c], self.tf.indptr[c + 1]
-            return self.tf.indices[lo:hi].astype(np.int64), self.tf.data[lo:hi]
-        ids = np.concatenate([self.tf.indices[self.tf.indptr[c]:self.tf.indptr[c + 1]] for c in columns])
-        tfs = np.concatenate([self.tf.data[self.tf.indptr[c]:self.tf.indptr[c + 1]] for c in columns])
+            at = self._column(columns[0])
+            return self.tf.indices[at].astype(np.int64), self.tf.data[at]
+        ids = np.concatenate([self.tf.indices[self._column(c)] for c in columns])
+        tfs = np.concatenate([self.tf.data[self._column(c)] for c in columns])
         unique, inverse = np.unique(ids, return_inverse=True)
         return unique.astype(np.int64), np.bincount(inverse, weights=tfs)
 
     def score_term(self, term: QueryTerm) -> TermScores:
-        sentences, tf = self.postings(term.members)
-        if len(term.members) == 1 and term.members[0] in self.vocabulary:
-            idf = float(self.idf[self.vocabulary[term.members[0]]])
+        present = [m for m in term.members if m in self.vocabulary]
+        if len(set(present)) == 1:
+            # A plain term: its precomputed column.
+            c = self.vocabulary[present[0]]
+            at = self._column(c)
+            idf = float(self.idf[c])
+            sentences, scores = self.tf.indices[at], self.weights[at]  # views, no copy
         else:
+            # A synonym set: tfs are summed before BM25's saturation, so the
+            # weights are computed here.
+            sentences, tf = self.postings(present)
             idf = self.idf_of(len(sentences)) if len(sentences) else 0.0
-        scores = idf * (tf * (self.k1 + 1) / (tf + self._norm[sentences]))
+            scores = idf * (tf * (self.k1 + 1) / (tf + self._norm[sentences]))
         if term.weight != 1.0:
             scores = scores * term.weight
         return TermScores(term, idf, sentences, scores)
@@ -116,6 +181,53 @@ class BM25Index:
     def get_scores(self, terms: Sequence[str]) -> np.ndarray:
         """rank-bm25's interface: one plain term per query word."""
         return self.score([QueryTerm((t,)) for t in terms])[0]
+
+    def search(self, query: Sequence[QueryTerm], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The k best sentences and their scores, exactly as score() ranks them.
+
+        Scores are accumulated in query order (so the floats equal score()'s
+        and rank-bm25's): frequent terms as dense columns, whose addition is
+        a streaming vector add, the others by their postings. Choosing the
+        top k from N mostly-zero floats is the other cost (and numpy's
+        argpartition is erratic on such vectors), so a floor is taken first:
+        the k-th best score among the sentences of the rarest term bounds the
+        k-th best overall from below, and only sentences at or above it are
+        ranked.
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        total = np.zeros(self.N)
+        rarest = None
+        for term in query:
+            present = {m for m in term.members if m in self.vocabulary}
+            dense = self._dense.get(self.vocabulary[next(iter(present))]) \
+                if len(present) == 1 and term.weight == 1.0 else None
+            if dense is not None:
+                np.add(total, dense, out=total)
+                sentences = self.tf.indices[self._column(self.vocabulary[next(iter(present))])]
+            else:
+                part = self.score_term(term)
+                sentences = part.sentences
+                np.add.at(total, sentences, part.scores)
+            if len(sentences) and (rarest is None or len(sentences) < len(rarest)):
+                rarest = sentences
+        if rarest is None:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        floor = _kth_best(total[rarest], k)
+        candidates = np.flatnonzero(total >= floor) if floor > 0 else np.flatnonzero(total > 0)
+        scores = total[candidates]
+        if len(candidates) > k:
+            top = np.argpartition(-scores, k - 1)[:k]
+            tied = scores >= scores[top].min()
+            candidates, scores = candidates[tied], scores[tied]
+        order = np.lexsort((candidates, -scores))[:k]
+        return candidates[order].astype(np.int64), scores[order]
+
+
+def _kth_best(scores: np.ndarray, k: int) -> float:
+    if len(scores) < k:
+        return 0.0
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

@@ -1,11 +1,17 @@
 #!/bin/sh
 # Debian packages the service reads at run time: the FreeDict English-Dutch and
 # Dutch-English dictionaries, for English questions over Dutch sources.
+# With the argument "bench", also what `make bench` needs: Debian's Dutch word
+# list (wdutch) for the synthetic corpora and wrk for HTTP load.
 # Installs only what is missing; without root it says what to install instead.
 set -eu
 missing=""
 [ -f /usr/share/dictd/freedict-eng-nld.index ] || missing="$missing dict-freedict-eng-nld"
 [ -f /usr/share/dictd/freedict-nld-eng.index ] || missing="$missing dict-freedict-nld-eng"
+if [ "${1:-}" = bench ]; then
+    [ -f /usr/share/dict/dutch ] || missing="$missing wdutch"
+    command -v wrk >/dev/null || missing="$missing wrk"
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing$missing"

@@ -63,3 +63,36 @@ def test_top_k_orders_best_first_and_skips_zero():
 def test_bad_parameters_are_refused():
     with pytest.raises(ValueError):
         BM25Index([["a"]], b=2)
+
+
+def test_search_returns_the_same_top_k_as_dense_scoring():
+    corpus, words, rng = random_corpus(n_sentences=4000)
+    reference = BM25Okapi(corpus)
+    index = BM25Index(corpus)
+    for _ in range(60):
+        query = rng.sample(words[:50], rng.randint(1, 4)) + rng.sample(words, rng.randint(0, 3))
+        expected = reference.get_scores(query)
+        ids, scores = index.search([QueryTerm((t,)) for t in query], k=10)
+        assert list(ids) == list(top_k(expected, 10))
+        assert np.array_equal(scores, expected[ids])
+
+
+def test_search_with_synonym_sets_and_weights_matches_score():
+    corpus, words, rng = random_corpus(n_sentences=2000)
+    index = BM25Index(corpus)
+    for _ in range(30):
+        query = [QueryTerm(tuple(rng.sample(words[:200], 3))), QueryTerm((rng.choice(words),), weight=0.3),
+                 QueryTerm((rng.choice(words[:20]),))]
+        dense, _ = index.score(query)
+        ids, scores = index.search(query, k=5)
+        assert list(ids) == list(top_k(dense, 5)) and np.array_equal(scores, dense[ids])
+
+
+def test_saved_index_loads_with_the_same_scores(tmp_path):
+    corpus, words, rng = random_corpus(n_sentences=500)
+    index = BM25Index(corpus)
+    index.save(tmp_path / "index.npz")
+    loaded = BM25Index.load(tmp_path / "index.npz")
+    query = rng.sample(words[:100], 4)
+    assert np.array_equal(index.get_scores(query), loaded.get_scores(query))
+    assert loaded.terms == index.terms and loaded.N == index.N

@@ -1,0 +1,277 @@
+"""Benchmark: the BM25 index against rank-bm25 at 10k, 100k and 1M sentences,
+and HTTP throughput of /api/ask against /healthz on the same server.
+
+    make bench                      # everything (about 10 minutes on 2 cores)
+    python bench/bench.py --sizes 10000,100000 --no-http
+
+Corpora are synthetic: sentences of 8-30 words drawn Zipf(s=1.1) from Debian's
+`wdutch` word list with a fixed seed, so every run sees the same text. Queries
+are 3-8 words drawn from the same distribution. Each size's index is built
+here, saved, and loaded again in a fresh process, which measures start-up
+time, resident memory and query latency as a serving process would see them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa.index import BM25Index, QueryTerm, top_k  # noqa: E402
+
+WORDLIST = Path("/usr/share/dict/dutch")
+SEED = 20210705
+ZIPF_S = 1.1
+TARGETS = {"p50_ms": 5.0, "speedup": 100.0, "build_s": 60.0, "rss_mib": 2048.0, "load_s": 2.0,
+           "http_ratio": 0.5}
+
+
+def words() -> list[str]:
+    if not WORDLIST.exists():
+        sys.exit(f"{WORDLIST} is missing: install Debian's wdutch (apt-get install wdutch)")
+    lines = WORDLIST.read_text(encoding="utf-8").splitlines()
+    found = sorted({w.strip().lower() for w in lines if w.strip()})
+    rng = np.random.default_rng(SEED)
+    rng.shuffle(found)  # which word is frequent is random, not alphabetical
+    return found
+
+
+def zipf_probabilities(n: int) -> np.ndarray:
+    p = 1.0 / np.arange(1, n + 1) ** ZIPF_S
+    return p / p.sum()
+
+
+def make_corpus(n: int, vocabulary: list[str], seed: int = SEED) -> list[list[str]]:
+    rng = np.random.default_rng(seed + n)
+    lengths = rng.integers(8, 31, size=n)
+    ids = rng.choice(len(vocabulary), size=int(lengths.sum()), p=zipf_probabilities(len(vocabulary)))
+    tokens = [vocabulary[i] for i in ids.tolist()]
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    return [tokens[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def make_queries(count: int, vocabulary: list[str]) -> list[list[str]]:
+    rng = np.random.default_rng(SEED - 1)
+    p = zipf_probabilities(len(vocabulary))
+    return [[vocabulary[i] for i in rng.choice(len(vocabulary), size=int(rng.integers(3, 9)), p=p)]
+            for _ in range(count)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def serve_index(path: str, queries_file: str) -> None:
+    """Child process: load the saved index, answer the queries, print figures."""
+    queries = json.loads(Path(queries_file).read_text())
+    before = rss_mib()
+    t0 = time.perf_counter()
+    index = BM25Index.load(path)
+    load_s = time.perf_counter() - t0
+    loaded = rss_mib()
+    for query in queries[:10]:  # warm-up
+        index.search([QueryTerm((t,)) for t in query], 10)
+    latencies, results = [], []
+    for query in queries:
+        t0 = time.perf_counter()
+        ids, _ = index.search([QueryTerm((t,)) for t in query], 10)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        results.append(ids.tolist())
+    print(json.dumps({"load_s": load_s, "rss_mib": loaded - before, "p50_ms": percentile(latencies, 50),
+                      "p99_ms": percentile(latencies, 99), "top10": results}))
+
+
+def bench_size(n: int, vocabulary: list[str], queries: list[list[str]], reference_queries: int,
+               workdir: Path) -> dict:
+    t0 = time.perf_counter()
+    corpus = make_corpus(n, vocabulary)
+    generate_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index = BM25Index(corpus)
+    build_s = time.perf_counter() - t0
+    path = workdir / f"index-{n}.npz"
+    index.save(path)
+    del index
+    queries_file = workdir / "queries.json"
+    queries_file.write_text(json.dumps(queries))
+    child = subprocess.run([sys.executable, __file__, "--serve-index", str(path), str(queries_file)],
+                           capture_output=True, text=True, check=True)
+    served = json.loads(child.stdout)
+    row = {"sentences": n, "generate_s": generate_s, "build_s": build_s,
+           "disk_mib": path.stat().st_size / 2**20, **{k: v for k, v in served.items() if k != "top10"}}
+
+    from rank_bm25 import BM25Okapi
+
+    t0 = time.perf_counter()
+    reference = BM25Okapi(corpus)
+    row["ref_build_s"] = time.perf_counter() - t0
+    latencies, same = [], 0
+    measured = queries[:reference_queries]
+    for query, ours in zip(measured, served["top10"], strict=False):
+        t0 = time.perf_counter()
+        scores = reference.get_scores(query)
+        best = top_k(scores, 10)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        same += best.tolist() == ours
+    row.update(ref_queries=len(measured), ref_p50_ms=percentile(latencies, 50),
+               ref_p99_ms=percentile(latencies, 99), same_top10=f"{same}/{len(measured)}",
+               speedup=percentile(latencies, 50) / row["p50_ms"])
+    del reference, corpus
+    return row
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+HTTP_QUESTIONS = [
+    "when did the formal reports come in", "Wanneer trad Ivens af?", "Who is Peter Teesink?",
+    "Welke partijen willen een spoeddebat?", "How many reports came in during 2020?",
+    "Why did Ivens resign?", "Wie neemt de portefeuilles van Ivens waar?",
+    "What did the mayor say about the investigation?", "Sinds wanneer was Ivens wethouder?",
+    "Which newspaper wrote about the messages?", "Wat is de hoofdstad van Frankrijk?",
+    "When did the investigation end?",
+]
+WRK_SCRIPT = """
+local questions = %s
+local n = 0
+request = function()
+  n = n + 1
+  local body = '{"question": "' .. questions[(n %% #questions) + 1] .. '"}'
+  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> float:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url]
+    if script:
+        cmd[1:1] = ["-s", script]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("Requests/sec:"))
+    errors = [line for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line]
+    if errors:
+        print("  wrk:", "; ".join(errors))
+    return float(line.split()[1])
+
+
+def bench_http(seconds: int, connections: int, workdir: Path) -> dict:
+    if not shutil.which("wrk"):
+        return {"error": "wrk is not installed (apt-get install wrk)"}
+    port = free_port()
+    env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            return {"error": "server did not start"}
+        script = workdir / "ask.lua"
+        questions = "{" + ", ".join(json.dumps(q) for q in HTTP_QUESTIONS) + "}"
+        script.write_text(WRK_SCRIPT % questions)
+        wrk(base + "/healthz", 2, connections)  # warm-up
+        wrk(base + "/", 2, connections, str(script))
+        healthz = wrk(base + "/healthz", seconds, connections)
+        ask = wrk(base + "/", seconds, connections, str(script))
+        return {"healthz_rps": healthz, "ask_rps": ask, "http_ratio": ask / healthz,
+                "workers": int(os.environ.get("QA_WORKERS", "2")), "connections": connections}
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def mark(value: float, target: float, higher_is_better: bool = False) -> str:
+    ok = value >= target if higher_is_better else value <= target
+    return "ok" if ok else "MISSED"
+
+
+def report(rows: list[dict], http: dict | None) -> None:
+    print("\nIndex: BM25Okapi scores (k1 1.5, b 0.75, epsilon 0.25), top-10, one query at a time")
+    head = ("sentences", "build s", "disk MiB", "RSS MiB", "load s", "p50 ms", "p99 ms",
+            "rank-bm25 build s", "rank-bm25 p50 ms", "rank-bm25 p99 ms", "queries", "same top-10", "speed-up")
+    print(" | ".join(head))
+    for r in rows:
+        print(" | ".join([f"{r['sentences']:,}", f"{r['build_s']:.1f}", f"{r['disk_mib']:.0f}",
+                          f"{r['rss_mib']:.0f}", f"{r['load_s']:.2f}", f"{r['p50_ms']:.2f}",
+                          f"{r['p99_ms']:.2f}", f"{r['ref_build_s']:.1f}", f"{r['ref_p50_ms']:.1f}",
+                          f"{r['ref_p99_ms']:.1f}", str(r["ref_queries"]), r["same_top10"],
+                          f"{r['speedup']:.0f}x"]))
+    largest = max(rows, key=lambda r: r["sentences"])
+    print(f"\nTargets at {largest['sentences']:,} sentences:")
+    print(f"  top-10 p50 {largest['p50_ms']:.2f} ms (<= {TARGETS['p50_ms']}): "
+          f"{mark(largest['p50_ms'], TARGETS['p50_ms'])}")
+    print(f"  speed-up over rank-bm25 {largest['speedup']:.0f}x (>= {TARGETS['speedup']:.0f}x): "
+          f"{mark(largest['speedup'], TARGETS['speedup'], True)}")
+    print(f"  build {largest['build_s']:.1f} s (<= {TARGETS['build_s']:.0f}): "
+          f"{mark(largest['build_s'], TARGETS['build_s'])}")
+    print(f"  resident memory {largest['rss_mib']:.0f} MiB (<= {TARGETS['rss_mib']:.0f}): "
+          f"{mark(largest['rss_mib'], TARGETS['rss_mib'])}")
+    print(f"  start-up from the saved index {largest['load_s']:.2f} s (<= {TARGETS['load_s']}): "
+          f"{mark(largest['load_s'], TARGETS['load_s'])}")
+    if http:
+        if "error" in http:
+            print(f"\nHTTP: skipped: {http['error']}")
+        else:
+            print(f"\nHTTP (gunicorn, {http['workers']} workers, wrk 2 threads, {http['connections']} "
+                  f"connections, seeds): /healthz {http['healthz_rps']:.0f} req/s, /api/ask "
+                  f"{http['ask_rps']:.0f} req/s, ratio {http['http_ratio']:.2f} "
+                  f"(>= {TARGETS['http_ratio']}): {mark(http['http_ratio'], TARGETS['http_ratio'], True)}")
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-index":
+        serve_index(sys.argv[2], sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--reference-queries-1m", type=int, default=5,
+                        help="rank-bm25 takes seconds per query at 1M: time only this many there")
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--http-seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    vocabulary = words()
+    queries = make_queries(args.queries, vocabulary)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            reference_queries = args.queries if n < 1_000_000 else args.reference_queries_1m
+            row = bench_size(n, vocabulary, queries, reference_queries, Path(tmp))
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+        http = None if args.no_http else bench_http(args.http_seconds, args.connections, Path(tmp))
+    report(rows, http)
+
+
+if __name__ == "__main__":
+    main()
