@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml scripts/install-system-packages.sh
 
 install: $(STAMP)
 
+# The service saves its index here on first start and loads it afterwards
+# (rebuilt whenever the sources change).
+run: export QA_INDEX ?= var/index.npz
 run: $(STAMP)
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
@@ -30,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info var

@@ -12,6 +12,8 @@ from flask import Flask
 DEFAULTS = {
     "QA_SOURCES": "seeds",
     "QA_DICT_DIR": "/usr/share/dictd",
+    "QA_INDEX": "",  # saved index file ("" = build in memory at every start)
+    "QA_SEMANTIC": True,  # the multilingual sentence encoder next to BM25
     "MAX_CONTENT_LENGTH": 64 * 1024,  # request body limit in bytes (413 above it)
     "QA_MAX_QUESTION_CHARS": 1000,
     "QA_MAX_HISTORY_TURNS": 100,
@@ -21,6 +23,8 @@ DEFAULTS = {
 ENVIRONMENT = {
     "QA_SOURCES": ("QA_SOURCES", str),
     "QA_DICT_DIR": ("QA_DICT_DIR", str),
+    "QA_INDEX": ("QA_INDEX", str),
+    "QA_SEMANTIC": ("QA_SEMANTIC", lambda v: v.strip().lower() not in ("0", "false", "no", "off")),
     "QA_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
     "QA_MAX_QUESTION_CHARS": ("QA_MAX_QUESTION_CHARS", int),
     "QA_MAX_HISTORY_TURNS": ("QA_MAX_HISTORY_TURNS", int),

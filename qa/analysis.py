@@ -35,6 +35,8 @@ _OPTIONAL_PREFIX = re.compile(r"\(([^\W\d_]+)\)([^\W\d_]+)")
 
 def normalize(text: str) -> str:
     """NFKC, lowercase, accents folded: 'Officiële' -> 'officiele'."""
+    if text.isascii():  # the common case: nothing to fold
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).lower()
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))

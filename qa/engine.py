@@ -7,16 +7,18 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from . import answer as answers
+from . import snapshot
 from .analysis import Analyzer, normalize, stopwords
-from .index import BM25Index, top_k
-from .question import HISTORY_WEIGHT, Question, read_question
+from .index import top_k
+from .question import HISTORY_WEIGHT, Question, detect_language, read_question
 from .semantic import SentenceEncoder
-from .sentences import Sentence, split_document
+from .sentences import Sentence
 from .sources import Document, load_sources
 from .translation import DEFAULT_DICT_DIR, Translator
 
@@ -98,30 +100,56 @@ class Result:
 
 class Engine:
     def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
-                 dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True):
+                 dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
+                 index_path: str | Path | None = None):
+        """Index `documents`. With `index_path`, the index saved there is used
+        when it was built from these documents, and (re)written otherwise."""
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
-        self.sentences: list[Sentence] = []
-        self._doc_range: dict[str, tuple[int, int]] = {}
-        for d in documents:
-            first = len(self.sentences)
-            self.sentences.extend(split_document(d))
-            self._doc_range[d.id] = (first, len(self.sentences))
         self.analyzer = Analyzer("nl")
-        self.sentence_terms = [self.analyzer.terms(s.text) for s in self.sentences]
-        self.index = BM25Index(self.sentence_terms)
-        self.casing = answers.Casing(s.text for s in self.sentences)
         self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
         self.encoder = SentenceEncoder.load() if semantic else None
-        self.vectors = self.encoder.encode([s.text for s in self.sentences]) if self.encoder else None
+        print_ = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
+        prepared = snapshot.load(index_path, documents, print_) if index_path else None
+        if prepared is None:
+            prepared = snapshot.prepare(documents, self.analyzer, self.encoder)
+            if index_path:
+                try:
+                    snapshot.save(index_path, prepared, documents, print_)
+                    log.info("saved the index to %s", index_path)
+                except OSError as exc:
+                    log.warning("could not save the index to %s: %s", index_path, exc)
+        else:
+            log.info("loaded the saved index %s", index_path)
+        self.sentences = prepared.sentences
+        self.index = prepared.index
+        self.casing = prepared.casing
+        self.vectors = prepared.vectors
+        # Index terms of the sentences that come up as candidates, for _distinct.
+        self._term_set = lru_cache(maxsize=65536)(
+            lambda i: frozenset(self.analyzer.terms(self.sentences[i].text)))
+        self._warm_up()
+        self._doc_range: dict[str, tuple[int, int]] = {}
+        for i, s in enumerate(self.sentences):
+            first, _ = self._doc_range.get(s.doc_id, (i, i))
+            self._doc_range[s.doc_id] = (first, i + 1)
         log.info("indexed %d sentences from %d sources (%d skipped)",
                  len(self.sentences), len(self.documents), len(self.skipped))
 
+    def _warm_up(self) -> None:
+        """The language identifier, the encoder and dateparser load their
+        data on first use (about 2.5 s together): pay that at start, not on a
+        user's first question."""
+        detect_language("warm up")
+        if self.encoder:
+            self.encoder.encode(["warm up"])
+        answers.find_dates("begin dit jaar, 1 januari 2021", "2021-01", "en")
+
     @classmethod
     def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR,
-                    semantic: bool = True) -> Engine:
+                    semantic: bool = True, index_path: str | Path | None = None) -> Engine:
         documents, skipped = load_sources(folder)
-        return cls(documents, skipped, dict_dir, semantic)
+        return cls(documents, skipped, dict_dir, semantic, index_path)
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:
         first, end = self._doc_range.get(doc_id, (0, 0))
@@ -201,7 +229,7 @@ class Engine:
         copies: dict[int, list[int]] = {}
         term_sets: list[set[str]] = []
         for i in map(int, ranked):
-            terms = set(self.sentence_terms[i])
+            terms = self._term_set(i)
             twin = next((kept[j] for j, seen in enumerate(term_sets)
                          if min(len(terms), len(seen)) >= 3
                          and len(terms & seen) / min(len(terms), len(seen)) >= NEAR_DUPLICATE), None)

@@ -12,7 +12,9 @@ EXTENSION = "qa.engine"
 def init_app(app: Flask) -> None:
     engine = app.config.get("QA_ENGINE")  # tests may hand in a ready engine
     if engine is None:
-        engine = Engine.from_folder(app.config["QA_SOURCES"], app.config["QA_DICT_DIR"] or None)
+        engine = Engine.from_folder(app.config["QA_SOURCES"], app.config["QA_DICT_DIR"] or None,
+                                    semantic=app.config["QA_SEMANTIC"],
+                                    index_path=app.config["QA_INDEX"] or None)
     app.extensions[EXTENSION] = engine
 
 

@@ -1,0 +1,97 @@
+"""Command line: the engine without the server.
+
+    python -m qa index SOURCES_DIR --out INDEX      build and save the index
+    python -m qa ask "question" [--sources DIR] [--index INDEX] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+
+from .engine import K_DEFAULT, K_MAX, K_MIN, Engine
+from .sources import SourceError
+from .translation import DEFAULT_DICT_DIR
+
+
+def _engine(args) -> Engine:
+    return Engine.from_folder(args.sources, args.dict_dir or None, not args.no_semantic, args.index)
+
+
+def index_command(args) -> int:
+    started = time.perf_counter()
+    engine = _engine(args)
+    size = os.path.getsize(args.index)
+    print(f"indexed {len(engine.sentences)} sentences from {len(engine.documents)} sources "
+          f"({len(engine.skipped)} skipped) in {time.perf_counter() - started:.1f} s; "
+          f"{args.index}: {size / 2**20:.1f} MiB")
+    for skipped in engine.skipped:
+        print(f"skipped {skipped['file']}: {skipped['reason']}")
+    return 0
+
+
+def ask_command(args) -> int:
+    engine = _engine(args)
+    history = [{"role": "user", "content": turn} for turn in args.after]
+    result = engine.ask(args.question, history, args.k)
+    if args.json:
+        print(json.dumps(result.to_json(args.debug), ensure_ascii=False, indent=2))
+        return 0
+    print(result.answer if result.answer is not None else "The sources do not say.")
+    heading = "Closest matches:" if result.answer is None else "Sources:"
+    if result.passages:
+        print("\n" + heading)
+    for n, p in enumerate(result.passages, 1):
+        where = ", ".join(f"{s['source']} [{s['start']}:{s['end']}]" for s in p.sources)
+        print(f"{n}. {p.text}\n   {p.title} ({p.date or 'undated'}); {where}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--dict-dir", default=os.environ.get("QA_DICT_DIR", DEFAULT_DICT_DIR),
+                        help="FreeDict dictd files for English questions ('' to disable)")
+    common.add_argument("--no-semantic", action="store_true", help="BM25 only, without the sentence encoder")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("index", parents=[common],
+                                help="build the index of a sources folder and save it")
+    build.add_argument("sources", help="folder of .txt articles")
+    build.add_argument("--out", dest="index", required=True, help="index file to write (.npz)")
+    build.set_defaults(run=index_command)
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"))
+    ask.add_argument("--index", default=os.environ.get("QA_INDEX") or None,
+                     help="saved index to use (built and saved there if missing or stale)")
+    ask.add_argument("--after", action="append", default=[], metavar="QUESTION",
+                     help="an earlier question of the conversation (repeatable, oldest first)")
+    ask.add_argument("-k", type=int, default=K_DEFAULT, help=f"passages to cite ({K_MIN}-{K_MAX})")
+    ask.add_argument("--json", action="store_true", help="print the API's JSON response")
+    ask.add_argument("--debug", action="store_true", help="with --json: how the question was read")
+    ask.set_defaults(run=ask_command)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command == "ask":
+        if not K_MIN <= args.k <= K_MAX:
+            parser.error(f"-k must be between {K_MIN} and {K_MAX}")
+        if not args.question.strip():
+            parser.error("the question is empty")
+    try:
+        return args.run(args)
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The saved index: used when it matches the sources, rebuilt when not."""
+import logging
+
+import numpy as np
+import pytest
+
+from qa.engine import Engine
+from qa.sources import parse_document
+
+TEXTS = {
+    "a": " date 2021-03 De minister van Verkeer Jan de Vries is op 4 maart afgetreden. "
+         "Zijn taken worden waargenomen door staatssecretaris Anna Bakker.\n",
+    "b": "Brug\n\nUit onderzoek bleek dat de brug 40 miljoen te duur was.\n",
+}
+
+
+def documents(texts=TEXTS):
+    return [parse_document(i, t) for i, t in texts.items()]
+
+
+@pytest.fixture
+def saved(tmp_path):
+    path = tmp_path / "index.npz"
+    Engine(documents(), semantic=False, index_path=path)
+    return path
+
+
+def test_saved_index_gives_the_same_answers(saved, caplog):
+    built = Engine(documents(), semantic=False)
+    with caplog.at_level(logging.INFO, logger="qa.engine"):
+        loaded = Engine(documents(), semantic=False, index_path=saved)
+    assert any("loaded the saved index" in r.getMessage() for r in caplog.records)
+    assert [s.text for s in loaded.sentences] == [s.text for s in built.sentences]
+    for question in ["Wie neemt de taken van Jan de Vries waar?", "Hoeveel te duur was de brug?"]:
+        a, b = built.ask(question), loaded.ask(question)
+        assert a.answer == b.answer and [p.text for p in a.passages] == [p.text for p in b.passages]
+        assert [p.score for p in a.passages] == [p.score for p in b.passages]
+
+
+def test_changed_sources_rebuild_and_overwrite_the_index(saved, caplog):
+    changed = {**TEXTS, "b": TEXTS["b"].replace("40", "50")}
+    with caplog.at_level(logging.INFO):
+        engine = Engine(documents(changed), semantic=False, index_path=saved)
+    assert any("other sources" in r.getMessage() for r in caplog.records)
+    assert any("50 miljoen" in s.text for s in engine.sentences)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        Engine(documents(changed), semantic=False, index_path=saved)
+    assert any("loaded the saved index" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("content", [b"not a zip file", b""])
+def test_unreadable_index_file_is_rebuilt(tmp_path, content, caplog):
+    path = tmp_path / "index.npz"
+    path.write_bytes(content)
+    engine = Engine(documents(), semantic=False, index_path=path)
+    assert engine.ask("Wie neemt de taken van Jan de Vries waar?").answer == "Anna Bakker"
+    assert any("unreadable" in r.getMessage() for r in caplog.records)
+    assert np.load(path, allow_pickle=False)["fingerprint"].size == 1  # rewritten, readable
+
+
+def test_pickled_objects_in_an_index_file_are_not_loaded(saved, caplog):
+    with np.load(saved, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["sentence_doc"] = np.array([object()] * len(arrays["sentence_doc"]), dtype=object)
+    np.savez(saved, **arrays)  # writes a pickle for the object array
+    engine = Engine(documents(), semantic=False, index_path=saved)
+    assert any("unreadable" in r.getMessage() for r in caplog.records)
+    assert len(engine.sentences) == len(Engine(documents(), semantic=False).sentences)
+
+
+def test_unwritable_index_path_still_serves(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    engine = Engine(documents(), semantic=False, index_path=blocker / "index.npz")
+    assert engine.ask("Wie neemt de taken van Jan de Vries waar?").answer == "Anna Bakker"
+    assert any("could not save" in r.getMessage() for r in caplog.records)
