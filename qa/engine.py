@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -57,6 +58,19 @@ WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+)", re.I)
 
 
+class _Stopwatch:
+    """Milliseconds spent in each stage of a question, for debug output and the benchmark."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = (now - self._last) * 1000
+        self._last = now
+
+
 @dataclass
 class Passage:
     source: str
@@ -84,6 +98,7 @@ class Result:
     question: Question
     coverage: float = 0.0
     confidence: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)  # per stage of ask()
 
     def to_json(self, debug: bool = False) -> dict:
         out = {"answer": self.answer, "passages": [p.to_json(debug) for p in self.passages]}
@@ -94,6 +109,7 @@ class Result:
                 "coverage": round(self.coverage, 4), "confidence": round(self.confidence, 4),
                 "query": [{"label": t.label, "terms": list(t.members), "weight": t.weight}
                           for t in q.query],
+                "timings_ms": {stage: round(ms, 3) for stage, ms in self.timings_ms.items()},
             }
         return out
 
@@ -158,9 +174,13 @@ class Engine:
     def ask(self, question: str, history: Sequence[dict] = (), k: int = K_DEFAULT) -> Result:
         if not K_MIN <= k <= K_MAX:
             raise ValueError(f"k must be between {K_MIN} and {K_MAX}")
+        clock = _Stopwatch()
         q = read_question(question, history, self.analyzer, self.translator)
+        clock.lap("question")
         lexical, parts = self.index.score(q.query)
+        clock.lap("bm25")
         semantic = self._semantic(q, history)
+        clock.lap("encoder")
         scores = self._fuse(lexical, semantic) + COVERAGE_SHARE * self._coverages(parts)
         asked = self._asked(q, history)
         best = top_k(scores, RERANK_DEPTH)
@@ -170,6 +190,7 @@ class Engine:
                     scores[i] += TYPE_BONUS
             best = best[np.lexsort((best, -scores[best]))]
         best, copies = self._distinct(best, k)
+        clock.lap("rank")
         passages = [self._passage(int(i), float(scores[i]), parts, lexical, semantic, copies[int(i)])
                     for i in best]
         coverage = self._coverage(parts, int(best[0])) if len(best) else 0.0
@@ -182,7 +203,8 @@ class Engine:
         answer = None
         if passages and enough and not self._unmatched_number(q, best):
             answer = self._short_answer(q, asked, best)
-        return Result(answer, passages, q, coverage, confidence)
+        clock.lap("answer")
+        return Result(answer, passages, q, coverage, confidence, clock.laps)
 
     def _unmatched_number(self, q: Question, best: np.ndarray) -> bool:
         """The question names a number or year that none of the passages holds:
