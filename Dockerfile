@@ -1,7 +1,7 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    QA_BIND=0.0.0.0:8000 QA_SOURCES=/app/seeds
+    QA_BIND=0.0.0.0:8000 QA_SOURCES=/app/seeds QA_INDEX=/app/var/index.npz
 
 WORKDIR /app
 # FreeDict English-Dutch dictionaries: English questions over Dutch sources.
@@ -12,6 +12,9 @@ COPY qa ./qa
 RUN pip install --quiet . && useradd --system --no-create-home --uid 10001 qa
 COPY wsgi.py gunicorn.conf.py ./
 COPY seeds ./seeds
+# Build the index into the image, so a container starts by loading it. The
+# service rebuilds it (in memory) if QA_SOURCES points at other sources.
+RUN python -m qa index seeds --out var/index.npz
 
 USER qa
 EXPOSE 8000

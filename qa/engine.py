@@ -42,6 +42,9 @@ PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad
 SEMANTIC_SHARE = 0.5
 # Weight of the coverage share (see _coverages) added to the fused score.
 COVERAGE_SHARE = 0.2
+# How many of BM25's and of the encoder's best sentences are ranked (the rest
+# of a large corpus is never looked at).
+CANDIDATES = 100
 # How many fused candidates are re-ranked by whether they hold an answer of
 # the expected type, and the bonus they get for it.
 RERANK_DEPTH = 30
@@ -177,25 +180,36 @@ class Engine:
         clock = _Stopwatch()
         q = read_question(question, history, self.analyzer, self.translator)
         clock.lap("question")
-        lexical, parts = self.index.score(q.query)
+        # Candidates: BM25's best and the encoder's best; only they are ranked.
+        parts = self.index.parts(q.query)
+        lexical_ids, lexical_best = self.index.top(parts, CANDIDATES)
         clock.lap("bm25")
-        semantic = self._semantic(q, history)
+        semantic_all = self._semantic(q, history)
+        candidates = lexical_ids if semantic_all is None else \
+            np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))
+        candidates = np.sort(candidates).astype(np.int64)
         clock.lap("encoder")
-        scores = self._fuse(lexical, semantic) + COVERAGE_SHARE * self._coverages(parts)
+        lexical = self.index.scores_of(parts, candidates)
+        semantic = None if semantic_all is None else semantic_all[candidates]
+        coverages = self._coverages(parts, candidates)
+        top = float(lexical_best[0]) if len(lexical_best) else 0.0
+        scores = self._fuse(lexical, semantic, top) + COVERAGE_SHARE * coverages
         asked = self._asked(q, history)
-        best = top_k(scores, RERANK_DEPTH)
-        if q.answer_type in (*TYPED_ANSWERS, "why") and len(best):
-            for i in best:
-                if self._fits_type(q, self.sentences[i], asked):
-                    scores[i] += TYPE_BONUS
-            best = best[np.lexsort((best, -scores[best]))]
-        best, copies = self._distinct(best, k)
+        ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
+        if q.answer_type in (*TYPED_ANSWERS, "why") and len(ranked):
+            for n in ranked:
+                if self._fits_type(q, self.sentences[candidates[n]], asked):
+                    scores[n] += TYPE_BONUS
+            ranked = ranked[np.lexsort((ranked, -scores[ranked]))]
+        best, copies = self._distinct(candidates[ranked], k)
         clock.lap("rank")
-        passages = [self._passage(int(i), float(scores[i]), parts, lexical, semantic, copies[int(i)])
+        at = {int(c): n for n, c in enumerate(candidates)}
+        passages = [self._passage(int(i), float(scores[at[int(i)]]), parts, float(lexical[at[int(i)]]),
+                                  None if semantic is None else float(semantic[at[int(i)]]), copies[int(i)])
                     for i in best]
-        coverage = self._coverage(parts, int(best[0])) if len(best) else 0.0
+        coverage = float(coverages[at[int(best[0])]]) if len(best) else 0.0
         if semantic is not None:
-            confidence = coverage + (float(semantic[best[0]]) if len(best) else 0.0)
+            confidence = coverage + (float(semantic[at[int(best[0])]]) if len(best) else 0.0)
             enough = confidence >= MIN_CONFIDENCE
         else:
             confidence = coverage
@@ -235,9 +249,8 @@ class Engine:
         return self.vectors @ vector
 
     @staticmethod
-    def _fuse(lexical: np.ndarray, semantic: np.ndarray | None) -> np.ndarray:
+    def _fuse(lexical: np.ndarray, semantic: np.ndarray | None, top: float) -> np.ndarray:
         """BM25 scaled to [0, 1] by the best match, blended with cosine similarity."""
-        top = lexical.max() if len(lexical) else 0.0
         scaled = lexical / top if top > 0 else lexical.copy()
         if semantic is None:
             return scaled
@@ -263,7 +276,8 @@ class Engine:
                 term_sets.append(terms)
         return np.array(kept, dtype=np.int64), copies
 
-    def _passage(self, i: int, score: float, parts, lexical, semantic, copies: list[int]) -> Passage:
+    def _passage(self, i: int, score: float, parts, lexical: float, semantic: float | None,
+                 copies: list[int]) -> Passage:
         s = self.sentences[i]
         doc = self.documents[s.doc_id]
         matched = {}
@@ -275,32 +289,24 @@ class Engine:
                        sources=[{"source": self.sentences[c].doc_id, "sentence": self.sentences[c].index,
                                  "start": self.sentences[c].start, "end": self.sentences[c].end}
                                 for c in copies],
-                       debug={"bm25": round(float(lexical[i]), 6), "terms": matched,
-                              "semantic": None if semantic is None else round(float(semantic[i]), 6)})
+                       debug={"bm25": round(lexical, 6), "terms": matched,
+                              "semantic": None if semantic is None else round(semantic, 6)})
 
-    def _coverages(self, parts) -> np.ndarray:
-        """For every sentence, the share of the query's weighted idf mass it
-        matches (Lucene's old coordination factor, by idf): a sentence that
-        matches more of the question's words beats one that repeats one rare word."""
+    def _coverages(self, parts, candidates: np.ndarray) -> np.ndarray:
+        """For each candidate sentence, the share of the query's weighted idf
+        mass it matches (Lucene's old coordination factor, by idf): a sentence
+        that matches more of the question's words beats one that repeats one
+        rare word."""
         known = [p for p in parts if p.term.known]
         total = sum(p.term.weight * self._term_idf(p) for p in known)
-        out = np.zeros(len(self.sentences))
+        out = np.zeros(len(candidates))
         if total <= 0:
             return out
         for p in known:
-            out[p.sentences] += p.term.weight * self._term_idf(p) / total
+            if len(p.sentences):
+                at = np.minimum(np.searchsorted(p.sentences, candidates), len(p.sentences) - 1)
+                out[p.sentences[at] == candidates] += p.term.weight * self._term_idf(p) / total
         return out
-
-    def _coverage(self, parts, best: int) -> float:
-        """Share of the query's weighted idf mass that sentence `best` matches,
-        over the terms whose absence means something (see QueryTerm.known)."""
-        known = [p for p in parts if p.term.known]
-        total = sum(p.term.weight * self._term_idf(p) for p in known)
-        if total <= 0:
-            return 0.0
-        hit = sum(p.term.weight * self._term_idf(p) for p in known
-                  if np.any(p.sentences == best))
-        return hit / total
 
     def _term_idf(self, part) -> float:
         # A term the sources never use still counts, with the idf of a term seen once.

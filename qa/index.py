@@ -44,6 +44,7 @@ class TermScores:
     idf: float
     sentences: np.ndarray  # sentence ids, ascending
     scores: np.ndarray  # weight * BM25 contribution, same order
+    column: int | None = None  # the index term, when the query term is a plain term
 
 
 # Terms in more than this share of the sentences are also kept as dense columns.
@@ -145,6 +146,14 @@ class BM25Index:
         if len(columns) == 1:
             at = self._column(columns[0])
             return self.tf.indices[at].astype(np.int64), self.tf.data[at]
+        if sum(int(self.df[c]) for c in columns) > self.N // 32:
+            # Long postings: summing into a dense vector beats sorting them
+            # (tfs are small integers, so the order of addition does not matter).
+            dense = np.zeros(self.N)
+            for c in columns:
+                np.add.at(dense, self.tf.indices[self._column(c)], self.tf.data[self._column(c)])
+            ids = np.flatnonzero(dense)
+            return ids, dense[ids]
         ids = np.concatenate([self.tf.indices[self._column(c)] for c in columns])
         tfs = np.concatenate([self.tf.data[self._column(c)] for c in columns])
         unique, inverse = np.unique(ids, return_inverse=True)
@@ -152,6 +161,7 @@ class BM25Index:
 
     def score_term(self, term: QueryTerm) -> TermScores:
         present = [m for m in term.members if m in self.vocabulary]
+        c = None
         if len(set(present)) == 1:
             # A plain term: its precomputed column.
             c = self.vocabulary[present[0]]
@@ -166,7 +176,7 @@ class BM25Index:
             scores = idf * (tf * (self.k1 + 1) / (tf + self._norm[sentences]))
         if term.weight != 1.0:
             scores = scores * term.weight
-        return TermScores(term, idf, sentences, scores)
+        return TermScores(term, idf, sentences, scores, c)
 
     def score(self, query: Sequence[QueryTerm]) -> tuple[np.ndarray, list[TermScores]]:
         """Dense scores over all sentences, and each query term's part."""
@@ -177,6 +187,20 @@ class BM25Index:
             total[part.sentences] += part.scores
             parts.append(part)
         return total, parts
+
+    @staticmethod
+    def scores_of(parts: Sequence[TermScores], sentences: np.ndarray) -> np.ndarray:
+        """Scores of some sentences (ascending ids) from their terms' parts,
+        summed in query order as score() does, so the floats are identical."""
+        total = np.zeros(len(sentences))
+        for part in parts:
+            if not len(part.sentences) or not len(sentences):
+                continue
+            at = np.searchsorted(part.sentences, sentences)
+            at[at == len(part.sentences)] = 0
+            hit = part.sentences[at] == sentences
+            total[hit] += part.scores[at[hit]]
+        return total
 
     def get_scores(self, terms: Sequence[str]) -> np.ndarray:
         """rank-bm25's interface: one plain term per query word."""
@@ -194,23 +218,27 @@ class BM25Index:
         k-th best overall from below, and only sentences at or above it are
         ranked.
         """
+        return self.top(self.parts(query), k)
+
+    def parts(self, query: Sequence[QueryTerm]) -> list[TermScores]:
+        return [self.score_term(t) for t in query]
+
+    def top(self, parts: Sequence[TermScores], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """search() over query terms already looked up (see parts())."""
         if k < 1:
             raise ValueError("k must be at least 1")
         total = np.zeros(self.N)
         rarest = None
-        for term in query:
-            present = {m for m in term.members if m in self.vocabulary}
-            dense = self._dense.get(self.vocabulary[next(iter(present))]) \
-                if len(present) == 1 and term.weight == 1.0 else None
+        for part in parts:
+            if not len(part.sentences):
+                continue
+            dense = self._dense.get(part.column) if part.term.weight == 1.0 else None
             if dense is not None:
                 np.add(total, dense, out=total)
-                sentences = self.tf.indices[self._column(self.vocabulary[next(iter(present))])]
             else:
-                part = self.score_term(term)
-                sentences = part.sentences
-                np.add.at(total, sentences, part.scores)
-            if len(sentences) and (rarest is None or len(sentences) < len(rarest)):
-                rarest = sentences
+                np.add.at(total, part.sentences, part.scores)
+            if rarest is None or len(part.sentences) < len(rarest):
+                rarest = part.sentences
         if rarest is None:
             return np.empty(0, dtype=np.int64), np.empty(0)
         floor = _kth_best(total[rarest], k)
