@@ -214,9 +214,9 @@ class BM25Index:
         a streaming vector add, the others by their postings. Choosing the
         top k from N mostly-zero floats is the other cost (and numpy's
         argpartition is erratic on such vectors), so a floor is taken first:
-        the k-th best score among the sentences of the rarest term bounds the
-        k-th best overall from below, and only sentences at or above it are
-        ranked.
+        the k-th best score among the sentences of the rarest terms bounds
+        the k-th best overall from below, and only sentences at or above it
+        are ranked.
         """
         return self.top(self.parts(query), k)
 
@@ -227,21 +227,17 @@ class BM25Index:
         """search() over query terms already looked up (see parts())."""
         if k < 1:
             raise ValueError("k must be at least 1")
+        live = [p for p in parts if len(p.sentences)]
+        if not live:
+            return np.empty(0, dtype=np.int64), np.empty(0)
         total = np.zeros(self.N)
-        rarest = None
-        for part in parts:
-            if not len(part.sentences):
-                continue
+        for part in live:
             dense = self._dense.get(part.column) if part.term.weight == 1.0 else None
             if dense is not None:
                 np.add(total, dense, out=total)
             else:
                 np.add.at(total, part.sentences, part.scores)
-            if rarest is None or len(part.sentences) < len(rarest):
-                rarest = part.sentences
-        if rarest is None:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        floor = _kth_best(total[rarest], k)
+        floor = _kth_best(total[_rarest_sentences(live, k, self.N)], k)
         candidates = np.flatnonzero(total >= floor) if floor > 0 else np.flatnonzero(total > 0)
         scores = total[candidates]
         if len(candidates) > k:
@@ -250,6 +246,26 @@ class BM25Index:
             candidates, scores = candidates[tied], scores[tied]
         order = np.lexsort((candidates, -scores))[:k]
         return candidates[order].astype(np.int64), scores[order]
+
+
+def _rarest_sentences(parts: Sequence[TermScores], k: int, N: int) -> np.ndarray:
+    """At least k sentences (where there are): those of the rarest term, then
+    of the next rarest, and so on. Their k-th best score is a floor for the
+    k-th best overall."""
+    chosen, count = [], 0
+    for p in sorted(parts, key=lambda p: len(p.sentences)):
+        chosen.append(p.sentences)
+        count += len(p.sentences)
+        if count >= k:
+            break
+    if len(chosen) == 1:
+        return chosen[0]
+    if count < 4096:
+        return np.unique(np.concatenate(chosen))
+    union = np.zeros(N, dtype=bool)  # long postings: a mask is cheaper than sorting
+    for ids in chosen:
+        union[ids] = True
+    return np.flatnonzero(union)
 
 
 def _kth_best(scores: np.ndarray, k: int) -> float:
