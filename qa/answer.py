@@ -191,7 +191,15 @@ class Casing:
 
 
 def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -> list[Span]:
-    """Runs of name words, joined by particles: 'Marieke van Doorninck', 'Het Parool'."""
+    """Runs of name words, joined by particles: 'Marieke van Doorninck', 'Het Parool';
+    none that is, or has a word, in `exclude` (normalised)."""
+    return [span for span, words in _names(sentence, casing)
+            if normalize(span.text) not in exclude and not any(w in exclude for w in words)]
+
+
+@lru_cache(maxsize=65536)  # the sources' sentences come back question after question
+def _names(sentence: str, casing: Casing) -> tuple[tuple[Span, tuple[str, ...]], ...]:
+    """Every name in `sentence`, with its normalised words (particles left out)."""
     words = list(WORD.finditer(sentence))
     spans, i = [], 0
     while i < len(words):
@@ -229,12 +237,10 @@ def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -
         text = sentence[start:end]
         while j + 1 < len(words) and words[j + 1].start() < end:
             j += 1  # words inside an expanded acronym are part of this name
-        if normalize(text) not in exclude and not any(
-                normalize(w.group(0)) in exclude for w in words[i:j + 1]
-                if w.group(0).lower() not in NAME_PARTICLES):
-            spans.append(Span(text, start, end))
+        spans.append((Span(text, start, end), tuple(normalize(w.group(0)) for w in words[i:j + 1]
+                                                    if w.group(0).lower() not in NAME_PARTICLES)))
         i = j + 1
-    return spans
+    return tuple(spans)
 
 
 def _with_acronym(sentence: str, words: list, i: int, j: int) -> int | None:

@@ -1,7 +1,9 @@
 """The engine as a library, on small sources made here (not the dev questions)."""
+from dataclasses import fields
+
 import pytest
 
-from qa.engine import Engine
+from qa.engine import Engine, Passage
 from qa.question import relative_period
 from qa.sources import parse_document
 
@@ -123,3 +125,9 @@ def test_without_the_encoder_the_engine_still_answers_from_bm25():
     lexical = Engine([parse_document(i, t) for i, t in ARTICLES.items()], semantic=False)
     assert lexical.ask("Wie neemt de taken van Jan de Vries waar?").answer == "Anna Bakker"
     assert lexical.ask("Wat is de hoofdstad van Peru?").answer is None
+
+
+def test_passage_json_has_every_field_and_debug_only_when_asked(small):
+    passage = small.ask("Wanneer is de minister afgetreden?").passages[0]
+    assert set(passage.to_json()) == {f.name for f in fields(Passage)} - {"debug"}
+    assert passage.to_json(debug=True)["debug"]["bm25"] > 0
