@@ -16,5 +16,9 @@ timeout = int(os.environ.get("QA_TIMEOUT", "30"))
 preload_app = True
 # Logs to stdout/stderr, where a container runtime collects them.
 accesslog = "-"
+# One JSON object per request, with the request id the response carries; no
+# bodies, so no question or source text, is ever logged.
+access_log_format = ('{"remote": "%(h)s", "request_id": "%({x-request-id}o)s", "method": "%(m)s", '
+                     '"path": "%(U)s", "status": %(s)s, "bytes": %(B)s, "ms": %(M)s}')
 errorlog = "-"
 loglevel = os.environ.get("QA_LOG_LEVEL", "info").lower()

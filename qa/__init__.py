@@ -14,6 +14,7 @@ DEFAULTS = {
     "QA_DICT_DIR": "/usr/share/dictd",
     "QA_INDEX": "",  # saved index file ("" = build in memory at every start)
     "QA_SEMANTIC": True,  # the multilingual sentence encoder next to BM25
+    "QA_RATE_LIMIT": "",  # per client address on /api/ask, e.g. "60 per minute"; "" = off
     "MAX_CONTENT_LENGTH": 64 * 1024,  # request body limit in bytes (413 above it)
     "QA_MAX_QUESTION_CHARS": 1000,
     "QA_MAX_HISTORY_TURNS": 100,
@@ -28,6 +29,7 @@ ENVIRONMENT = {
     "QA_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
     "QA_MAX_QUESTION_CHARS": ("QA_MAX_QUESTION_CHARS", int),
     "QA_MAX_HISTORY_TURNS": ("QA_MAX_HISTORY_TURNS", int),
+    "QA_RATE_LIMIT": ("QA_RATE_LIMIT", str),
 }
 
 
@@ -44,11 +46,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import api, errors, ui
+    from . import api, errors, hardening, ui
     from .store import init_app
 
     init_app(app)
     errors.init_app(app)
+    hardening.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(ui.bp)
     return app

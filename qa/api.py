@@ -6,6 +6,7 @@ from jsonschema import Draft202012Validator
 
 from .engine import K_DEFAULT, K_MAX, K_MIN
 from .errors import ApiError
+from .hardening import ask_limit, limiter
 from .store import get_engine
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -85,6 +86,7 @@ def _explain(error) -> ApiError:
 
 
 @bp.post("/ask")
+@limiter.limit(ask_limit)
 def ask():
     body = _json_body()
     if not isinstance(body, dict):
