@@ -1,4 +1,12 @@
 """WSGI entry point: gunicorn -c gunicorn.conf.py wsgi:app"""
-from qa import create_app
+import sys
 
-app = create_app()
+from qa import create_app
+from qa.sources import SourceError
+
+try:
+    app = create_app()
+except SourceError as exc:
+    # A start-up error the operator can act on: one line, no traceback.
+    print(f"error: cannot start: {exc}", file=sys.stderr)
+    sys.exit(2)

@@ -20,7 +20,7 @@ from .index import top_k
 from .question import HISTORY_WEIGHT, Question, detect_language, read_question
 from .semantic import SentenceEncoder
 from .sentences import Sentence
-from .sources import Document, load_sources
+from .sources import MAX_SOURCE_BYTES, Document, load_sources
 from .translation import DEFAULT_DICT_DIR, Translator
 
 log = logging.getLogger(__name__)
@@ -169,8 +169,9 @@ class Engine:
 
     @classmethod
     def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR,
-                    semantic: bool = True, index_path: str | Path | None = None) -> Engine:
-        documents, skipped = load_sources(folder)
+                    semantic: bool = True, index_path: str | Path | None = None,
+                    max_source_bytes: int = MAX_SOURCE_BYTES) -> Engine:
+        documents, skipped = load_sources(folder, max_source_bytes)
         return cls(documents, skipped, dict_dir, semantic, index_path)
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:

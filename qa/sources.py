@@ -53,13 +53,24 @@ class Document:
     path: str = ""
 
 
+# A news article is tens of kilobytes; a file far beyond that is not one (and
+# sentence splitting it would hold up the start).
+MAX_SOURCE_BYTES = 10 * 2**20
+
+
 class SourceError(Exception):
     """The sources folder itself cannot be used (missing, not a folder)."""
 
 
-def read_document(path: Path) -> Document:
-    """Read one article file; raises OSError / UnicodeDecodeError if unreadable."""
+def read_document(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Document:
+    """Read one article file; raises OSError / UnicodeDecodeError if unreadable
+    and ValueError if it is too large or not text."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"too large: {size:,} bytes (the limit is {max_bytes:,}; QA_MAX_SOURCE_BYTES)")
     text = path.read_text(encoding="utf-8")
+    if "\x00" in text:
+        raise ValueError("not a text file (it holds NUL bytes)")
     return parse_document(path.stem, text, path=str(path))
 
 
@@ -120,7 +131,7 @@ def _title(text: str, ranges: list[tuple[int, int]]) -> str:
     return first
 
 
-def load_sources(folder: str | Path) -> tuple[list[Document], list[dict]]:
+def load_sources(folder: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> tuple[list[Document], list[dict]]:
     """Read every .txt file in `folder`. Returns (documents, skipped), where each
     skipped entry names the file and the reason; one bad file never stops the rest."""
     folder = Path(folder)
@@ -129,7 +140,7 @@ def load_sources(folder: str | Path) -> tuple[list[Document], list[dict]]:
     documents, skipped = [], []
     for path in sorted(folder.glob("*.txt")):
         try:
-            doc = read_document(path)
+            doc = read_document(path, max_bytes)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             reason = type(exc).__name__ + ": " + str(exc)[:200]
             log.warning("skipping source %s: %s", path.name, reason)
@@ -140,4 +151,6 @@ def load_sources(folder: str | Path) -> tuple[list[Document], list[dict]]:
             skipped.append({"file": path.name, "reason": "no text"})
             continue
         documents.append(doc)
+    if not documents:
+        log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
     return documents, skipped
