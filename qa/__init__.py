@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import api, errors, hardening, ui
+    from . import api, errors, hardening, openapi, ui
     from .store import init_app
 
     init_app(app)
@@ -56,4 +56,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     hardening.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(ui.bp)
+    app.register_blueprint(openapi.bp)
     return app

@@ -7,43 +7,16 @@ from jsonschema import Draft202012Validator
 from .engine import K_DEFAULT, K_MAX, K_MIN
 from .errors import ApiError
 from .hardening import ask_limit, limiter
+from .openapi import ask_schema
 from .store import get_engine
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def ask_schema(config) -> dict:
-    """JSON Schema of the /api/ask request body, with the configured limits."""
-    text = {"type": "string", "pattern": r"\S"}
-    return {
-        "type": "object",
-        "required": ["question"],
-        "additionalProperties": False,
-        "properties": {
-            "question": {**text, "maxLength": config["QA_MAX_QUESTION_CHARS"]},
-            "history": {
-                "type": "array",
-                "maxItems": config["QA_MAX_HISTORY_TURNS"],
-                "items": {
-                    "type": "object",
-                    "required": ["role", "content"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "role": {"enum": ["user", "assistant"]},
-                        "content": {"type": "string", "maxLength": config["QA_MAX_TURN_CHARS"]},
-                    },
-                },
-            },
-            "k": {"type": "integer", "minimum": K_MIN, "maximum": K_MAX},
-            "debug": {"type": "boolean"},
-        },
-    }
-
-
 def _validator() -> Draft202012Validator:
     validator = current_app.extensions.get("qa.ask_validator")
     if validator is None:
-        validator = Draft202012Validator(ask_schema(current_app.config))
+        validator = Draft202012Validator(ask_schema())
         current_app.extensions["qa.ask_validator"] = validator
     return validator
 

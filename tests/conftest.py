@@ -1,6 +1,12 @@
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from qa import create_app
 from qa.engine import Engine
@@ -23,3 +29,38 @@ def app(engine):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    """gunicorn serving the seeds on a free port, as `make run` does; its base URL."""
+    port = free_port()
+    env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_WORKERS": "2",
+           "QA_SOURCES": str(ROOT / "seeds")}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(url + "/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None:
+                pytest.fail("gunicorn exited: " + process.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer /healthz in 30 s")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()

@@ -113,6 +113,13 @@ def test_odd_but_valid_text_is_answered(client):
         assert ask(client, question=question).status_code == 200
 
 
+def test_a_history_of_exactly_the_limit_is_answered(client):
+    turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"vraag {i} over Ivens"}
+             for i in range(100)]
+    response = client.post("/api/ask", json={"question": "En wie nam het over?", "history": turns})
+    assert response.status_code == 200 and "passages" in response.get_json()
+
+
 def test_wrong_content_type_is_415(client):
     response = client.post("/api/ask", data="question=hi", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415

@@ -1,49 +1,5 @@
-"""Start the real server (gunicorn, as `make run` does) and ask over HTTP."""
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import pytest
+"""The real server (gunicorn, as `make run` starts it; see conftest.server) over HTTP."""
 import requests
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_WORKERS": "2",
-           "QA_SOURCES": str(ROOT / "seeds")}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(url + "/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None:
-                pytest.fail("gunicorn exited: " + process.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not answer /healthz in 30 s")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
 def test_a_real_question_over_http(server):

@@ -1,0 +1,155 @@
+"""The API contract: one OpenAPI 3.1 document, served at /openapi.json. The
+request schema the API validates with is read out of this document, so the
+code and the published contract cannot drift apart."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from .engine import K_DEFAULT, K_MAX, K_MIN
+
+bp = Blueprint("openapi", __name__)
+
+ERROR = {
+    "type": "object", "required": ["error"], "additionalProperties": False,
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message"], "additionalProperties": False,
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    }},
+}
+CITED = {
+    "type": "object", "required": ["source", "sentence", "start", "end"],
+    "properties": {"source": {"type": "string"}, "sentence": {"type": "integer"},
+                   "start": {"type": "integer"}, "end": {"type": "integer"}},
+}
+PASSAGE = {
+    "type": "object",
+    "required": ["source", "title", "date", "sentence", "text", "start", "end", "score", "sources"],
+    "properties": {
+        "source": {"type": "string"}, "title": {"type": "string"}, "date": {"type": ["string", "null"]},
+        "sentence": {"type": "integer", "minimum": 0}, "text": {"type": "string"},
+        "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
+        "score": {"type": "number"},
+        "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Cited"}, "minItems": 1},
+        "debug": {"type": "object"},
+    },
+}
+ANSWER = {
+    "type": "object", "required": ["answer", "passages"],
+    "properties": {
+        "answer": {"type": ["string", "null"],
+                   "description": "short answer; null when the sources do not say"},
+        "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}},
+        "debug": {"type": "object"},
+    },
+}
+_SOURCE_FIELDS = {"id": {"type": "string"}, "title": {"type": "string"},
+                  "date": {"type": ["string", "null"]}, "publisher": {"type": ["string", "null"]}}
+SOURCE = {
+    "type": "object", "required": ["id", "title", "date", "publisher", "sentences"],
+    "properties": {**_SOURCE_FIELDS, "sentences": {"type": "integer", "description": "how many"}},
+}
+SOURCE_TEXT = {
+    "type": "object", "required": ["id", "title", "date", "publisher", "text", "sentences"],
+    "properties": {**_SOURCE_FIELDS, "text": {"type": "string"}, "sentences": {"type": "array", "items": {
+        "type": "object", "required": ["sentence", "start", "end", "text"],
+        "properties": {"sentence": {"type": "integer"}, "start": {"type": "integer"},
+                       "end": {"type": "integer"}, "text": {"type": "string"}}}}},
+}
+
+
+def ask_request_schema(config) -> dict:
+    """JSON Schema of the /api/ask request body, with the configured limits."""
+    text = {"type": "string", "pattern": r"\S"}
+    return {
+        "type": "object",
+        "required": ["question"],
+        "additionalProperties": False,
+        "properties": {
+            "question": {**text, "maxLength": config["QA_MAX_QUESTION_CHARS"]},
+            "history": {
+                "type": "array",
+                "maxItems": config["QA_MAX_HISTORY_TURNS"],
+                "description": "earlier turns, oldest first; the server keeps no conversation state",
+                "items": {
+                    "type": "object",
+                    "required": ["role", "content"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "role": {"enum": ["user", "assistant"]},
+                        "content": {"type": "string", "maxLength": config["QA_MAX_TURN_CHARS"]},
+                    },
+                },
+            },
+            "k": {"type": "integer", "minimum": K_MIN, "maximum": K_MAX, "default": K_DEFAULT},
+            "debug": {"type": "boolean", "default": False},
+        },
+    }
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def _errors(*statuses: int) -> dict:
+    text = {400: "invalid request", 404: "not found", 405: "method not allowed", 413: "body too large",
+            415: "not JSON", 429: "rate limit exceeded", 500: "unexpected failure"}
+    return {str(s): _json("Error", text[s]) for s in statuses}
+
+
+def document(config) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Ask the sources", "version": "1.0.0",
+                 "description": "Short, cited answers to questions about news sources (English or Dutch)."},
+        "paths": {
+            "/api/ask": {"post": {
+                "operationId": "ask",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": ask_request_schema(config)}}},
+                "responses": {"200": _json("Answer", "the answer and the passages it rests on"),
+                              **_errors(400, 413, 415, 429, 500)},
+            }},
+            "/api/sources": {"get": {
+                "operationId": "listSources",
+                "responses": {"200": {"description": "every indexed source", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["sources"], "properties": {
+                        "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}}}}}}},
+                    **_errors(500)},
+            }},
+            "/api/sources/{source_id}": {"get": {
+                "operationId": "getSource",
+                "parameters": [{"name": "source_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": _json("SourceText", "a source's text and its sentences with offsets"),
+                              **_errors(404, 500)},
+            }},
+            "/healthz": {"get": {
+                "operationId": "health",
+                "responses": {"200": {"description": "the service is up", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["status", "sources", "sentences", "skipped"],
+                               "properties": {"status": {"const": "ok"}, "sources": {"type": "integer"},
+                                              "sentences": {"type": "integer"},
+                                              "skipped": {"type": "integer"}}}}}}},
+            }},
+        },
+        "components": {"schemas": {"Error": ERROR, "Answer": ANSWER, "Passage": PASSAGE, "Cited": CITED,
+                                   "Source": SOURCE, "SourceText": SOURCE_TEXT}},
+    }
+
+
+def spec() -> dict:
+    """The document for the running app's configuration (built once per app)."""
+    built = current_app.extensions.get("qa.openapi")
+    if built is None:
+        built = current_app.extensions["qa.openapi"] = document(current_app.config)
+    return built
+
+
+def ask_schema() -> dict:
+    return spec()["paths"]["/api/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(spec())
