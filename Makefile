@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench loadtest install clean
 
 $(STAMP): pyproject.toml scripts/install-system-packages.sh
 	sh scripts/install-system-packages.sh
@@ -31,6 +31,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	sh scripts/install-system-packages.sh bench
 	$(BIN)/python bench/bench.py
+
+loadtest: $(STAMP)
+	sh scripts/install-system-packages.sh bench
+	$(BIN)/python bench/loadtest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info var
