@@ -129,8 +129,8 @@ def main() -> int:
         steady = run_wrk(base, script, args.seconds, args.connections)
         errors = steady["non_2xx"] + steady["socket_errors"]
         print(f"steady:      {steady['rps']:.0f} req/s, p50 {steady['p50_ms']:.0f} ms, "
-              f"p99 {steady['p99_ms']:.0f} ms, {steady['requests']} requests, errors {errors} (non-2xx {steady['non_2xx']}, "
-              f"socket {steady['socket_errors']})")
+              f"p99 {steady['p99_ms']:.0f} ms, {steady['requests']} requests, errors {errors} "
+              f"(non-2xx {steady['non_2xx']}, socket {steady['socket_errors']})")
 
         before = workers_of(server.pid)
         killed: list[int] = []
@@ -150,13 +150,13 @@ def main() -> int:
         errors_kill = faulty["non_2xx"] + faulty["socket_errors"]
         replaced = len(after) == len(before) and killed[0] not in after
         print(f"worker kill: {faulty['rps']:.0f} req/s, p50 {faulty['p50_ms']:.0f} ms, "
-              f"p99 {faulty['p99_ms']:.0f} ms, {faulty['requests']} requests, errors {errors_kill} (non-2xx {faulty['non_2xx']}, "
-              f"socket {faulty['socket_errors']}); killed worker {killed[0]} of {before}, "
+              f"p99 {faulty['p99_ms']:.0f} ms, {faulty['requests']} requests, errors {errors_kill} "
+              f"(non-2xx {faulty['non_2xx']}, socket {faulty['socket_errors']}); killed worker {killed[0]} of {before}, "
               f"workers after: {after}: {'replaced' if replaced else 'NOT replaced'}")
         # A sync worker serves one request at a time: at most one request was in flight on it.
         ok = errors == 0 and replaced and errors_kill <= 1
-        print("result:", "ok" if ok else "FAILED",
-              "(expected: 0 errors; after the kill, a replaced worker and at most the 1 request in flight lost)")
+        print("result:", "ok" if ok else "FAILED", "(expected: 0 errors; after the kill, "
+              "a replaced worker and at most the 1 request in flight lost)")
         return 0 if ok else 1
     finally:
         server.send_signal(signal.SIGTERM)
