@@ -151,7 +151,8 @@ def main() -> int:
         replaced = len(after) == len(before) and killed[0] not in after
         print(f"worker kill: {faulty['rps']:.0f} req/s, p50 {faulty['p50_ms']:.0f} ms, "
               f"p99 {faulty['p99_ms']:.0f} ms, {faulty['requests']} requests, errors {errors_kill} "
-              f"(non-2xx {faulty['non_2xx']}, socket {faulty['socket_errors']}); killed worker {killed[0]} of {before}, "
+              f"(non-2xx {faulty['non_2xx']}, socket {faulty['socket_errors']}); "
+              f"killed worker {killed[0]} of {before}, "
               f"workers after: {after}: {'replaced' if replaced else 'NOT replaced'}")
         # A sync worker serves one request at a time: at most one request was in flight on it.
         ok = errors == 0 and replaced and errors_kill <= 1
