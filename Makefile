@@ -23,6 +23,7 @@ run: $(STAMP)
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(STAMP)
+	sh scripts/install-system-packages.sh test
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
