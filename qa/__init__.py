@@ -15,6 +15,7 @@ DEFAULTS = {
     "QA_INDEX": "",  # saved index file ("" = build in memory at every start)
     "QA_SEMANTIC": True,  # the multilingual sentence encoder next to BM25
     "QA_MAX_SOURCE_BYTES": 10 * 2**20,  # larger source files are skipped
+    "QA_LOG_QUESTIONS": False,  # log each question at INFO (off: questions can be personal)
     "QA_RATE_LIMIT": "",  # per client address on /api/ask, e.g. "60 per minute"; "" = off
     "MAX_CONTENT_LENGTH": 64 * 1024,  # request body limit in bytes (413 above it)
     "QA_MAX_QUESTION_CHARS": 1000,
@@ -31,6 +32,7 @@ ENVIRONMENT = {
     "QA_MAX_QUESTION_CHARS": ("QA_MAX_QUESTION_CHARS", int),
     "QA_MAX_HISTORY_TURNS": ("QA_MAX_HISTORY_TURNS", int),
     "QA_RATE_LIMIT": ("QA_RATE_LIMIT", str),
+    "QA_LOG_QUESTIONS": ("QA_LOG_QUESTIONS", lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
     "QA_MAX_SOURCE_BYTES": ("QA_MAX_SOURCE_BYTES", int),
 }
 

@@ -1,7 +1,9 @@
 """The JSON API under /api: ask a question, list and read the sources."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import logging
+
+from flask import Blueprint, current_app, g, jsonify, request
 from jsonschema import Draft202012Validator
 
 from .engine import K_DEFAULT, K_MAX, K_MIN
@@ -10,6 +12,7 @@ from .hardening import ask_limit, limiter
 from .openapi import ask_schema
 from .store import get_engine
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
@@ -72,6 +75,9 @@ def ask():
     for i, turn in enumerate(history):
         _check_text(turn["content"], f"history/{i}/content")
     debug = body.get("debug", False)
+    if current_app.config["QA_LOG_QUESTIONS"]:
+        # Off by default: questions can be personal.
+        log.info("request %s asks %r (%d earlier turns)", g.get("request_id"), body["question"], len(history))
     result = get_engine().ask(body["question"], history, int(body.get("k", K_DEFAULT)))
     return jsonify(result.to_json(debug=debug))
 

@@ -39,3 +39,16 @@ def test_rate_limit_answers_429_in_the_error_shape(engine):
 
 def test_no_rate_limit_by_default(client):
     assert {client.post("/api/ask", json={"question": "Wie?"}).status_code for _ in range(30)} == {200}
+
+
+def test_questions_are_not_logged_unless_configured(engine, caplog):
+    secret = "Wie is mijn buurvrouw Jansen?"
+    with caplog.at_level("DEBUG"):
+        client = create_app({"TESTING": True, "QA_ENGINE": engine}).test_client()
+        client.post("/api/ask", json={"question": secret})
+    assert not any("Jansen" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        create_app({"TESTING": True, "QA_ENGINE": engine, "QA_LOG_QUESTIONS": True}).test_client().post(
+            "/api/ask", json={"question": secret}, headers={"X-Request-ID": "r1"})
+    assert any("Jansen" in r.getMessage() and "r1" in r.getMessage() for r in caplog.records)
