@@ -35,5 +35,5 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(server, tmp_p
          "--checks", "all", "--max-examples", "100",
          "--seed", "1", "--generation-allow-x00", "true", "--request-timeout", "10",
          "--report", "junit", "--report-junit-path", str(tmp_path / "junit.xml")],
-        capture_output=True, text=True, timeout=900)
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its cache stays out of the repository
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
