@@ -13,6 +13,7 @@ time, resident memory and query latency as a serving process would see them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -201,24 +203,38 @@ def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> 
     return float(line.split()[1])
 
 
+@contextlib.contextmanager
+def serving(**settings: str):
+    """gunicorn serving the seeds on a free port, as `make run` does: yields
+    (base URL, gunicorn master process); stopped on exit."""
+    port = free_port()
+    env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_LOG_LEVEL": "WARNING", **settings}
+    base = f"http://127.0.0.1:{port}"
+    # gunicorn's log goes to a file, not a pipe nobody reads during the load (a full pipe would stall it).
+    with tempfile.TemporaryFile("w+") as log:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        try:
+            deadline = time.time() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(base + "/healthz", timeout=1):
+                        break
+                except OSError:
+                    if server.poll() is not None or time.time() > deadline:
+                        log.seek(0)
+                        raise RuntimeError("gunicorn did not start: " + log.read()[-2000:]) from None
+                    time.sleep(0.2)
+            yield base, server
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
 def bench_http(seconds: int, connections: int, workdir: Path) -> dict:
     if not shutil.which("wrk"):
         return {"error": "wrk is not installed (apt-get install wrk)"}
-    port = free_port()
-    env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            return {"error": "server did not start"}
+    with serving() as (base, _):
         script = workdir / "ask.lua"
         questions = "{" + ", ".join(json.dumps(q) for q in HTTP_QUESTIONS) + "}"
         script.write_text(WRK_SCRIPT % questions)
@@ -226,11 +242,8 @@ def bench_http(seconds: int, connections: int, workdir: Path) -> dict:
         wrk(base + "/", 2, connections, str(script))
         healthz = wrk(base + "/healthz", seconds, connections)
         ask = wrk(base + "/", seconds, connections, str(script))
-        return {"healthz_rps": healthz, "ask_rps": ask, "http_ratio": ask / healthz,
-                "workers": int(os.environ.get("QA_WORKERS", "2")), "connections": connections}
-    finally:
-        server.terminate()
-        server.wait(30)
+    return {"healthz_rps": healthz, "ask_rps": ask, "http_ratio": ask / healthz,
+            "workers": int(os.environ.get("QA_WORKERS", "2")), "connections": connections}
 
 
 def mark(value: float, target: float, higher_is_better: bool = False) -> str:

@@ -15,16 +15,18 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench import serving  # noqa: E402  (the same server start-up as the benchmark)
+
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 FALLBACK_QUESTIONS = [
     "when did the formal reports come in", "Wanneer trad Ivens af?", "Who is Peter Teesink?",
@@ -51,12 +53,6 @@ def questions(path: Path) -> list[str]:
 
 def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def workers_of(master: int) -> list[int]:
@@ -102,29 +98,15 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, default=DEV_SET,
                         help="JSON lines with a 'question' field (default: the dev set, if present)")
     args = parser.parse_args()
-    port = free_port()
-    env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_LOG_LEVEL": "WARNING",
-           "QA_WORKERS": os.environ.get("QA_WORKERS", "2")}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1):
-                    break
-            except OSError:
-                if server.poll() is not None:
-                    print("gunicorn exited:", server.stderr.read()[-2000:])
-                    return 1
-                time.sleep(0.2)
+    workers = os.environ.get("QA_WORKERS", "2")
+    with serving(QA_WORKERS=workers) as (base, server):
         asked = questions(args.questions)
         bodies = "{" + ", ".join(lua_string(json.dumps({"question": q})) for q in asked) + "}"
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
             f.write(WRK_SCRIPT % bodies)
         script = Path(f.name)
         print(f"{len(asked)} questions, {args.connections} connections, {args.seconds} s, "
-              f"{env['QA_WORKERS']} gunicorn workers")
+              f"{workers} gunicorn workers")
 
         steady = run_wrk(base, script, args.seconds, args.connections)
         errors = steady["non_2xx"] + steady["socket_errors"]
@@ -159,9 +141,6 @@ def main() -> int:
         print("result:", "ok" if ok else "FAILED", "(expected: 0 errors; after the kill, "
               "a replaced worker and at most the 1 request in flight lost)")
         return 0 if ok else 1
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
 
 
 if __name__ == "__main__":

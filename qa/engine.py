@@ -131,13 +131,13 @@ class Engine:
         self.analyzer = Analyzer("nl")
         self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
         self.encoder = SentenceEncoder.load() if semantic else None
-        print_ = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
-        prepared = snapshot.load(index_path, documents, print_) if index_path else None
+        source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
+        prepared = snapshot.load(index_path, documents, source_digest) if index_path else None
         if prepared is None:
             prepared = snapshot.prepare(documents, self.analyzer, self.encoder)
             if index_path:
                 try:
-                    snapshot.save(index_path, prepared, documents, print_)
+                    snapshot.save(index_path, prepared, documents, source_digest)
                     log.info("saved the index to %s", index_path)
                 except OSError as exc:
                     log.warning("could not save the index to %s: %s", index_path, exc)

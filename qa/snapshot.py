@@ -61,7 +61,7 @@ def prepare(documents: Sequence[Document], analyzer: Analyzer,
     return Prepared(sentences, index, casing, vectors)
 
 
-def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], print_: str) -> None:
+def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str) -> None:
     """Write atomically (a temporary file renamed into place), so a reader
     never sees half a file."""
     path = Path(path)
@@ -69,7 +69,7 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], pr
     s = prepared.sentences
     casing_words = sorted(set(prepared.casing.upper) | set(prepared.casing.lower))
     arrays = {
-        "format": np.array(FORMAT), "fingerprint": np.array(print_),
+        "format": np.array(FORMAT), "fingerprint": np.array(source_digest),
         "sentence_doc": np.array([doc_number[x.doc_id] for x in s], dtype=np.int32),
         "sentence_index": np.array([x.index for x in s], dtype=np.int32),
         "sentence_start": np.array([x.start for x in s], dtype=np.int64),
@@ -93,7 +93,7 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], pr
         raise
 
 
-def load(path: str | Path, documents: Sequence[Document], print_: str) -> Prepared | None:
+def load(path: str | Path, documents: Sequence[Document], source_digest: str) -> Prepared | None:
     """The saved index if it exists, is readable and was built from these
     sources with these settings; otherwise None, with the reason in the log."""
     path = Path(path)
@@ -102,7 +102,7 @@ def load(path: str | Path, documents: Sequence[Document], print_: str) -> Prepar
         return None
     try:
         with np.load(path, allow_pickle=False) as f:
-            if str(f["format"]) != FORMAT or str(f["fingerprint"]) != print_:
+            if str(f["format"]) != FORMAT or str(f["fingerprint"]) != source_digest:
                 log.info("saved index %s is for other sources or settings: rebuilding", path)
                 return None
             index = BM25Index.from_arrays({k.removeprefix("index_"): f[k] for k in f.files
