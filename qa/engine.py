@@ -321,12 +321,12 @@ class Engine:
         answer tells something new."""
         turns = [q.text, *(t.get("content", "") for t in history if t.get("role") == "user")]
         words = {normalize(w) for turn in turns for w in answers.WORD.findall(turn)}
-        return words | {self.analyzer.stem(w) for w in words}
+        return words | {self.analyzer.term(w) for w in words}
 
     def _mostly_asked(self, name: str, asked: set[str]) -> bool:
         """A name at least half made of the question's own words repeats it."""
         words = [w for w in answers.WORD.findall(name) if w.lower() not in answers.NAME_PARTICLES]
-        repeated = sum(self.analyzer.stem(normalize(w)) in asked for w in words)
+        repeated = sum(self.analyzer.term(normalize(w)) in asked for w in words)
         return bool(words) and repeated * 2 >= len(words)
 
     def _short_answer(self, q: Question, asked: set[str], best: np.ndarray) -> str:
@@ -345,10 +345,10 @@ class Engine:
     def _holder_of(self, q: Question, role: str, p: Sentence, asked: set[str]):
         """The first name in `p` written right after the role asked about
         (or a compound ending in it): 'burgemeester Femke Halsema'."""
-        members = next((set(t.members) for t in q.terms if t.label == role), {self.analyzer.stem(role)})
+        members = next((set(t.members) for t in q.terms if t.label == role), {self.analyzer.term(role)})
         for name in answers.find_names(p.text, self.casing, exclude=asked):
             before = answers.role_before(p.text, name.text, self.casing)
-            stem = before and self.analyzer.stem(normalize(before.text))
+            stem = before and self.analyzer.term(normalize(before.text))
             if stem and any(stem == m or (len(m) >= 5 and stem.endswith(m)) for m in members):
                 return name
         return None
@@ -371,7 +371,7 @@ class Engine:
                         return role
             # "Which law ...?": the answer's own kind (law) may be part of its name.
             focus = FOCUS.search(q.text)
-            known = asked - ({normalize(focus.group(2)), self.analyzer.stem(normalize(focus.group(2)))}
+            known = asked - ({normalize(focus.group(2)), self.analyzer.term(normalize(focus.group(2)))}
                              if focus else set())
             names = answers.find_names(p.text, self.casing, exclude=known)
             names = [n for n in names if not self._mostly_asked(n.text, known)]

@@ -134,7 +134,7 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
     for token in tokenize(text):
         if token in QUESTION_WORDS or (skip is not None and token in skip) or analyzer.is_stopword(token):
             continue
-        members, known = (analyzer.stem(token),), True
+        members, known = analyzer.query_forms(token), True
         if english:
             translations = translator.translate(token)
             members = tuple(dict.fromkeys(translations + members))
@@ -159,7 +159,7 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
         # The period itself is what the question is about now.
         year, month = period
         words = ([MONTHS["nl"][month - 1]] if month else []) + [str(year)]
-        terms = terms + [QueryTerm((analyzer.stem(w),), 1.0, w) for w in words]
+        terms = terms + [QueryTerm((analyzer.term(w),), 1.0, w) for w in words]
     elif follow_up:
         own = {m for t in terms for m in t.members}
         for turn in history[-2:]:

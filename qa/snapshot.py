@@ -31,7 +31,7 @@ from .sources import Document
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/1"
+FORMAT = "qa-index/2"  # 2: index terms are stemmed lemmas
 KINDS = ("sentence", "heading", "timeline")
 
 

@@ -3,10 +3,11 @@
 Both FreeDict dictionaries (English-Dutch and Dutch-English, Debian packages
 dict-freedict-eng-nld and dict-freedict-nld-eng) are read from their dictd
 files; the Dutch-English one is inverted, which roughly triples the English
-words covered. English words are looked up by their Snowball stem, so
-"reports" finds "report". All translations of one word become one synonym set
-in the BM25 query (Pirkola's structured query), so a word with many
-translations does not outweigh a word with one.
+words covered. English words are looked up by their index term (lemma, then
+Snowball stem), so "reports" finds "report" and "wrote" finds "write". All
+translations of one word become one synonym set in the BM25 query (Pirkola's
+structured query), so a word with many translations does not outweigh a
+word with one.
 """
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ import logging
 import re
 from collections import defaultdict
 from pathlib import Path
-
-from nltk.stem.snowball import SnowballStemmer
 
 from .analysis import Analyzer, normalize, stopwords
 
@@ -68,7 +67,7 @@ class Translator:
 
     def __init__(self, table: dict[str, tuple[str, ...]]):
         self.table = table
-        self.english_stem = SnowballStemmer("english").stem
+        self.english_term = Analyzer("en").term
 
     @classmethod
     def from_freedict(cls, folder: str | Path, analyzer: Analyzer) -> Translator | None:
@@ -81,7 +80,7 @@ class Translator:
             log.warning("English questions disabled: FreeDict dictionaries not found in %s (%s); "
                         "install dict-freedict-eng-nld and dict-freedict-nld-eng", folder, exc.strerror)
             return None
-        english_stem = SnowballStemmer("english").stem
+        english_term = Analyzer("en").term
         table: dict[str, list[str]] = defaultdict(list)
 
         def add(english: str, dutch: str) -> None:
@@ -90,10 +89,10 @@ class Translator:
             words = [w for w in normalize(dutch).split() if w not in stopwords("nl")]
             if len(normalize(english).split()) != 1 or len(words) != 1 or not words[0].isalpha():
                 return
-            key = english_stem(normalize(english))
-            term = analyzer.stem(words[0])
-            if term not in table[key]:
-                table[key].append(term)
+            key = english_term(normalize(english))
+            for term in analyzer.query_forms(words[0]):
+                if term not in table[key]:
+                    table[key].append(term)
 
         for english, translations in eng_nld.items():
             for dutch in translations:
@@ -106,4 +105,4 @@ class Translator:
 
     def translate(self, word: str) -> tuple[str, ...]:
         """Dutch index terms for an English word (normalised token); () if unknown."""
-        return self.table.get(self.english_stem(word), ())
+        return self.table.get(self.english_term(word), ())

@@ -18,8 +18,33 @@ def test_optional_prefix_in_brackets_gives_both_words():
 
 def test_dutch_terms_drop_stopwords_and_stem():
     terms = Analyzer("nl").terms("De meldingen van de vrouwen")
-    assert terms == [Analyzer("nl").stem("meldingen"), Analyzer("nl").stem("vrouwen")]
+    assert terms == [Analyzer("nl").term("meldingen"), Analyzer("nl").term("vrouwen")]
     assert Analyzer("nl").terms("melding") == Analyzer("nl").terms("meldingen")
+
+
+@pytest.mark.parametrize("form, lemma", [
+    ("kreeg", "krijgen"),          # irregular past: no suffix rule reaches it
+    ("stelden", "stellen"),
+    ("afgetreden", "aftreden"),
+    ("waargenomen", "waarnemen"),  # separable verb, joined again
+    ("portefeuilles", "portefeuille"),
+])
+def test_dutch_inflected_forms_meet_their_dictionary_form(form, lemma):
+    nl = Analyzer("nl")
+    assert nl.term(form) in nl.query_forms(lemma)
+
+
+@pytest.mark.parametrize("form, lemma", [("wrote", "write"), ("held", "hold"), ("took", "take")])
+def test_english_irregular_forms_meet_their_dictionary_form(form, lemma):
+    en = Analyzer("en")
+    assert en.term(form) == en.term(lemma)
+
+
+def test_forms_of_a_stopword_are_stopwords():
+    nl = Analyzer("nl")
+    assert nl.is_stopword("deden") and nl.is_stopword("werden")  # doen, worden
+    assert nl.terms("De vrouwen deden een melding") == nl.terms("vrouwen melding")
+    assert not nl.is_stopword("meldingen")
 
 
 def test_unknown_language_lists_the_choices():

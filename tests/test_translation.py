@@ -30,7 +30,7 @@ def write_dictd(folder, name, entries):
 def make_dictionaries(folder):
     write_dictd(folder, "freedict-eng-nld", {
         "report": "1. berichten, melden\n2. melding, rapport", "mayor": "burgemeester",
-        "the": "de, het"})
+        "the": "de, het", "write": "schrijven"})
     write_dictd(folder, "freedict-nld-eng", {"formeel": "formal", "aftreden": "1. resign\n2. quit",
                                                  "nazorg": "after\u2010care"})
 
@@ -45,9 +45,11 @@ def test_both_directions_feed_one_table_keyed_by_english_stem(tmp_path):
     make_dictionaries(tmp_path)
     nl = Analyzer("nl")
     translator = Translator.from_freedict(tmp_path, nl)
-    assert nl.stem("melding") in translator.translate("reports")  # plural finds the entry
-    assert translator.translate("formal") == (nl.stem("formeel"),)  # from the inverted nld-eng
-    assert nl.stem("aftreden") in translator.translate("resigned")
+    assert nl.term("melding") in translator.translate("reports")  # plural finds the entry
+    assert translator.translate("formal") == (nl.term("formeel"),)  # from the inverted nld-eng
+    assert nl.term("aftreden") in translator.translate("resigned")
+    assert translator.translate("wrote") == (nl.term("schrijven"),)  # irregular form finds the entry
+    assert nl.term("schreef") == nl.term("schrijven")  # and meets the sentence's past tense
     assert translator.translate("zebra") == ()
 
 
@@ -63,8 +65,8 @@ def test_english_question_becomes_dutch_synonym_sets(tmp_path):
     q = read_question("When did the formal reports come in?", [], nl, Translator.from_freedict(tmp_path, nl))
     assert q.language == "en" and q.answer_type == "when"
     by_label = {t.label: t for t in q.terms}
-    assert nl.stem("melding") in by_label["reports"].members
-    assert nl.stem("formeel") in by_label["formal"].members
+    assert nl.term("melding") in by_label["reports"].members
+    assert nl.term("formeel") in by_label["formal"].members
     assert "when" not in by_label and "the" not in by_label
 
 
@@ -80,4 +82,4 @@ def test_untranslated_words_do_not_count_as_evidence_but_names_do(tmp_path):
 def test_hyphenated_dictionary_words_are_found_written_as_one(tmp_path):
     make_dictionaries(tmp_path)
     nl = Analyzer("nl")
-    assert Translator.from_freedict(tmp_path, nl).translate("aftercare") == (nl.stem("nazorg"),)
+    assert Translator.from_freedict(tmp_path, nl).translate("aftercare") == (nl.term("nazorg"),)
