@@ -17,6 +17,7 @@ from . import answer as answers
 from . import snapshot
 from .analysis import Analyzer, normalize, stopwords
 from .index import top_k
+from .neighbours import Neighbours
 from .question import HISTORY_WEIGHT, Question, detect_language, read_question
 from .semantic import SentenceEncoder
 from .sentences import Sentence
@@ -147,6 +148,10 @@ class Engine:
         self.index = prepared.index
         self.casing = prepared.casing
         self.vectors = prepared.vectors
+        self.neighbours = None
+        if self.encoder is not None and prepared.vocabulary is not None:
+            self.neighbours = Neighbours(prepared.vocabulary, self.encoder, self.analyzer,
+                                         self.index.vocabulary.__contains__)
         # Index terms of the sentences that come up as candidates, for _distinct.
         self._term_set = lru_cache(maxsize=65536)(
             lambda i: frozenset(self.analyzer.terms(self.sentences[i].text)))
@@ -182,7 +187,7 @@ class Engine:
         if not K_MIN <= k <= K_MAX:
             raise ValueError(f"k must be between {K_MIN} and {K_MAX}")
         clock = _Stopwatch()
-        q = read_question(question, history, self.analyzer, self.translator)
+        q = read_question(question, history, self.analyzer, self.translator, self.neighbours)
         clock.lap("question")
         # Candidates: BM25's best and the encoder's best; only they are ranked.
         parts = self.index.parts(q.query)

@@ -12,6 +12,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from .analysis import MONTHS, Analyzer, normalize, stopwords, tokenize
 from .index import QueryTerm
+from .neighbours import Neighbours
 from .translation import Translator
 
 # Ordered: the first pattern that matches the question decides its type.
@@ -123,10 +124,11 @@ def is_follow_up(text: str, own_terms: int) -> bool:
 
 
 def query_terms(text: str, language: str, analyzer: Analyzer, translator: Translator | None = None,
-                weight: float = 1.0) -> list[QueryTerm]:
+                weight: float = 1.0, neighbours: Neighbours | None = None) -> list[QueryTerm]:
     """One query term per content word. An English word becomes the synonym
     set of its Dutch translations plus the word itself (names, numbers and
-    loanwords are the same in both languages)."""
+    loanwords are the same in both languages); when the sources use none of
+    those, the encoder's nearest words of the sources stand in."""
     english = language == "en" and translator is not None
     skip = stopwords("en") if english else None
     names = {normalize(w) for w in _CAPITALISED.findall(text)}
@@ -138,6 +140,9 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
         if english:
             translations = translator.translate(token)
             members = tuple(dict.fromkeys(translations + members))
+            if neighbours is not None and token not in names:
+                translations += neighbours.for_gap(token, members)
+                members = tuple(dict.fromkeys(members + translations))
             known = bool(translations) or token in names or any(c.isdigit() for c in token)
         # A word whose stem an earlier word already looks up ("Amsterdam",
         # "Amsterdamse") adds nothing but weight.
@@ -148,10 +153,10 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
 
 
 def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | None = None,
-                  translator: Translator | None = None) -> Question:
+                  translator: Translator | None = None, neighbours: Neighbours | None = None) -> Question:
     analyzer = analyzer or Analyzer("nl")
     language = detect_language(text)
-    terms = query_terms(text, language, analyzer, translator)
+    terms = query_terms(text, language, analyzer, translator, neighbours=neighbours)
     follow_up = bool(history) and is_follow_up(text, len(terms))
     context: list[QueryTerm] = []
     period = relative_period(text, history) if history else None
@@ -167,7 +172,7 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
             if not content.strip():
                 continue
             turn_terms = query_terms(content, detect_language(content), analyzer, translator,
-                                     HISTORY_WEIGHT)
+                                     HISTORY_WEIGHT, neighbours)
             for term in turn_terms:
                 if not own & set(term.members) and term not in context:
                     context.append(term)

@@ -1,5 +1,6 @@
 """The index stage, built once and saved: the sentences of a set of sources,
-their BM25 index, the name statistics and the encoder vectors, in one numpy
+their BM25 index, the name statistics, the encoder vectors of the sentences
+and of the vocabulary's words, in one numpy
 `.npz` file read with allow_pickle=False (an index file from elsewhere can
 hold data, never code).
 
@@ -24,6 +25,7 @@ import numpy as np
 from .analysis import Analyzer
 from .answer import Casing
 from .index import BM25Index
+from .neighbours import Vocabulary
 from .semantic import SentenceEncoder
 from .sentences import Sentence, split_document
 from .sources import Document
@@ -31,7 +33,7 @@ from .sources import Document
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/2"  # 2: index terms are stemmed lemmas
+FORMAT = "qa-index/3"  # 2: index terms are stemmed lemmas; 3: vocabulary vectors
 KINDS = ("sentence", "heading", "timeline")
 
 
@@ -43,6 +45,7 @@ class Prepared:
     index: BM25Index
     casing: Casing
     vectors: np.ndarray | None  # unit vectors, one row per sentence; None without the encoder
+    vocabulary: Vocabulary | None = None  # the sources' words and their vectors; None without the encoder
 
 
 def fingerprint(documents: Sequence[Document], analyzer: Analyzer, semantic: bool) -> str:
@@ -58,7 +61,8 @@ def prepare(documents: Sequence[Document], analyzer: Analyzer,
     index = BM25Index([analyzer.terms(s.text) for s in sentences])
     casing = Casing(s.text for s in sentences)
     vectors = encoder.encode([s.text for s in sentences]) if encoder else None
-    return Prepared(sentences, index, casing, vectors)
+    vocabulary = Vocabulary.build((s.text for s in sentences), analyzer, encoder) if encoder else None
+    return Prepared(sentences, index, casing, vectors, vocabulary)
 
 
 def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str) -> None:
@@ -82,6 +86,9 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
     }
     if prepared.vectors is not None:
         arrays["vectors"] = prepared.vectors
+    if prepared.vocabulary is not None:
+        arrays["vocabulary_words"] = np.array(prepared.vocabulary.words, dtype=str)
+        arrays["vocabulary_vectors"] = prepared.vocabulary.vectors
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -118,10 +125,15 @@ def load(path: str | Path, documents: Sequence[Document], source_digest: str) ->
             casing.upper = Counter(dict(zip(words, f["casing_upper"].tolist(), strict=True)))
             casing.lower = Counter(dict(zip(words, f["casing_lower"].tolist(), strict=True)))
             vectors = f["vectors"] if "vectors" in f.files else None
+            vocabulary = None
+            if "vocabulary_words" in f.files:
+                vocabulary = Vocabulary(f["vocabulary_words"].tolist(), f["vocabulary_vectors"])
     except (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
         log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
         return None
-    if len(sentences) != index.N or (vectors is not None and len(vectors) != index.N):
+    if len(sentences) != index.N or (vectors is not None and len(vectors) != index.N) or \
+            (vocabulary is not None and len(vocabulary.words) != len(vocabulary.vectors)) or \
+            ((vectors is None) != (vocabulary is None)):
         log.warning("saved index %s is inconsistent: rebuilding", path)
         return None
-    return Prepared(sentences, index, casing, vectors)
+    return Prepared(sentences, index, casing, vectors, vocabulary)

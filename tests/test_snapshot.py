@@ -37,6 +37,15 @@ def test_saved_index_gives_the_same_answers(saved, caplog):
         assert [p.score for p in a.passages] == [p.score for p in b.passages]
 
 
+def test_saved_index_keeps_the_encoder_vectors_and_vocabulary(tmp_path):
+    built = Engine(documents(), index_path=tmp_path / "index.npz")
+    loaded = Engine(documents(), index_path=tmp_path / "index.npz")
+    assert np.array_equal(loaded.vectors, built.vectors)
+    assert loaded.neighbours.vocabulary.words == built.neighbours.vocabulary.words
+    assert "staatssecretaris" in loaded.neighbours.vocabulary.words
+    assert np.array_equal(loaded.neighbours.vocabulary.vectors, built.neighbours.vocabulary.vectors)
+
+
 def test_changed_sources_rebuild_and_overwrite_the_index(saved, caplog):
     changed = {**TEXTS, "b": TEXTS["b"].replace("40", "50")}
     with caplog.at_level(logging.INFO):
