@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench loadtest install clean
+.PHONY: run test lint bench loadtest evaluate install clean
 
 $(STAMP): pyproject.toml scripts/install-system-packages.sh
 	sh scripts/install-system-packages.sh
@@ -32,6 +32,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	sh scripts/install-system-packages.sh bench
 	$(BIN)/python bench/bench.py
+
+# Answer quality on the dev set and eval/extra.jsonl, in process.
+evaluate: $(STAMP)
+	$(BIN)/python bench/evaluate.py
 
 loadtest: $(STAMP)
 	sh scripts/install-system-packages.sh bench

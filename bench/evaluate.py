@@ -1,0 +1,51 @@
+"""Answer quality on question sets, in process (no server needed): the dev
+set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl, scored by the
+shared scorer ../shared/eval/run_eval.py, the same code that scores the
+running service.
+
+    python bench/evaluate.py [-v] [FILE.jsonl ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+DEFAULT_SETS = [SHARED_EVAL / "dev.jsonl", ROOT / "eval" / "extra.jsonl"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
+    parser.add_argument("-v", "--verbose", action="store_true", help="one line per question")
+    args = parser.parse_args(argv)
+    if not (SHARED_EVAL / "run_eval.py").exists():
+        print(f"error: the scorer {SHARED_EVAL / 'run_eval.py'} is not there", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(SHARED_EVAL))
+    sys.path.insert(0, str(ROOT))
+    import run_eval
+
+    from qa import create_app
+
+    logging.disable(logging.INFO)
+    client = create_app({"TESTING": True, "QA_SOURCES": str(ROOT / "seeds")}).test_client()
+
+    def ask(question, history):
+        return client.post("/api/ask", json={"question": question, "history": history}).get_json()
+
+    for path in args.sets:
+        if not path.exists():
+            print(f"{path}: not there, skipped")
+            continue
+        scores = run_eval.evaluate(ask, run_eval.load(str(path)), verbose=args.verbose)
+        print(f"{path.name}: {json.dumps(scores)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
