@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from pathlib import Path
 
 import simplemma
 from nltk.stem.snowball import SnowballStemmer
@@ -55,10 +56,19 @@ def tokenize(text: str) -> list[str]:
     return TOKENIZER.tokenize(_OPTIONAL_PREFIX.sub(r"\1\2 \2", normalize(text)))
 
 
+ENGLISH_STOPWORDS = Path(__file__).parent / "data" / "english-stopwords.txt"
+
+
 @cache
 def stopwords(language: str) -> frozenset[str]:
+    """Dutch: the stop-words package's list (Snowball's). English: Snowball's
+    list, shipped here, because the package's English list holds content
+    words ("research", "members", "million")."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; choose one of {sorted(LANGUAGES)}")
+    if language == "en":
+        lines = ENGLISH_STOPWORDS.read_text(encoding="utf-8").splitlines()
+        return frozenset(normalize(w) for w in lines if w and not w.startswith("#"))
     return frozenset(normalize(w) for w in get_stop_words(LANGUAGES[language]))
 
 
@@ -95,9 +105,9 @@ class Analyzer:
         return (term,) if term == stem else (term, stem)
 
     def is_stopword(self, token: str) -> bool:
-        """A stopword, or a form of one ("deden" of "doen", "werden" of "worden")."""
-        return token in self._stopwords or self.lemma(token) in self._stopwords
+        # Not by lemma: the lemma list reads "eerste" (first) as a form of "een".
+        return token in self._stopwords
 
     def terms(self, text: str) -> list[str]:
         """Index terms of `text`: tokens minus stopwords, lemmatised and stemmed."""
-        return [self.term(t) for t in tokenize(text) if not self.is_stopword(t)]
+        return [self.term(t) for t in tokenize(text) if t not in self._stopwords]
