@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import simplemma
 from nltk.stem.snowball import SnowballStemmer
@@ -58,6 +59,11 @@ def tokenize(text: str) -> list[str]:
 
 ENGLISH_STOPWORDS = Path(__file__).parent / "data" / "english-stopwords.txt"
 
+# Compounds: words of at least 8 letters, parts of at least 4; linking
+# letters between the parts ("onderzoek-s-bureau", "klacht-en-regen").
+COMPOUND_MIN_LENGTH, COMPOUND_MIN_PART = 8, 4
+_LINKS = ("s", "en", "e")
+
 
 @cache
 def stopwords(language: str) -> frozenset[str]:
@@ -70,6 +76,11 @@ def stopwords(language: str) -> frozenset[str]:
         lines = ENGLISH_STOPWORDS.read_text(encoding="utf-8").splitlines()
         return frozenset(normalize(w) for w in lines if w and not w.startswith("#"))
     return frozenset(normalize(w) for w in get_stop_words(LANGUAGES[language]))
+
+
+class IndexTerms(NamedTuple):
+    terms: list[str]
+    length: int  # words; a compound's parts do not make a sentence longer
 
 
 @dataclass
@@ -87,6 +98,29 @@ class Analyzer:
         self._stopwords = stopwords(self.language)
         self.lemma = lru_cache(maxsize=200_000)(self._lemma)
         self.term = lru_cache(maxsize=200_000)(self._term)
+        self.compound_parts = lru_cache(maxsize=200_000)(self._compound_parts)
+
+    def _known(self, word: str) -> bool:
+        return simplemma.is_known(word, lang=self.language)
+
+    def _compound_parts(self, token: str) -> tuple[str, ...]:
+        """The two words a Dutch compound is made of ("partijbestuur" ->
+        partij, bestuur), both in the lemma list; () when it is not one. The
+        split with the longest head (right part) wins; a linking s/e/en on
+        the left part is dropped ("onderzoeksbureau" -> onderzoek, bureau).
+        A word the lemma list knows must split into longer parts, so that
+        "onderzoek" stays whole."""
+        if self.language != "nl" or len(token) < COMPOUND_MIN_LENGTH or not token.isalpha():
+            return ()
+        shortest = COMPOUND_MIN_PART + 1 if self._known(token) else COMPOUND_MIN_PART
+        for i in range(shortest, len(token) - shortest + 1):
+            left, head = token[:i], token[i:]
+            if not self._known(head):
+                continue
+            for modifier in (left, *(left[:-len(link)] for link in _LINKS if left.endswith(link))):
+                if len(modifier) >= shortest and self._known(modifier):
+                    return modifier, head
+        return ()
 
     def _lemma(self, token: str) -> str:
         # Separable verbs come back as "waar_nemen"; the word is "waarnemen".
@@ -111,3 +145,15 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """Index terms of `text`: tokens minus stopwords, lemmatised and stemmed."""
         return [self.term(t) for t in tokenize(text) if t not in self._stopwords]
+
+    def index_terms(self, text: str) -> IndexTerms:
+        """Terms to index `text` under: its terms, and the parts of its
+        compounds, so that "partij" finds "partijbestuur" (Dutch writes
+        compounds as one word; a question rarely uses the same one)."""
+        terms, words = [], 0
+        for t in tokenize(text):
+            if t not in self._stopwords:
+                words += 1
+                terms.append(self.term(t))
+                terms.extend(self.term(part) for part in self.compound_parts(t))
+        return IndexTerms(terms, words)

@@ -55,9 +55,14 @@ class BM25Index:
     """BM25Okapi over sentences given as lists of index terms."""
 
     def __init__(self, corpus: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75,
-                 epsilon: float = 0.25):
+                 epsilon: float = 0.25, doc_lengths: Sequence[int] | None = None):
+        """`doc_lengths`: the length each sentence counts with in BM25's
+        length normalisation, when it is not its number of terms (terms
+        added for a word's parts do not make a sentence longer)."""
         vocabulary: dict[str, int] = {}
         lengths = np.fromiter((len(terms) for terms in corpus), dtype=np.int64, count=len(corpus))
+        if doc_lengths is not None and len(doc_lengths) != len(corpus):
+            raise ValueError(f"doc_lengths has {len(doc_lengths)} entries for {len(corpus)} sentences")
         # One pass in Python to number the terms; the counting is vectorised.
         term_ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for terms in corpus for t in terms),
                                dtype=np.int64, count=int(lengths.sum()))
@@ -65,7 +70,8 @@ class BM25Index:
         tf = sparse.csc_matrix((np.ones(len(term_ids)), (sentence_ids, term_ids)),
                                shape=(len(corpus), len(vocabulary)))
         tf.sum_duplicates()  # duplicate (sentence, term) pairs are summed: that is the tf
-        self._setup(list(vocabulary), tf, lengths.astype(np.float64), k1, b, epsilon)
+        doc_len = lengths if doc_lengths is None else np.asarray(doc_lengths)
+        self._setup(list(vocabulary), tf, doc_len.astype(np.float64), k1, b, epsilon)
 
     def _setup(self, terms: list[str], tf: sparse.csc_matrix, doc_len: np.ndarray,
                k1: float, b: float, epsilon: float) -> None:

@@ -33,7 +33,7 @@ from .sources import Document
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/3"  # 2: index terms are stemmed lemmas; 3: vocabulary vectors
+FORMAT = "qa-index/4"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts
 KINDS = ("sentence", "heading", "timeline")
 
 
@@ -58,7 +58,8 @@ def fingerprint(documents: Sequence[Document], analyzer: Analyzer, semantic: boo
 def prepare(documents: Sequence[Document], analyzer: Analyzer,
             encoder: SentenceEncoder | None) -> Prepared:
     sentences = [s for d in documents for s in split_document(d)]
-    index = BM25Index([analyzer.terms(s.text) for s in sentences])
+    analysed = [analyzer.index_terms(s.text) for s in sentences]
+    index = BM25Index([a.terms for a in analysed], doc_lengths=[a.length for a in analysed])
     casing = Casing(s.text for s in sentences)
     vectors = encoder.encode([s.text for s in sentences]) if encoder else None
     vocabulary = Vocabulary.build((s.text for s in sentences), analyzer, encoder) if encoder else None

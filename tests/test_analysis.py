@@ -47,6 +47,26 @@ def test_english_stopwords_are_function_words_only():
         assert not en.is_stopword(word)
 
 
+@pytest.mark.parametrize("word, parts", [
+    ("partijbestuur", ("partij", "bestuur")),
+    ("onderzoeksbureau", ("onderzoek", "bureau")),   # linking s dropped
+    ("commissievergadering", ("commissie", "vergadering")),
+    ("onderzoek", ()),                               # a word, not onder + zoek
+    ("burgemeester", ()),
+    ("wethouder", ()),                               # too short to split
+])
+def test_dutch_compounds_split_into_known_words(word, parts):
+    assert Analyzer("nl").compound_parts(word) == parts
+
+
+def test_index_terms_add_compound_parts_and_query_terms_do_not():
+    nl = Analyzer("nl")
+    parts = [nl.term("partijbestuur"), nl.term("partij"), nl.term("bestuur")]
+    assert nl.index_terms("het partijbestuur") == (parts, 1)  # one word long
+    assert nl.terms("het partijbestuur") == [nl.term("partijbestuur")]
+    assert Analyzer("en").compound_parts("housingdepartment") == ()
+
+
 def test_unknown_language_lists_the_choices():
     with pytest.raises(ValueError, match="'en', 'nl'"):
         Analyzer("fr")

@@ -90,6 +90,12 @@ def test_sentence_matching_more_of_the_question_ranks_first():
     assert "parkeervergunning" in result.passages[0].text
 
 
+def test_a_word_finds_the_compound_it_is_part_of():
+    engine = bm25_only(" date 2021-05 Jan Smit zit in het partijbestuur van de VVD. " + FILLER)
+    result = engine.ask("Wie zit er in het bestuur van de partij?")
+    assert "partijbestuur" in result.passages[0].text
+
+
 def test_a_year_in_the_question_may_be_written_next_to_the_passage():
     text = ("Tunnel\n\nIn 2019 begon de bouw van de tunnel. "
             "Daarop liep het project vertraging op door de regen.")

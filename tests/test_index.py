@@ -28,11 +28,22 @@ def test_scores_equal_rank_bm25_on_a_few_thousand_sentences():
 
 
 def test_scores_equal_rank_bm25_on_the_seed_sentences(engine):
-    corpus = [engine.analyzer.terms(s.text) for s in engine.sentences]
-    reference = BM25Okapi(corpus)
+    corpus = [engine.analyzer.index_terms(s.text).terms for s in engine.sentences]
+    index, reference = BM25Index(corpus), BM25Okapi(corpus)
     for question in ["formele melding", "wethouder Ivens afgetreden", "burgemeester Halsema"]:
         query = engine.analyzer.terms(question)
-        assert np.array_equal(reference.get_scores(query), engine.index.get_scores(query))
+        assert np.array_equal(reference.get_scores(query), index.get_scores(query))
+
+
+def test_given_lengths_replace_the_term_counts_in_length_normalisation():
+    # A sentence indexed under a compound's parts too scores as if it had its words only.
+    # (x's idf is positive here, so it does not depend on the rest of the vocabulary)
+    with_parts = BM25Index([["ab", "a", "b", "x"], ["y", "z"], ["x"], ["v"], ["w"]],
+                           doc_lengths=[2, 2, 1, 1, 1])
+    words_only = BM25Index([["ab", "x"], ["y", "z"], ["x"], ["v"], ["w"]])
+    assert np.array_equal(with_parts.get_scores(["x"]), words_only.get_scores(["x"]))
+    with pytest.raises(ValueError, match="3 sentences"):
+        BM25Index([["a"], ["b"], ["c"]], doc_lengths=[1])
 
 
 def test_synonym_set_counts_any_member_once_for_df():
