@@ -18,7 +18,7 @@ from . import snapshot
 from .analysis import Analyzer, normalize, stopwords
 from .index import top_k
 from .neighbours import Neighbours
-from .question import HISTORY_WEIGHT, Question, detect_language, read_question
+from .question import HISTORY_WEIGHT, Question, detect_language, names_in, read_question
 from .semantic import SentenceEncoder
 from .sentences import Sentence
 from .sources import MAX_SOURCE_BYTES, Document, load_sources
@@ -224,10 +224,18 @@ class Engine:
             confidence = coverage
             enough = coverage >= MIN_COVERAGE_LEXICAL
         answer = None
-        if passages and enough and not self._unmatched_number(q, best):
+        if passages and enough and not self._unmatched_number(q, best) and not self._unknown_name(q):
             answer = self._short_answer(q, asked, best)
         clock.lap("answer")
         return Result(answer, passages, q, coverage, confidence, clock.laps)
+
+    def _unknown_name(self, q: Question) -> bool:
+        """The question names someone or something the sources never mention
+        (nor any translation of it): 'the mayor of Rotterdam' over sources
+        that never name Rotterdam cannot be answered from them."""
+        names = names_in(q.text)
+        return any(t.label in names and not any(m in self.index.vocabulary for m in t.members)
+                   for t in q.terms)
 
     def _unmatched_number(self, q: Question, best: np.ndarray) -> bool:
         """The question names a number or year that none of the passages holds:
@@ -334,12 +342,17 @@ class Engine:
         repeated = sum(self.analyzer.term(normalize(w)) in asked for w in words)
         return bool(words) and repeated * 2 >= len(words)
 
-    def _short_answer(self, q: Question, asked: set[str], best: np.ndarray) -> str:
+    def _short_answer(self, q: Question, asked: set[str], best: np.ndarray) -> str | None:
+        """The answer span of the asked type from the best passages; for other
+        questions the best sentence. None when a date, number or name was
+        asked for and no passage holds one: the passages do not answer it."""
+        if q.answer_type not in TYPED_ANSWERS:
+            return self.sentences[best[0]].text
         for i in best[:3]:
             span = self._typed_span(q, self.sentences[i], asked)
             if span:
                 return span.text
-        return self.sentences[best[0]].text
+        return None
 
     def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> bool:
         """Whether sentence `p` holds an answer of the kind asked for."""

@@ -118,6 +118,11 @@ def answer_type(text: str) -> str:
     return "what"
 
 
+def names_in(text: str) -> set[str]:
+    """Normalised words written with a capital inside the question: names."""
+    return {normalize(w) for w in _CAPITALISED.findall(text)}
+
+
 def is_follow_up(text: str, own_terms: int) -> bool:
     """A question that points back ('he', 'that') or says too little on its own."""
     return bool(_ANAPHORA.search(text)) or own_terms <= 1
@@ -131,7 +136,7 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
     those, the encoder's nearest words of the sources stand in."""
     english = language == "en" and translator is not None
     skip = stopwords("en") if english else None
-    names = {normalize(w) for w in _CAPITALISED.findall(text)}
+    names = names_in(text)
     out, seen = [], set()
     for token in tokenize(text):
         if token in QUESTION_WORDS or (skip is not None and token in skip) or analyzer.is_stopword(token):

@@ -90,6 +90,18 @@ def test_sentence_matching_more_of_the_question_ranks_first():
     assert "parkeervergunning" in result.passages[0].text
 
 
+def test_abstains_when_the_question_names_what_the_sources_never_mention(small):
+    assert small.ask("Who is the mayor of Rotterdam?").answer is None
+    assert small.ask("Who is the mayor?").answer == "Karin Smit"
+
+
+def test_abstains_when_no_passage_holds_the_kind_of_answer_asked_for():
+    engine = bm25_only(" date 2021-05 De brug over de rivier was veel te duur. " + FILLER)
+    assert engine.ask("Wat was er met de brug over de rivier?").answer is not None  # any sentence will do
+    result = engine.ask("Hoeveel kostte de brug over de rivier?")  # a number, and none is written
+    assert result.answer is None and "brug" in result.passages[0].text
+
+
 def test_a_word_finds_the_compound_it_is_part_of():
     engine = bm25_only(" date 2021-05 Jan Smit zit in het partijbestuur van de VVD. " + FILLER)
     result = engine.ask("Wie zit er in het bestuur van de partij?")
