@@ -35,6 +35,10 @@ MONTHS = {
     "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
            "september", "oktober", "november", "december"],
 }
+WEEKDAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+}
 
 # Numbers keep their inner separators (10.000, 40-40-20, 18:00); words are
 # runs of letters, so "SP-wethouder" gives "sp" and "wethouder".

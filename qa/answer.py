@@ -17,7 +17,7 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 from dateparser.search import search_dates
 
-from .analysis import MONTHS, normalize
+from .analysis import MONTHS, WEEKDAYS, normalize
 
 # Qualifiers of a period that dateparser drops: "begin 2021", "eind juni".
 _PERIOD_QUALIFIER = re.compile(
@@ -271,6 +271,17 @@ def role_before(sentence: str, name: str, casing: Casing) -> Span | None:
     if casing.is_name_word(word.group(0)) or len(word.group(0)) < 4:
         return None
     return Span(word.group(0).lower(), word.start(), word.end())
+
+
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS["en"] + WEEKDAYS["nl"]) + r")\b", re.I)
+_WEEKDAY_NUMBER = {day.lower(): n for days in WEEKDAYS.values() for n, day in enumerate(days)}
+
+
+def find_weekdays(sentence: str, language: str) -> list[Span]:
+    """Days of the week ("Donderdag moet zij ..."), in `language`: news often
+    dates an event by its weekday alone, which no calendar date can replace."""
+    return [Span(WEEKDAYS[language][_WEEKDAY_NUMBER[m.group(1).lower()]], m.start(), m.end())
+            for m in _WEEKDAY.finditer(sentence)]
 
 
 def first_or_none(spans: Sequence[Span]) -> Span | None:

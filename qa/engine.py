@@ -374,7 +374,9 @@ class Engine:
     def _typed_span(self, q: Question, p: Sentence, asked: set[str]):
         if q.answer_type == "when":
             dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
-            return answers.first_or_none([d for d in dates if normalize(d.text) not in asked])
+            dates = [d for d in dates if normalize(d.text) not in asked] or \
+                [d for d in answers.find_weekdays(p.text, q.language) if normalize(d.text) not in asked]
+            return answers.first_or_none(dates)
         if q.answer_type == "how_many":
             numbers = answers.find_numbers(p.text, q.language)
             return answers.first_or_none([n for n in numbers if normalize(n.text) not in asked])

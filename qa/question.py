@@ -17,7 +17,8 @@ from .translation import Translator
 
 # Ordered: the first pattern that matches the question decides its type.
 _TYPE_PATTERNS = [
-    ("how_many", r"\b(how (many|much)|hoeveel|what number of)\b"),
+    ("how_many", r"\b(how (many|much|old|long)|hoeveel|hoe (oud|lang)|what number of|at what age|"
+                 r"op welke leeftijd)\b"),
     ("when", r"\b(when|what (date|year|month|day|time)|which (date|year|month|day)|since when|"
              r"wanneer|sinds wanneer|welke (datum|dag|maand)|in welk jaar|hoe laat)\b"),
     ("why", r"\b(why|for what reason|waarom|om welke reden)\b"),

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.answer import Casing, article_base, find_dates, find_names, find_numbers, role_before
+from qa.answer import Casing, article_base, find_dates, find_names, find_numbers, find_weekdays, role_before
 
 
 @pytest.mark.parametrize(("sentence", "date", "language", "expected"), [
@@ -14,6 +14,12 @@ from qa.answer import Casing, article_base, find_dates, find_names, find_numbers
 ])
 def test_dates(sentence, date, language, expected):
     assert [d.text for d in find_dates(sentence, date, language)][:1] == [expected]
+
+
+def test_weekdays_in_the_questions_language():
+    spans = find_weekdays("Donderdag moet zij zich verantwoorden.", "en")
+    assert [(d.text, d.start, d.end) for d in spans] == [("Thursday", 0, 9)]
+    assert [d.text for d in find_weekdays("on Monday", "nl")] == ["maandag"]
 
 
 def test_a_sentence_without_dates_has_none():

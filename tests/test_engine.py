@@ -102,6 +102,12 @@ def test_abstains_when_no_passage_holds_the_kind_of_answer_asked_for():
     assert result.answer is None and "brug" in result.passages[0].text
 
 
+def test_when_question_answered_by_a_weekday_when_no_date_is_written():
+    engine = bm25_only(" date 2021-05 Donderdag debatteert de raad over de brug. " + FILLER)
+    assert engine.ask("Wanneer debatteert de raad over de brug?").answer == "donderdag"
+    assert engine.ask("When does the council debate the bridge?").answer == "Thursday"
+
+
 def test_a_word_finds_the_compound_it_is_part_of():
     engine = bm25_only(" date 2021-05 Jan Smit zit in het partijbestuur van de VVD. " + FILLER)
     result = engine.ask("Wie zit er in het bestuur van de partij?")

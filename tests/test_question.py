@@ -23,6 +23,8 @@ def test_language(question, language):
     ("Welke partijen stemden tegen?", "who"),
     ("How many homes were built?", "how_many"),
     ("Hoeveel klachten kwamen er?", "how_many"),
+    ("How old is she?", "how_many"),
+    ("Hoe lang was hij wethouder?", "how_many"),
     ("Where did she live?", "where"),
     ("Waar woont hij?", "where"),
     ("Waarom stapte hij op?", "why"),
