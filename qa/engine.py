@@ -43,6 +43,8 @@ PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad
 SEMANTIC_SHARE = 0.5
 # Weight of the coverage share (see _coverages) added to the fused score.
 COVERAGE_SHARE = 0.2
+# Content words (not stopwords) a sentence needs to be cited.
+MIN_PASSAGE_WORDS = 2
 # How many of BM25's and of the encoder's best sentences are ranked (the rest
 # of a large corpus is never looked at).
 CANDIDATES = 100
@@ -197,6 +199,8 @@ class Engine:
         candidates = lexical_ids if semantic_all is None else \
             np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))
         candidates = np.sort(candidates).astype(np.int64)
+        # A section label ("Coach") or a stray fragment ("Hij zegt:") states nothing to cite.
+        candidates = candidates[self.index.doc_len[candidates] >= MIN_PASSAGE_WORDS]
         clock.lap("encoder")
         lexical = self.index.scores_of(parts, candidates)
         semantic = None if semantic_all is None else semantic_all[candidates]

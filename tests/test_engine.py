@@ -108,6 +108,14 @@ def test_when_question_answered_by_a_weekday_when_no_date_is_written():
     assert engine.ask("When does the council debate the bridge?").answer == "Thursday"
 
 
+def test_a_section_label_is_not_cited():
+    engine = bm25_only(" date 2021-05 Coach\n\nDe wethouder kreeg in maart een coach. " + FILLER)
+    assert engine.ask("Wie kreeg een coach?").passages[0].text == "De wethouder kreeg in maart een coach."
+    only_labels = bm25_only("Coach\n\nGesprekken\n")
+    result = only_labels.ask("coach")
+    assert result.passages == [] and result.answer is None
+
+
 def test_a_word_finds_the_compound_it_is_part_of():
     engine = bm25_only(" date 2021-05 Jan Smit zit in het partijbestuur van de VVD. " + FILLER)
     result = engine.ask("Wie zit er in het bestuur van de partij?")
