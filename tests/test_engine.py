@@ -110,9 +110,9 @@ def test_when_question_answered_by_a_weekday_when_no_date_is_written():
 
 def test_a_section_label_is_not_cited():
     engine = bm25_only(" date 2021-05 Coach\n\nDe wethouder kreeg in maart een coach. " + FILLER)
-    assert engine.ask("Wie kreeg een coach?").passages[0].text == "De wethouder kreeg in maart een coach."
-    only_labels = bm25_only("Coach\n\nGesprekken\n")
-    result = only_labels.ask("coach")
+    # BM25 alone ranks the one-word label first: it is the shortest match.
+    assert [p.text for p in engine.ask("coach").passages] == ["De wethouder kreeg in maart een coach."]
+    result = bm25_only("Coach\n\nGesprekken\n").ask("coach")
     assert result.passages == [] and result.answer is None
 
 
