@@ -68,6 +68,22 @@ ENGLISH_STOPWORDS = Path(__file__).parent / "data" / "english-stopwords.txt"
 COMPOUND_MIN_LENGTH, COMPOUND_MIN_PART = 8, 4
 _LINKS = ("s", "en", "e")
 
+# Separable verbs: the particle stands apart from the verb in a main clause
+# ("Ivens trad af", "neemt de taken over", "vond plaats"). A particle joins
+# the nearest verb before it (within SEPARABLE_REACH words) when the two make
+# a verb of the lemma list: "trad ... af" is "aftreden".
+SEPARABLE_PARTICLES = frozenset([
+    "aan", "af", "bij", "binnen", "door", "in", "mee", "na", "neer", "om", "onder", "op", "over", "samen",
+    "terug", "tegen", "toe", "uit", "vast", "voor", "weg", "waar", "plaats", "deel"])
+SEPARABLE_REACH = 15
+# What may follow a particle at the end of its clause: punctuation, or a word
+# that starts the next clause ("vond een onderzoek plaats dat ...").
+CLAUSE_STARTERS = frozenset([
+    "dat", "die", "wat", "waarna", "waardoor", "waarin", "nadat", "omdat", "doordat", "zodat", "terwijl",
+    "toen", "als", "of", "en", "maar", "want", "om", "sinds", "voordat", "totdat", "hoewel"])
+_CLAUSE_ENDS = frozenset(",.;:!?()\"'\u201c\u201d\u2018\u2019")
+_CLAUSE_TOKENS = re.compile(r"\d+|[^\W\d_]+|[,.;:!?()\"'\u201c\u201d\u2018\u2019]")
+
 
 @cache
 def stopwords(language: str) -> frozenset[str]:
@@ -134,6 +150,30 @@ class Analyzer:
         """Index term of one normalised token: its lemma, stemmed."""
         return self._stemmer.stem(self.lemma(token))
 
+    def separable_verbs(self, text: str) -> dict[str, str]:
+        """Verbs of `text` whose particle stands apart at the end of the
+        clause -> the whole verb ("trad Ivens af," -> {"trad": "aftreden"}).
+        A particle with more of the clause after it is a preposition ("wacht
+        op de trein")."""
+        found: dict[str, str] = {}
+        if self.language != "nl":
+            return found
+        tokens = _CLAUSE_TOKENS.findall(normalize(text))
+        for j, particle in enumerate(tokens):
+            following = tokens[j + 1] if j + 1 < len(tokens) else "."
+            if particle not in SEPARABLE_PARTICLES or not (following in _CLAUSE_ENDS
+                                                          or following in CLAUSE_STARTERS):
+                continue
+            for i in range(j - 1, max(-1, j - 1 - SEPARABLE_REACH), -1):
+                if tokens[i] in _CLAUSE_ENDS:
+                    break
+                lemma = self.lemma(tokens[i])
+                if lemma.endswith("en") and tokens[i] not in SEPARABLE_PARTICLES and tokens[i] not in found \
+                        and self._known(particle + lemma):
+                    found[tokens[i]] = particle + lemma
+                    break
+        return found
+
     def query_forms(self, token: str) -> tuple[str, ...]:
         """Index terms a query word should find: its term, and the stem of the
         word as written when that differs, because a lemma list without
@@ -151,13 +191,16 @@ class Analyzer:
         return [self.term(t) for t in tokenize(text) if t not in self._stopwords]
 
     def index_terms(self, text: str) -> IndexTerms:
-        """Terms to index `text` under: its terms, and the parts of its
+        """Terms to index `text` under: its terms, the parts of its
         compounds, so that "partij" finds "partijbestuur" (Dutch writes
-        compounds as one word; a question rarely uses the same one)."""
+        compounds as one word; a question rarely uses the same one), and its
+        separable verbs joined."""
         terms, words = [], 0
         for t in tokenize(text):
             if t not in self._stopwords:
                 words += 1
                 terms.append(self.term(t))
                 terms.extend(self.term(part) for part in self.compound_parts(t))
+        # and under its separable verbs, joined ("trad ... af": aftreden)
+        terms.extend(self.term(verb) for verb in self.separable_verbs(text).values())
         return IndexTerms(terms, words)

@@ -139,10 +139,13 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
     skip = stopwords("en") if english else None
     names = names_in(text)
     out, seen = [], set()
+    verbs = {} if english else analyzer.separable_verbs(text)  # "neemt ... over": overnemen
     for token in tokenize(text):
         if token in QUESTION_WORDS or (skip is not None and token in skip) or analyzer.is_stopword(token):
             continue
         members, known = analyzer.query_forms(token), True
+        if token in verbs:
+            members = (analyzer.term(verbs[token]), *members)
         if english:
             translations = translator.translate(token)
             members = tuple(dict.fromkeys(translations + members))

@@ -67,6 +67,20 @@ def test_index_terms_add_compound_parts_and_query_terms_do_not():
     assert Analyzer("en").compound_parts("housingdepartment") == ()
 
 
+@pytest.mark.parametrize("text, verb, joined", [
+    ("Op 5 juli trad Ivens af, nadat het bleek", "trad", "aftreden"),
+    ("Wie neemt de portefeuilles voorlopig waar?", "neemt", "waarnemen"),
+    ("Deze lente vond een onderzoek plaats dat in juni klaar was.", "vond", "plaatsvinden"),
+    ("In 2019 kwam al een signaal binnen, waarna zij sprak", "kwam", "binnenkomen"),
+])
+def test_separable_verbs_are_joined(text, verb, joined):
+    assert Analyzer("nl").separable_verbs(text) == {verb: joined}
+
+
+def test_a_particle_with_more_of_its_clause_after_it_is_a_preposition():
+    assert Analyzer("nl").separable_verbs("Zij wacht op de trein naar Utrecht.") == {}
+
+
 def test_unknown_language_lists_the_choices():
     with pytest.raises(ValueError, match="'en', 'nl'"):
         Analyzer("fr")

@@ -116,6 +116,13 @@ def test_a_section_label_is_not_cited():
     assert result.passages == [] and result.answer is None
 
 
+def test_a_separable_verb_is_found_as_one_word():
+    resigned = "De minister trad op 4 maart na lang beraad en veel kritiek af."
+    engine = bm25_only(f" date 2021-05 Op 3 maart trad de minister op. {resigned} " + FILLER)
+    # The dictionary's "resign" is "aftreden"; the sentence splits it: "trad ... af".
+    assert engine.ask("When did the minister resign?").passages[0].text == resigned
+
+
 def test_a_word_finds_the_compound_it_is_part_of():
     engine = bm25_only(" date 2021-05 Jan Smit zit in het partijbestuur van de VVD. " + FILLER)
     result = engine.ask("Wie zit er in het bestuur van de partij?")
