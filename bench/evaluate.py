@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per question")
+    parser.add_argument("--sources", type=Path, default=ROOT / "seeds", help="folder of .txt sources")
     args = parser.parse_args(argv)
     if not (SHARED_EVAL / "run_eval.py").exists():
         print(f"error: the scorer {SHARED_EVAL / 'run_eval.py'} is not there", file=sys.stderr)
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa import create_app
 
     logging.disable(logging.INFO)
-    client = create_app({"TESTING": True, "QA_SOURCES": str(ROOT / "seeds")}).test_client()
+    client = create_app({"TESTING": True, "QA_SOURCES": str(args.sources)}).test_client()
 
     def ask(question, history):
         return client.post("/api/ask", json={"question": question, "history": history}).get_json()

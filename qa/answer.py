@@ -50,7 +50,8 @@ _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:,\d+)?)(?![\w]|[.
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 
 # Lower-case words that join the parts of a Dutch or English name.
-NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of"}
+# Lowercase words inside a name; "voor" for organisations ("Onderzoeksraad voor Veiligheid").
+NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of", "voor"}
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 

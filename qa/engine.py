@@ -58,6 +58,9 @@ TYPE_BONUS = 0.25
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
 TYPED_ANSWERS = ("when", "how_many", "who", "where")
+# Words either side of a candidate answer in which the question's words count
+# towards choosing it.
+SPAN_WINDOW = 4
 # A "why" question is answered by a sentence that gives a reason.
 REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|because|since|"
                     r"due to|owing to|as a result|therefore)\b", re.I)
@@ -377,15 +380,32 @@ class Engine:
                 return name
         return None
 
+    def _closest_to_question(self, q: Question, p: Sentence, spans: list):
+        """Of several candidate answers in a sentence, the one with the most
+        of the question's own words around it ("dit jaar 6 procent ... en
+        volgend jaar nog eens 3 procent": 'next year' asks for the 3); the
+        first on a tie."""
+        if len(spans) < 2:
+            return answers.first_or_none(spans)
+        words = list(answers.WORD.finditer(p.text))
+        term_of = [self.analyzer.term(normalize(w.group(0))) for w in words]
+
+        def support(span) -> int:
+            at = next((n for n, w in enumerate(words) if w.end() > span.start), len(words))
+            near = set(term_of[max(0, at - SPAN_WINDOW):at + SPAN_WINDOW])  # at: the word after it
+            return sum(1 for t in q.terms if near & set(t.members))
+
+        return max(spans, key=support)
+
     def _typed_span(self, q: Question, p: Sentence, asked: set[str]):
         if q.answer_type == "when":
             dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
             dates = [d for d in dates if normalize(d.text) not in asked] or \
                 [d for d in answers.find_weekdays(p.text, q.language) if normalize(d.text) not in asked]
-            return answers.first_or_none(dates)
+            return self._closest_to_question(q, p, dates)
         if q.answer_type == "how_many":
             numbers = answers.find_numbers(p.text, q.language)
-            return answers.first_or_none([n for n in numbers if normalize(n.text) not in asked])
+            return self._closest_to_question(q, p, [n for n in numbers if normalize(n.text) not in asked])
         if q.answer_type in ("who", "where"):
             role = WHO_IS_ROLE.match(q.text)
             if role:

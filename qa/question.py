@@ -17,8 +17,8 @@ from .translation import Translator
 
 # Ordered: the first pattern that matches the question decides its type.
 _TYPE_PATTERNS = [
-    ("how_many", r"\b(how (many|much|old|long)|hoeveel|hoe (oud|lang)|what number of|at what age|"
-                 r"op welke leeftijd)\b"),
+    ("how_many", r"\b(how (many|much|old|long|big|large|high|fast|far)|hoeveel|"
+                 r"hoe (oud|lang|groot|hoog|snel|ver)|what number of|at what age|op welke leeftijd)\b"),
     ("when", r"\b(when|what (date|year|month|day|time)|which (date|year|month|day)|since when|"
              r"wanneer|sinds wanneer|welke (datum|dag|maand)|in welk jaar|hoe laat)\b"),
     ("why", r"\b(why|for what reason|waarom|om welke reden)\b"),
@@ -41,7 +41,7 @@ _ANAPHORA = re.compile(
 # Interrogatives say what kind of answer is wanted (answer_type reads them),
 # not what it is about, so they are not looked up.
 QUESTION_WORDS = frozenset([
-    "who", "whom", "whose", "what", "which", "when", "where", "why", "how",
+    "who", "whom", "whose", "what", "which", "when", "where", "why", "how", "many", "much",
     "wie", "wiens", "wat", "welk", "welke", "wanneer", "waar", "waarom", "hoe", "hoeveel",
 ])
 
@@ -60,6 +60,7 @@ _RELATIVE_PERIOD = re.compile(
     r"daarna|erna|later|daarop|daarvoor|ervoor|eerder)\b|"
     r"\b(?P<dir2>next|previous|following|volgende|vorige)\s+(?P<unit2>month|year|maand|jaar)\b", re.I)
 _FORWARD = {"after", "later", "next", "daarna", "erna", "daarop", "following", "volgende"}
+_MONTH_NAME = re.compile(r"\b(" + "|".join(MONTHS["en"] + MONTHS["nl"]) + r")\b", re.I)
 
 
 def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None] | None:
@@ -73,7 +74,10 @@ def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None
     for turn in reversed(history):
         found = search_dates(turn.get("content", ""), languages=["en", "nl"],
                              settings={"PREFER_DATES_FROM": "past"}) or []
-        dated = [(span, value) for span, value in found if re.search(r"[a-z]{3}|\d{4}", span, re.I)]
+        # Only dates written out (a year, a month name): "this year" in a
+        # question would be read against today, not against the story.
+        dated = [(span, value) for span, value in found
+                 if re.search(r"\d{4}", span) or _MONTH_NAME.search(span)]
         if not dated:
             continue
         value = dated[-1][1]

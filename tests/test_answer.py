@@ -49,6 +49,12 @@ def test_names_join_particles_and_skip_common_words():
     assert [n.text for n in find_names("Volgens Het Parool klopt het.", CASING)] == ["Het Parool"]
 
 
+def test_organisation_names_keep_voor():
+    casing = Casing(["Het rapport van de Onderzoeksraad voor Veiligheid komt later."])
+    names = find_names("Nu onderzoekt de Onderzoeksraad voor Veiligheid het.", casing)
+    assert [n.text for n in names] == ["Onderzoeksraad voor Veiligheid"]
+
+
 def test_names_already_asked_about_are_left_out():
     names = find_names("Femke Halsema sprak Marieke van Doorninck.", CASING, exclude={"halsema"})
     assert [n.text for n in names] == ["Marieke van Doorninck"]

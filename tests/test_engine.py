@@ -145,6 +145,19 @@ def test_relative_period_counts_from_the_last_date_in_the_conversation():
     assert relative_period("Who was it?", history) is None
 
 
+def test_relative_period_needs_a_written_date_not_this_year():
+    # "this year" would be read against today's date, not the story's.
+    history = [{"role": "user", "content": "How much more pay do they get this year?"}]
+    assert relative_period("And the year after that?", history) is None
+
+
+def test_of_two_numbers_the_one_next_to_the_questions_words_is_the_answer():
+    engine = bm25_only(" date 2023-03 Zij krijgen er dit jaar 6 procent loon bij en volgend jaar nog eens "
+                       "3 procent. " + FILLER)
+    assert engine.ask("Hoeveel procent komt er volgend jaar bij?").answer == "3"
+    assert engine.ask("Hoeveel procent komt er dit jaar bij?").answer == "6"  # a tie: the first
+
+
 def test_month_after_that_finds_the_next_timeline_line(small):
     history = [{"role": "user", "content": "Wat gebeurde er in februari 2021?"}]
     result = small.ask("En de maand daarna?", history)

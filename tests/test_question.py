@@ -24,6 +24,8 @@ def test_language(question, language):
     ("How many homes were built?", "how_many"),
     ("Hoeveel klachten kwamen er?", "how_many"),
     ("How old is she?", "how_many"),
+    ("Hoe groot was de schade?", "how_many"),
+    ("How fast was the tram going?", "how_many"),
     ("Hoe lang was hij wethouder?", "how_many"),
     ("Where did she live?", "where"),
     ("Waar woont hij?", "where"),
