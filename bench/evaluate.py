@@ -1,9 +1,10 @@
 """Answer quality on question sets, in process (no server needed): the dev
-set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl, scored by the
-shared scorer ../shared/eval/run_eval.py, the same code that scores the
-running service.
+set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl over the seeds,
+and eval/other.jsonl over eval/other/ (Dutch articles on other stories),
+scored by the shared scorer ../shared/eval/run_eval.py, the same code that
+scores the running service.
 
-    python bench/evaluate.py [-v] [FILE.jsonl ...]
+    python bench/evaluate.py [-v] [--sources DIR FILE.jsonl ...]
 """
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
-DEFAULT_SETS = [SHARED_EVAL / "dev.jsonl", ROOT / "eval" / "extra.jsonl"]
+# (sources, question set) pairs run when no set is named
+DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
+                (ROOT / "eval" / "other", ROOT / "eval" / "other.jsonl")]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
+    parser.add_argument("sets", nargs="*", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per question")
-    parser.add_argument("--sources", type=Path, default=ROOT / "seeds", help="folder of .txt sources")
+    parser.add_argument("--sources", type=Path, default=ROOT / "seeds",
+                        help="folder of .txt sources for the named sets")
     args = parser.parse_args(argv)
     if not (SHARED_EVAL / "run_eval.py").exists():
         print(f"error: the scorer {SHARED_EVAL / 'run_eval.py'} is not there", file=sys.stderr)
@@ -34,15 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     from qa import create_app
 
     logging.disable(logging.INFO)
-    client = create_app({"TESTING": True, "QA_SOURCES": str(args.sources)}).test_client()
-
-    def ask(question, history):
-        return client.post("/api/ask", json={"question": question, "history": history}).get_json()
-
-    for path in args.sets:
+    runs = [(args.sources, path) for path in args.sets] or DEFAULT_RUNS
+    clients = {}
+    for sources, path in runs:
         if not path.exists():
             print(f"{path}: not there, skipped")
             continue
+        if sources not in clients:
+            clients[sources] = create_app({"TESTING": True, "QA_SOURCES": str(sources)}).test_client()
+        client = clients[sources]
+
+        def ask(question, history, client=client):
+            return client.post("/api/ask", json={"question": question, "history": history}).get_json()
+
         scores = run_eval.evaluate(ask, run_eval.load(str(path)), verbose=args.verbose)
         print(f"{path.name}: {json.dumps(scores)}")
     return 0
