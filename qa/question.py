@@ -38,6 +38,10 @@ _ANAPHORA = re.compile(
     r"\b(he|she|him|her|his|hers|it|its|they|them|their|that|this|those|these|there|then|"
     r"hij|zij|ze|hem|haar|zijn|hun|daar|toen|daarna|daarvoor|ervoor|erna|ervan)\b", re.I)
 
+# Pronouns that point at a person, and capitalised words (names) of an answer.
+_PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|hij|zij|hem|haar|zijn)\b", re.I)
+_NAME_WORD = re.compile(r"\b[A-Z][\w'-]*")
+
 # Interrogatives say what kind of answer is wanted (answer_type reads them),
 # not what it is about, so they are not looked up.
 QUESTION_WORDS = frozenset([
@@ -182,6 +186,11 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
         own = {m for t in terms for m in t.members}
         for turn in history[-2:]:
             content = turn.get("content", "")
+            if turn.get("role") == "assistant":
+                # An earlier answer lends its names when the question points
+                # at a person ("and who replaced him?"); "it", "that" point
+                # at the topic, which the user's own words carry.
+                content = " ".join(_NAME_WORD.findall(content)) if _PERSONAL.search(text) else ""
             if not content.strip():
                 continue
             turn_terms = query_terms(content, detect_language(content), analyzer, translator,

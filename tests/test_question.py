@@ -40,6 +40,18 @@ def test_answer_type(question, kind):
     assert answer_type(question) == kind
 
 
+@pytest.mark.parametrize(("question", "carried"), [
+    ("And who replaced him?", {"laurens", "ivens"}),   # a person: the answer's names come along
+    ("And what did it cost?", set()),                   # the topic: the user's words carry it
+])
+def test_an_earlier_answer_lends_its_names_only_to_a_question_about_a_person(question, carried):
+    history = [{"role": "user", "content": "Who resigned on 5 July?"},
+               {"role": "assistant", "content": "Laurens Ivens, on 5 July 2021"}]
+    labels = {t.label for t in read_question(question, history).context_terms}
+    assert {"laurens", "ivens"} & labels == carried
+    assert "2021" not in labels  # the answer's date is not a topic
+
+
 def test_history_is_used_only_for_follow_ups_and_weighs_less():
     history = [{"role": "user", "content": "Wanneer trad de wethouder af?"}]
     standalone = read_question("Wanneer kwam de krant met het onderzoek?", history)
