@@ -3,8 +3,9 @@
 Both FreeDict dictionaries (English-Dutch and Dutch-English, Debian packages
 dict-freedict-eng-nld and dict-freedict-nld-eng) are read from their dictd
 files; the Dutch-English one is inverted, which roughly triples the English
-words covered. English words are looked up by their index term (lemma, then
-Snowball stem), so "reports" finds "report" and "wrote" finds "write". All
+words covered. English words are looked up by their lemma, so "reports"
+finds "report" and "wrote" finds "write"; not by their stem, which would
+join words of other kinds ("national" -> nation, "powerful" -> power). All
 translations of one word become one synonym set in the BM25 query (Pirkola's
 structured query), so a word with many translations does not outweigh a
 word with one.
@@ -67,7 +68,7 @@ class Translator:
 
     def __init__(self, table: dict[str, tuple[str, ...]]):
         self.table = table
-        self.english_term = Analyzer("en").term
+        self.english_term = Analyzer("en").lemma
 
     @classmethod
     def from_freedict(cls, folder: str | Path, analyzer: Analyzer) -> Translator | None:
@@ -80,7 +81,7 @@ class Translator:
             log.warning("English questions disabled: FreeDict dictionaries not found in %s (%s); "
                         "install dict-freedict-eng-nld and dict-freedict-nld-eng", folder, exc.strerror)
             return None
-        english_term = Analyzer("en").term
+        english_term = Analyzer("en").lemma
         table: dict[str, list[str]] = defaultdict(list)
 
         def add(english: str, dutch: str) -> None:

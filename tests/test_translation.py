@@ -53,6 +53,14 @@ def test_both_directions_feed_one_table_keyed_by_english_stem(tmp_path):
     assert translator.translate("zebra") == ()
 
 
+def test_a_word_is_not_looked_up_as_another_word_of_the_same_stem(tmp_path):
+    write_dictd(tmp_path, "freedict-eng-nld", {"nation": "natie", "national": "nationaal"})
+    write_dictd(tmp_path, "freedict-nld-eng", {"landelijk": "national"})
+    nl = Analyzer("nl")
+    national = Translator.from_freedict(tmp_path, nl).translate("national")
+    assert set(national) == {nl.term("nationaal"), nl.term("landelijk")}  # not "natie"
+
+
 def test_missing_dictionaries_disable_translation_with_one_log_line(tmp_path, caplog):
     assert Translator.from_freedict(tmp_path / "none", Analyzer("nl")) is None
     assert [r.levelname for r in caplog.records] == ["WARNING"]
