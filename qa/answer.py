@@ -17,7 +17,7 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 from dateparser.search import search_dates
 
-from .analysis import MONTHS, WEEKDAYS, normalize
+from .analysis import MONTHS, WEEKDAYS, normalize, stopwords
 
 # Qualifiers of a period that dateparser drops: "begin 2021", "eind juni".
 _PERIOD_QUALIFIER = re.compile(
@@ -52,6 +52,7 @@ _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 # Lower-case words that join the parts of a Dutch or English name.
 # Lowercase words inside a name; "voor" for organisations ("Onderzoeksraad voor Veiligheid").
 NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of", "voor"}
+_FUNCTION_WORDS = stopwords("nl") | stopwords("en")
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
@@ -188,7 +189,8 @@ class Casing:
 
     def is_name_word(self, word: str) -> bool:
         key = normalize(word)
-        return word[:1].isupper() and self.upper[key] > self.lower[key]
+        # A stopword is no name even when capitalised after a quote mark ("“Wij ...").
+        return word[:1].isupper() and self.upper[key] > self.lower[key] and key not in _FUNCTION_WORDS
 
 
 def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -> list[Span]:

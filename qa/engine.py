@@ -64,6 +64,8 @@ SPAN_WINDOW = 4
 # A "why" question is answered by a sentence that gives a reason.
 REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|because|since|"
                     r"due to|owing to|as a result|therefore)\b", re.I)
+# A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal").
+LOCATIVE = re.compile(r"\b(in|bij|te|naar|uit|vanuit|nabij|rond|at|near|to|from)\s+(de |het |the )?$", re.I)
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+)", re.I)
@@ -421,6 +423,8 @@ class Engine:
                              if focus else set())
             names = answers.find_names(p.text, self.casing, exclude=known)
             names = [n for n in names if not self._mostly_asked(n.text, known)]
+            if q.answer_type == "where":  # a place: a name after "in", "bij", "at", ...
+                names = [n for n in names if LOCATIVE.search(p.text[:n.start])]
             if not names and PUBLICATION.search(q.text):
                 # "this newspaper" in an article stands for its own publisher
                 publisher = self.documents[p.doc_id].publisher

@@ -55,6 +55,12 @@ def test_organisation_names_keep_voor():
     assert [n.text for n in names] == ["Onderzoeksraad voor Veiligheid"]
 
 
+def test_a_capitalised_stopword_is_no_name():
+    casing = Casing(["Zij zei: “Wij gaan door”, en “Wij stoppen niet”, aldus Anna Bakker."])
+    names = find_names("Zij zei: “Wij gaan door”, aldus Anna Bakker.", casing)
+    assert [n.text for n in names] == ["Anna Bakker"]
+
+
 def test_names_already_asked_about_are_left_out():
     names = find_names("Femke Halsema sprak Marieke van Doorninck.", CASING, exclude={"halsema"})
     assert [n.text for n in names] == ["Marieke van Doorninck"]

@@ -123,6 +123,14 @@ def test_a_separable_verb_is_found_as_one_word():
     assert engine.ask("When did the minister resign?").passages[0].text == resigned
 
 
+def test_where_question_wants_a_name_written_as_a_place():
+    engine = bm25_only(" date 2021-05 Volgens Anna Bakker vond het overleg in Utrecht plaats. "
+                       "Volgens Karin Smit vond het overleg snel plaats. " + FILLER)
+    assert engine.ask("Waar vond het overleg plaats?").answer == "Utrecht"
+    only_people = bm25_only(" date 2021-05 Volgens Karin Smit vond het overleg snel plaats. " + FILLER)
+    assert only_people.ask("Waar vond het overleg plaats?").answer is None  # a person is no place
+
+
 def test_a_word_finds_the_compound_it_is_part_of():
     engine = bm25_only(" date 2021-05 Jan Smit zit in het partijbestuur van de VVD. " + FILLER)
     result = engine.ask("Wie zit er in het bestuur van de partij?")
