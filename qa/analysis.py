@@ -80,7 +80,8 @@ SEPARABLE_REACH = 15
 # that starts the next clause ("vond een onderzoek plaats dat ...").
 CLAUSE_STARTERS = frozenset([
     "dat", "die", "wat", "waarna", "waardoor", "waarin", "nadat", "omdat", "doordat", "zodat", "terwijl",
-    "toen", "als", "of", "en", "maar", "want", "om", "sinds", "voordat", "totdat", "hoewel"])
+    "toen", "als", "of", "en", "maar", "want", "om", "sinds", "voordat", "totdat", "hoewel",
+    "wegens", "vanwege"])  # reasons often follow the particle: "treedt af wegens ..."
 _CLAUSE_ENDS = frozenset(",.;:!?()\"'\u201c\u201d\u2018\u2019")
 _CLAUSE_TOKENS = re.compile(r"\d+|[^\W\d_]+|[,.;:!?()\"'\u201c\u201d\u2018\u2019]")
 

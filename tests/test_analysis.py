@@ -72,6 +72,7 @@ def test_index_terms_add_compound_parts_and_query_terms_do_not():
     ("Wie neemt de portefeuilles voorlopig waar?", "neemt", "waarnemen"),
     ("Deze lente vond een onderzoek plaats dat in juni klaar was.", "vond", "plaatsvinden"),
     ("In 2019 kwam al een signaal binnen, waarna zij sprak", "kwam", "binnenkomen"),
+    ("De wethouder treedt per direct af wegens zijn gedrag.", "treedt", "aftreden"),
 ])
 def test_separable_verbs_are_joined(text, verb, joined):
     assert Analyzer("nl").separable_verbs(text) == {verb: joined}
