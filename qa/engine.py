@@ -54,6 +54,7 @@ CANDIDATES = 100
 # the expected type, and the bonus they get for it.
 RERANK_DEPTH = 30
 TYPE_BONUS = 0.25
+FULL_NAME_FIT = 1.5
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
@@ -218,8 +219,7 @@ class Engine:
         ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
         if q.answer_type in (*TYPED_ANSWERS, "why") and len(ranked):
             for n in ranked:
-                if self._fits_type(q, self.sentences[candidates[n]], asked):
-                    scores[n] += TYPE_BONUS
+                scores[n] += TYPE_BONUS * self._fits_type(q, self.sentences[candidates[n]], asked)
             ranked = ranked[np.lexsort((ranked, -scores[ranked]))]
         best, copies = self._distinct(candidates[ranked], k)
         clock.lap("rank")
@@ -362,14 +362,30 @@ class Engine:
         for i in best[:3]:
             span = self._typed_span(q, self.sentences[i], asked)
             if span:
-                return span.text
+                return self._full_name(span.text, best[:3]) if q.answer_type == "who" else span.text
         return None
 
-    def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> bool:
-        """Whether sentence `p` holds an answer of the kind asked for."""
+    def _full_name(self, name: str, best: np.ndarray) -> str:
+        """The name as the best passages write it in full: "Halsema" is
+        "Femke Halsema" when one of them says so."""
+        longer = [n.text for i in best for n in answers.find_names(self.sentences[i].text, self.casing)
+                  if n.text.endswith(" " + name) and n.text[:1].isupper()]
+        return max(longer, key=len, default=name)
+
+    def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> float:
+        """How well sentence `p` holds an answer of the kind asked for: 1 when
+        it does, 0 when not, and 1.5 for the person holding the role asked
+        about named in full ("burgemeester Femke Halsema" introduces her;
+        later mentions say "Halsema")."""
         if q.answer_type == "why":
-            return bool(REASON.search(p.text))
-        return self._typed_span(q, p, asked) is not None
+            return float(bool(REASON.search(p.text)))
+        span = self._typed_span(q, p, asked)
+        if span is None:
+            return 0.0
+        if WHO_IS_ROLE.match(q.text) and len([w for w in answers.WORD.findall(span.text)
+                                              if w.lower() not in answers.NAME_PARTICLES]) >= 2:
+            return FULL_NAME_FIT
+        return 1.0
 
     def _holder_of(self, q: Question, role: str, p: Sentence, asked: set[str]):
         """The first name in `p` written right after the role asked about

@@ -131,6 +131,16 @@ def test_where_question_wants_a_name_written_as_a_place():
     assert only_people.ask("Waar vond het overleg plaats?").answer is None  # a person is no place
 
 
+def test_who_holds_the_role_is_answered_with_the_name_in_full():
+    full = "Gisteren zei burgemeester Karin Smit in de raad dat de brug af is."
+    engine = bm25_only(" date 2021-05 Burgemeester Smit opende de brug. Burgemeester Smit sprak de raad toe "
+                       f"over de kosten. {full} " + FILLER)
+    result = engine.ask("Who is the mayor?")
+    assert result.answer == "Karin Smit"
+    # the sentence naming her in full is lifted above a later mention (BM25 alone ranks it last)
+    assert full in [p.text for p in result.passages[:2]]
+
+
 def test_a_word_finds_the_compound_it_is_part_of():
     engine = bm25_only(" date 2021-05 Jan Smit zit in het partijbestuur van de VVD. " + FILLER)
     result = engine.ask("Wie zit er in het bestuur van de partij?")
