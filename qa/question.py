@@ -153,7 +153,7 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
             continue
         members, known = analyzer.query_forms(token), True
         if token in verbs:
-            members = (analyzer.term(verbs[token]), *members)
+            members = (analyzer.term(verbs[token]),)  # "neemt ... over" is not "nemen"
         if english:
             translations = translator.translate(token)
             members = tuple(dict.fromkeys(translations + members))

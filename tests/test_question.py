@@ -1,5 +1,6 @@
 import pytest
 
+from qa.analysis import Analyzer
 from qa.question import answer_type, detect_language, read_question
 
 
@@ -60,3 +61,9 @@ def test_history_is_used_only_for_follow_ups_and_weighs_less():
     assert follow_up.follow_up
     assert follow_up.context_terms and all(t.weight < 1 for t in follow_up.context_terms)
     assert all(t.weight == 1 for t in follow_up.terms)
+
+
+def test_a_separable_verb_is_looked_up_whole_not_as_its_stem_verb():
+    nl = Analyzer("nl")
+    neemt = next(t for t in read_question("Wie neemt de taken over?").terms if t.label == "neemt")
+    assert neemt.members == (nl.term("overnemen"),)  # "neemt ... over" is not "nemen"
