@@ -169,7 +169,9 @@ class Analyzer:
                 if tokens[i] in _CLAUSE_ENDS:
                     break
                 lemma = self.lemma(tokens[i])
-                if lemma.endswith("en") and tokens[i] not in SEPARABLE_PARTICLES and tokens[i] not in found \
+                # a verb, not a participle used as an adjective ("volgend jaar")
+                if lemma.endswith("en") and not tokens[i].endswith(("end", "ende")) \
+                        and tokens[i] not in SEPARABLE_PARTICLES and tokens[i] not in found \
                         and self._known(particle + lemma):
                     found[tokens[i]] = particle + lemma
                     break
