@@ -48,6 +48,10 @@ _NUMBERWORD_VALUES.pop("een")
 _NUMBERWORD_VALUES["één"] = 1
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:,\d+)?)(?![\w]|[.,]\d)")
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
+# What an amount's number needs to mean anything: "10 miljoen euro", "7 procent".
+_SCALE_AND_UNIT = re.compile(r"(\s+(miljoen|miljard|duizend|million|billion|thousand))?"
+                             r"(\s*%|\s+(euro|dollar|procent|percent|per cent)\b)?", re.I)
+_IN_ENGLISH = {"miljoen": "million", "miljard": "billion", "duizend": "thousand", "procent": "percent"}
 
 # Lower-case words that join the parts of a Dutch or English name.
 # Lowercase words inside a name; "voor" for organisations ("Onderzoeksraad voor Veiligheid").
@@ -159,7 +163,11 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
     for m in _NUMBER.finditer(sentence):
         if _YEAR.match(m.group(1)):
             continue
-        spans.append(Span(m.group(1), m.start(1), m.end(1)))
+        unit = _SCALE_AND_UNIT.match(sentence, m.end(1))
+        words = unit.group(0).split() if unit else []
+        if language == "en":
+            words = [_IN_ENGLISH.get(w.lower(), w) for w in words]
+        spans.append(Span(" ".join([m.group(1), *words]).replace(" %", "%"), m.start(1), unit.end()))
     for m in WORD.finditer(sentence):
         value = _NUMBERWORD_VALUES.get(m.group(0).lower())
         if value is not None:

@@ -36,6 +36,16 @@ def test_numbers_in_digits_and_words_but_not_years():
     assert [s.text for s in find_numbers("In 2020 volgden vijf meldingen.", "nl")] == ["vijf"]
 
 
+@pytest.mark.parametrize(("sentence", "language", "amount"), [
+    ("De schade is ruim 10 miljoen euro.", "nl", "10 miljoen euro"),
+    ("De schade is ruim 10 miljoen euro.", "en", "10 million euro"),
+    ("Zij eisen 7 procent meer loon.", "en", "7 percent"),
+    ("Dat is 40% meer.", "nl", "40%"),
+])
+def test_amounts_keep_their_scale_and_unit(sentence, language, amount):
+    assert [s.text for s in find_numbers(sentence, language)] == [amount]
+
+
 CASING = Casing([
     "Gisteren sprak burgemeester Femke Halsema met de raad.",
     "De burgemeester zei dat wethouder Marieke van Doorninck de taken overneemt.",
