@@ -33,6 +33,11 @@ _INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
 # At most this many translations per word: the dictionaries list rare senses
 # last, and a very long synonym set dilutes the word's weight.
 MAX_TRANSLATIONS = 12
+# British spellings and their American forms, tried when a word is not found.
+_BRITISH = [(re.compile(p), r) for p, r in [
+    (r"is(e|es|ed|ing|ation|ations)$", r"iz\1"), (r"ys(e|es|ed|ing)$", r"yz\1"),
+    (r"our(s|ed|ing|ite)?$", r"or\1"), (r"tre(s)?$", r"ter\1"), (r"ence$", "ense"), (r"ogue(s)?$", r"og\1"),
+    (r"ll(ed|ing|er)$", r"l\1")]]
 
 
 def _b64(value: str) -> int:
@@ -105,5 +110,14 @@ class Translator:
         return cls({k: tuple(v[:MAX_TRANSLATIONS]) for k, v in table.items()})
 
     def translate(self, word: str) -> tuple[str, ...]:
-        """Dutch index terms for an English word (normalised token); () if unknown."""
-        return self.table.get(self.english_term(word), ())
+        """Dutch index terms for an English word (normalised token); () if
+        unknown. A British spelling the dictionaries lack is tried in its
+        American form ("apologise" -> "apologize", "behaviour" -> "behavior")."""
+        found = self.table.get(self.english_term(word), ())
+        for british, american in () if found else _BRITISH:
+            variant = british.sub(american, word)
+            if variant != word:
+                found = self.table.get(self.english_term(variant), ())
+                if found:
+                    break
+        return found

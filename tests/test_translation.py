@@ -61,6 +61,16 @@ def test_a_word_is_not_looked_up_as_another_word_of_the_same_stem(tmp_path):
     assert set(national) == {nl.term("nationaal"), nl.term("landelijk")}  # not "natie"
 
 
+def test_a_british_spelling_finds_the_american_entry(tmp_path):
+    write_dictd(tmp_path, "freedict-eng-nld", {"apologize": "verontschuldigen", "color": "kleur"})
+    write_dictd(tmp_path, "freedict-nld-eng", {"gedrag": "behavior"})
+    nl = Analyzer("nl")
+    translator = Translator.from_freedict(tmp_path, nl)
+    assert translator.translate("apologised") == (nl.term("verontschuldigen"),)
+    assert translator.translate("colour") == (nl.term("kleur"),)
+    assert translator.translate("behaviour") == (nl.term("gedrag"),)
+
+
 def test_missing_dictionaries_disable_translation_with_one_log_line(tmp_path, caplog):
     assert Translator.from_freedict(tmp_path / "none", Analyzer("nl")) is None
     assert [r.levelname for r in caplog.records] == ["WARNING"]
