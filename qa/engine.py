@@ -40,6 +40,14 @@ MIN_COVERAGE_LEXICAL = 0.35
 NUMBER = re.compile(r"\b\d+\b")
 NUMBER_WINDOW = 2
 FOCUS = re.compile(r"\b(which|what|welke|welk)\s+([^\W\d_]+)", re.I)
+# The noun a which/what question asks for ("What salary did ...", "Welke
+# partijen willen ..."), past "kind of" and the like: the word(s) between the
+# question word and the verb ("What happened" has none).
+KIND_FOCUS = re.compile(
+    r"^\W*(which|what|welke|welk)\s+(?:(?:kind|type|sort|soort)s?\s+(?:of\s+)?)?([^\W\d_]+)(?:\s+[^\W\d_]+)?\s+"
+    r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
+    r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
+    re.I)
 PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
 # Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 SEMANTIC_SHARE = 0.5
@@ -243,9 +251,13 @@ class Engine:
     def _unknown_name(self, q: Question) -> bool:
         """The question names someone or something the sources never mention
         (nor any translation of it): 'the mayor of Rotterdam' over sources
-        that never name Rotterdam cannot be answered from them."""
+        that never name Rotterdam cannot be answered from them. The same for
+        the kind of thing a which/what question asks for: 'What salary did
+        she earn?' over sources that never mention a salary."""
         names = names_in(q.text)
-        return any(t.label in names and not any(m in self.index.vocabulary for m in t.members)
+        focus = KIND_FOCUS.search(q.text)
+        asked_for = names | ({normalize(focus.group(2))} if focus else set())
+        return any(t.label in asked_for and not any(m in self.index.vocabulary for m in t.members)
                    for t in q.terms)
 
     def _unmatched_number(self, q: Question, best: np.ndarray) -> bool:

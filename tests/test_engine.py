@@ -95,6 +95,11 @@ def test_abstains_when_the_question_names_what_the_sources_never_mention(small):
     assert small.ask("Who is the mayor?").answer == "Karin Smit"
 
 
+def test_abstains_when_the_kind_of_thing_asked_for_is_never_mentioned(small):
+    assert small.ask("What salary did the minister earn?").answer is None  # no salary anywhere
+    assert small.ask("What costs did the mayor find too high?").answer is not None
+
+
 def test_abstains_when_no_passage_holds_the_kind_of_answer_asked_for():
     engine = bm25_only(" date 2021-05 De brug over de rivier was veel te duur. " + FILLER)
     assert engine.ask("Wat was er met de brug over de rivier?").answer is not None  # any sentence will do
