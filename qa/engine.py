@@ -182,10 +182,11 @@ class Engine:
                  len(self.sentences), len(self.documents), len(self.skipped))
 
     def _warm_up(self) -> None:
-        """The language identifier, the encoder and dateparser load their
-        data on first use (about 2.5 s together): pay that at start, not on a
-        user's first question."""
+        """The language identifier, the lemma list, the encoder and dateparser
+        load their data on first use (about 3.5 s together): pay that at
+        start, before gunicorn forks, not on a user's first question."""
         detect_language("warm up")
+        self.analyzer.index_terms("Zij trad af.")  # loads the Dutch lemma list (about a second)
         if self.encoder:
             self.encoder.encode(["warm up"])
         answers.find_dates("begin dit jaar, 1 januari 2021", "2021-01", "en")
