@@ -66,6 +66,9 @@ ENGLISH_STOPWORDS = Path(__file__).parent / "data" / "english-stopwords.txt"
 # Compounds: words of at least 8 letters, parts of at least 4; linking
 # letters between the parts ("onderzoek-s-bureau", "klacht-en-regen").
 COMPOUND_MIN_LENGTH, COMPOUND_MIN_PART = 8, 4
+# Longer tokens are no words (a pasted code, a blob): not looked up, not split,
+# since both take time in proportion to the square of the length.
+MAX_WORD_LENGTH = 60
 _LINKS = ("s", "en", "e")
 
 # Separable verbs: the particle stands apart from the verb in a main clause
@@ -131,7 +134,8 @@ class Analyzer:
         the left part is dropped ("onderzoeksbureau" -> onderzoek, bureau).
         A word the lemma list knows must split into longer parts, so that
         "onderzoek" stays whole."""
-        if self.language != "nl" or len(token) < COMPOUND_MIN_LENGTH or not token.isalpha():
+        if self.language != "nl" or not token.isalpha() or \
+                not COMPOUND_MIN_LENGTH <= len(token) <= MAX_WORD_LENGTH:
             return ()
         shortest = COMPOUND_MIN_PART + 1 if self._known(token) else COMPOUND_MIN_PART
         for i in range(shortest, len(token) - shortest + 1):
@@ -144,6 +148,8 @@ class Analyzer:
         return ()
 
     def _lemma(self, token: str) -> str:
+        if len(token) > MAX_WORD_LENGTH:  # no word: a lemma lookup would cost time for nothing
+            return token
         # Separable verbs come back as "waar_nemen"; the word is "waarnemen".
         return normalize(simplemma.lemmatize(token, lang=self.language).replace("_", ""))
 

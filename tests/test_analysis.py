@@ -82,6 +82,13 @@ def test_a_particle_with_more_of_its_clause_after_it_is_a_preposition():
     assert Analyzer("nl").separable_verbs("Zij wacht op de trein naar Utrecht.") == {}
 
 
+def test_a_token_too_long_to_be_a_word_is_neither_looked_up_nor_split():
+    nl = Analyzer("nl")
+    blob = "partijbestuur" * 10  # 130 letters: splitting it would try every position
+    assert nl.compound_parts(blob) == () and nl.lemma(blob) == blob
+    assert nl.index_terms(blob).length == 1
+
+
 def test_unknown_language_lists_the_choices():
     with pytest.raises(ValueError, match="'en', 'nl'"):
         Analyzer("fr")
