@@ -62,6 +62,7 @@ CANDIDATES = 100
 # the expected type, and the bonus they get for it.
 RERANK_DEPTH = 30
 TYPE_BONUS = 0.25
+# Share of TYPE_BONUS for a sentence naming the holder of the role asked about in full.
 FULL_NAME_FIT = 1.5
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
