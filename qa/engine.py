@@ -62,7 +62,7 @@ CANDIDATES = 100
 # the expected type, and the bonus they get for it.
 RERANK_DEPTH = 30
 TYPE_BONUS = 0.25
-# Share of TYPE_BONUS for a sentence naming the holder of the role asked about in full.
+# TYPE_BONUS is multiplied by this for a sentence naming the holder of the role asked about in full.
 FULL_NAME_FIT = 1.5
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
@@ -383,7 +383,7 @@ class Engine:
         """The name as the best passages write it in full: "Halsema" is
         "Femke Halsema" when one of them says so."""
         longer = [n.text for i in best for n in answers.find_names(self.sentences[i].text, self.casing)
-                  if n.text.endswith(" " + name) and n.text[:1].isupper()]
+                  if n.text.endswith(" " + name)]
         return max(longer, key=len, default=name)
 
     def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> float:

@@ -161,9 +161,10 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
                 translations += neighbours.for_gap(token, members)
                 members = tuple(dict.fromkeys(members + translations))
             known = bool(translations) or token in names or any(c.isdigit() for c in token)
-        # A word whose stem an earlier word already looks up ("Amsterdam",
-        # "Amsterdamse") adds nothing but weight.
-        if not seen & set(members):
+        # A word all of whose terms an earlier word already looks up
+        # ("Amsterdam", "Amsterdamse") adds nothing but weight; one that only
+        # shares a translation with it ("decide", "finish": besluiten) stays.
+        if not set(members) <= seen:
             seen.update(members)
             out.append(QueryTerm(members, weight, token, known))
     return out

@@ -114,10 +114,10 @@ class Translator:
         unknown. A British spelling the dictionaries lack is tried in its
         American form ("apologise" -> "apologize", "behaviour" -> "behavior")."""
         found = self.table.get(self.english_term(word), ())
-        for british, american in () if found else _BRITISH:
+        if found:
+            return found
+        for british, american in _BRITISH:
             variant = british.sub(american, word)
-            if variant != word:
-                found = self.table.get(self.english_term(variant), ())
-                if found:
-                    break
-        return found
+            if variant != word and self.english_term(variant) in self.table:
+                return self.table[self.english_term(variant)]
+        return ()

@@ -101,3 +101,15 @@ def test_hyphenated_dictionary_words_are_found_written_as_one(tmp_path):
     make_dictionaries(tmp_path)
     nl = Analyzer("nl")
     assert Translator.from_freedict(tmp_path, nl).translate("aftercare") == (nl.term("nazorg"),)
+
+
+def test_a_word_sharing_one_translation_with_another_keeps_its_own_term(tmp_path):
+    write_dictd(tmp_path, "freedict-eng-nld", {"decide": "besluiten", "finish": "beëindigen, besluiten"})
+    write_dictd(tmp_path, "freedict-nld-eng", {})
+    translator = Translator.from_freedict(tmp_path, Analyzer("nl"))
+    labels = [t.label for t in read_question("When did the council decide to finish the bridge?",
+                                             translator=translator).terms]
+    assert "decide" in labels and "finish" in labels
+    # but a word that only repeats an earlier one's terms is dropped
+    dutch = [t.label for t in read_question("Wat besloot de Amsterdamse raad in Amsterdam?").terms]
+    assert "amsterdamse" in dutch and "amsterdam" not in dutch
