@@ -148,8 +148,32 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
     names = names_in(text)
     out, seen = [], set()
     verbs = {} if english else analyzer.separable_verbs(text)  # "neemt ... over": overnemen
-    for token in tokenize(text):
-        if token in QUESTION_WORDS or (skip is not None and token in skip) or analyzer.is_stopword(token):
+    tokens = tokenize(text)
+
+    def is_content(token: str) -> bool:
+        return not (token in QUESTION_WORDS or (skip is not None and token in skip)
+                    or analyzer.is_stopword(token))
+
+    # English phrases the dictionary knows ("for the time being": voorlopig)
+    # are one more term next to their words: the words alone mean something
+    # else, but a phrase's translation may miss ("fight against" gives
+    # bestrijden, the sources say "streed tegen"). Not across names.
+    phrases = {} if not english else {
+        start: (end, translations) for start, end, translations in translator.phrases(tokens, is_content)
+        if not names & set(tokens[start:end])}
+    at = 0
+    while at < len(tokens):
+        token = tokens[at]
+        at += 1
+        if at - 1 in phrases:
+            end, translations = phrases.pop(at - 1)
+            label = " ".join(tokens[at - 1:end])
+            if not set(translations) <= seen:
+                seen.update(translations)
+                out.append(QueryTerm(translations, weight, label, True))
+            at -= 1
+            continue
+        if not is_content(token):
             continue
         members, known = analyzer.query_forms(token), True
         if token in verbs:

@@ -8,7 +8,10 @@ finds "report" and "wrote" finds "write"; not by their stem, which would
 join words of other kinds ("national" -> nation, "powerful" -> power). All
 translations of one word become one synonym set in the BM25 query (Pirkola's
 structured query), so a word with many translations does not outweigh a
-word with one.
+word with one. Phrases ("for the time being", "trade union", "take over")
+are looked up as one unit before their words: the Dutch-English dictionary
+writes its English phrases without spaces ("forthetimebeing" for voorlopig),
+so a run of question words is glued together and looked up.
 """
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ _INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
 # At most this many translations per word: the dictionaries list rare senses
 # last, and a very long synonym set dilutes the word's weight.
 MAX_TRANSLATIONS = 12
+# Longest run of question words looked up as one phrase.
+MAX_PHRASE_WORDS = 4
 # British spellings and their American forms, tried when a word is not found.
 _BRITISH = [(re.compile(p), r) for p, r in [
     (r"is(e|es|ed|ing|ation|ations)$", r"iz\1"), (r"ys(e|es|ed|ing)$", r"yz\1"),
@@ -90,12 +95,13 @@ class Translator:
         table: dict[str, list[str]] = defaultdict(list)
 
         def add(english: str, dutch: str) -> None:
-            # Single words only: a Dutch phrase has no single index term.
+            # One Dutch word only: a Dutch phrase has no single index term.
+            # An English phrase is keyed glued, as the other dictionary writes it.
             english = _INNER_HYPHEN.sub("", english)
             words = [w for w in normalize(dutch).split() if w not in stopwords("nl")]
-            if len(normalize(english).split()) != 1 or len(words) != 1 or not words[0].isalpha():
+            if len(words) != 1 or not words[0].isalpha():
                 return
-            key = english_term(normalize(english))
+            key = english_term("".join(normalize(english).split()))
             for term in analyzer.query_forms(words[0]):
                 if term not in table[key]:
                     table[key].append(term)
@@ -108,6 +114,30 @@ class Translator:
                 add(english, dutch)
         log.info("FreeDict loaded: %d English words with Dutch translations", len(table))
         return cls({k: tuple(v[:MAX_TRANSLATIONS]) for k, v in table.items()})
+
+    def phrases(self, tokens: list[str], is_content) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, Dutch terms) for each run of 2 to MAX_PHRASE_WORDS
+        tokens that the dictionaries translate as one phrase, longest first,
+        left to right, not overlapping. A run must hold a content word
+        (`is_content`): "in to" is no phrase worth looking up."""
+        found, i = [], 0
+        while i < len(tokens):
+            for n in range(min(MAX_PHRASE_WORDS, len(tokens) - i), 1, -1):
+                run = tokens[i:i + n]
+                if not any(map(is_content, run)):
+                    continue
+                # "taken over" is "take over": the words by their lemmas too.
+                for glued in ("".join(run), "".join(map(self.english_term, run))):
+                    translations = self.table.get(self.english_term(glued), ())
+                    if translations:
+                        break
+                if translations:
+                    found.append((i, i + n, translations))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
 
     def translate(self, word: str) -> tuple[str, ...]:
         """Dutch index terms for an English word (normalised token); () if

@@ -113,3 +113,31 @@ def test_a_word_sharing_one_translation_with_another_keeps_its_own_term(tmp_path
     # but a word that only repeats an earlier one's terms is dropped
     dutch = [t.label for t in read_question("Wat besloot de Amsterdamse raad in Amsterdam?").terms]
     assert "amsterdamse" in dutch and "amsterdam" not in dutch
+
+
+def test_a_phrase_is_looked_up_as_one_unit_as_the_dictionary_glues_it(tmp_path):
+    # FreeDict's Dutch-English side writes English phrases without spaces.
+    write_dictd(tmp_path, "freedict-eng-nld", {"take over": "overnemen", "time": "tijd"})
+    write_dictd(tmp_path, "freedict-nld-eng", {"voorlopig": "forthetimebeing, temporary"})
+    nl = Analyzer("nl")
+    translator = Translator.from_freedict(tmp_path, nl)
+    content = lambda w: w not in {"for", "the", "who", "has", "his", "over"}  # noqa: E731
+    tokens = "who replaced him for the time being".split()
+    assert translator.phrases(tokens, content) == [(3, 7, (nl.term("voorlopig"),))]
+    # by the lemmas of its words: "taken over" is "take over"
+    assert translator.phrases("who has taken over his tasks".split(), content) == \
+        [(2, 4, (nl.term("overnemen"),))]
+    # a run of function words is no phrase, and a single word is no phrase
+    assert translator.phrases(["for", "the"], lambda w: False) == []
+    assert translator.phrases(["time"], content) == []
+
+
+def test_a_phrase_term_joins_the_terms_of_its_words(tmp_path):
+    write_dictd(tmp_path, "freedict-eng-nld", {"time": "tijd", "replace": "vervangen"})
+    write_dictd(tmp_path, "freedict-nld-eng", {"voorlopig": "forthetimebeing"})
+    nl = Analyzer("nl")
+    translator = Translator.from_freedict(tmp_path, nl)
+    q = read_question("Who replaced the alderman for the time being?", (), nl, translator)
+    labels = {t.label: t.members for t in q.terms}
+    assert labels["for the time being"] == (nl.term("voorlopig"),)
+    assert nl.term("tijd") in labels["time"]
