@@ -122,10 +122,10 @@ def test_a_phrase_is_looked_up_as_one_unit_as_the_dictionary_glues_it(tmp_path):
     nl = Analyzer("nl")
     translator = Translator.from_freedict(tmp_path, nl)
     content = lambda w: w not in {"for", "the", "who", "has", "his", "over"}  # noqa: E731
-    tokens = "who replaced him for the time being".split()
+    tokens = ["who", "replaced", "him", "for", "the", "time", "being"]
     assert translator.phrases(tokens, content) == [(3, 7, (nl.term("voorlopig"),))]
     # by the lemmas of its words: "taken over" is "take over"
-    assert translator.phrases("who has taken over his tasks".split(), content) == \
+    assert translator.phrases(["who", "has", "taken", "over", "his", "tasks"], content) == \
         [(2, 4, (nl.term("overnemen"),))]
     # a run of function words is no phrase, and a single word is no phrase
     assert translator.phrases(["for", "the"], lambda w: False) == []
