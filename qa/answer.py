@@ -52,6 +52,9 @@ _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 _SCALE_AND_UNIT = re.compile(r"(\s+(miljoen|miljard|duizend|million|billion|thousand))?"
                              r"(\s*%|\s+(euro|dollar|procent|percent|per cent)\b)?", re.I)
 _IN_ENGLISH = {"miljoen": "million", "miljard": "billion", "duizend": "thousand", "procent": "percent"}
+_CURRENCY_SIGN = re.compile(r"[€$£]\s?$")
+_MONEY = re.compile(r"[€$£]|\b(euro|euros|dollars?|pond|ponden|pounds?|cent)\b", re.I)
+_SHARE = re.compile(r"%|\b(procent|percent|per cent)\b", re.I)
 
 # Lower-case words that join the parts of a Dutch or English name.
 # Lowercase words inside a name; "voor" for organisations ("Onderzoeksraad voor Veiligheid").
@@ -167,13 +170,23 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
         words = unit.group(0).split() if unit else []
         if language == "en":
             words = [_IN_ENGLISH.get(w.lower(), w) for w in words]
-        spans.append(Span(" ".join([m.group(1), *words]).replace(" %", "%"), m.start(1), unit.end()))
+        text, start = " ".join([m.group(1), *words]).replace(" %", "%"), m.start(1)
+        sign = _CURRENCY_SIGN.search(sentence, 0, start)  # "€ 2,5 miljoen"
+        if sign:
+            text, start = sign.group(0).strip() + " " + text, sign.start()
+        spans.append(Span(text, start, unit.end()))
     for m in WORD.finditer(sentence):
         value = _NUMBERWORD_VALUES.get(m.group(0).lower())
         if value is not None:
             text = m.group(0).lower() if language == "nl" else str(value)
             spans.append(Span(text, m.start(), m.end()))
     return sorted(spans, key=lambda s: s.start)
+
+
+def is_money(span: Span, share: bool = False) -> bool:
+    """An amount of money (or, with `share`, a percentage): what a question
+    about costs, pay or prices asks for, unlike a count of people or ships."""
+    return bool(_MONEY.search(span.text) or (share and _SHARE.search(span.text)))
 
 
 # ---------------------------------------------------------------- names

@@ -18,7 +18,7 @@ from . import snapshot
 from .analysis import Analyzer, normalize, stopwords
 from .index import top_k
 from .neighbours import Neighbours
-from .question import HISTORY_WEIGHT, Question, detect_language, names_in, read_question
+from .question import CHANGE, HISTORY_WEIGHT, MONEY, Question, detect_language, names_in, read_question
 from .semantic import SentenceEncoder
 from .sentences import Sentence
 from .sources import MAX_SOURCE_BYTES, Document, load_sources
@@ -437,6 +437,8 @@ class Engine:
             return self._closest_to_question(q, p, dates)
         if q.answer_type == "how_many":
             numbers = answers.find_numbers(p.text, q.language)
+            if MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count
+                numbers = [n for n in numbers if answers.is_money(n, share=bool(CHANGE.search(q.text)))]
             return self._closest_to_question(q, p, [n for n in numbers if normalize(n.text) not in asked])
         if q.answer_type in ("who", "where"):
             role = WHO_IS_ROLE.match(q.text)

@@ -18,7 +18,10 @@ from .translation import Translator
 # Ordered: the first pattern that matches the question decides its type.
 _TYPE_PATTERNS = [
     ("how_many", r"\b(how (many|much|old|long|big|large|high|fast|far)|hoeveel|"
-                 r"hoe (oud|lang|groot|hoog|snel|ver)|what number of|at what age|op welke leeftijd)\b"),
+                 r"hoe (oud|lang|groot|hoog|snel|ver)|what number of|at what age|op welke leeftijd)\b|"
+                 # "What does it cost?", "Wat verdienen zij?": an amount
+                 r"^\W*(what|wat)\b.*\b(cost|earn|earns|earned|pay|pays|paid|kost|kostte|kostten|"
+                 r"verdient|verdienen|verdiende|verdienden|betaalt|betalen|betaalde|betaalden)\b"),
     ("when", r"\b(when|what (date|year|month|day|time)|which (date|year|month|day)|since when|"
              r"wanneer|sinds wanneer|welke (datum|dag|maand)|in welk jaar|hoe laat)\b"),
     ("why", r"\b(why|for what reason|waarom|om welke reden)\b"),
@@ -32,6 +35,18 @@ _TYPE_PATTERNS = [
                r"zal|zou|werd|wordt)\b"),
 ]
 _TYPE_REGEXES = [(name, re.compile(p, re.I)) for name, p in _TYPE_PATTERNS]
+
+# A question about money: its answer is an amount of money (or a share of
+# one: "how much of a pay rise" is answered by "7 procent").
+MONEY = re.compile(
+    r"\b(cost|costs|costed|price|prices|priced|pay|pays|paid|payment|earn|earns|earned|earnings|salary|"
+    r"salaries|wage|wages|income|fee|fees|fine|fined|worth|budget|spend|spent|kost|kosten|kostte|kostten|"
+    r"prijs|prijzen|betaalt|betalen|betaalde|betaalden|betaald|verdient|verdienen|verdiende|verdienden|"
+    r"verdiend|salaris\w*|loon\w*|lonen|inkomen|bedrag|boete|begroting|uitgeven|uitgegeven)\b", re.I)
+
+# A change in an amount, which a percentage answers ("how much of a pay rise").
+CHANGE = re.compile(r"\b(rise|raise|increase|decrease|cut|cuts|more|less|extra|\w*verhoging|\w*stijging|"
+                    r"\w*verlaging|daling|korting|bezuiniging|meer|minder|erbij)\b", re.I)
 
 # Words by which a question leans on an earlier turn.
 _ANAPHORA = re.compile(

@@ -1,6 +1,15 @@
 import pytest
 
-from qa.answer import Casing, article_base, find_dates, find_names, find_numbers, find_weekdays, role_before
+from qa.answer import (
+    Casing,
+    article_base,
+    find_dates,
+    find_names,
+    find_numbers,
+    find_weekdays,
+    is_money,
+    role_before,
+)
 
 
 @pytest.mark.parametrize(("sentence", "date", "language", "expected"), [
@@ -44,6 +53,24 @@ def test_numbers_in_digits_and_words_but_not_years():
 ])
 def test_amounts_keep_their_scale_and_unit(sentence, language, amount):
     assert [s.text for s in find_numbers(sentence, language)] == [amount]
+
+
+def test_a_currency_sign_before_the_number_is_part_of_the_amount():
+    [amount] = find_numbers("De reparatie kost € 2,5 miljoen.", "nl")
+    assert amount.text == "€ 2,5 miljoen" and amount.start == len("De reparatie kost ")
+
+
+@pytest.mark.parametrize(("sentence", "money", "money_or_share"), [
+    ("De reparatie kost € 2,5 miljoen.", True, True),
+    ("De schade is 10 miljoen euro.", True, True),
+    ("Zij eisen 7 procent meer loon.", False, True),
+    ("Vijf mensen raakten gewond.", False, False),
+    ("De tram reed 30 kilometer per uur.", False, False),
+])
+def test_money_is_an_amount_with_a_currency_and_a_share_a_percentage(sentence, money, money_or_share):
+    [amount] = find_numbers(sentence, "nl")
+    assert is_money(amount) is money
+    assert is_money(amount, share=True) is money_or_share
 
 
 CASING = Casing([

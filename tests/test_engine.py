@@ -181,6 +181,18 @@ def test_of_two_numbers_the_one_next_to_the_questions_words_is_the_answer():
     assert engine.ask("Hoeveel procent komt er dit jaar bij?").answer == "6 procent"  # a tie: the first
 
 
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Hoeveel kostte de reparatie van de tram?", "€ 2,5 miljoen"),
+    ("Hoeveel loonsverhoging krijgen de chauffeurs?", "4 procent"),  # a rise: a percentage answers
+    ("Wat verdienen de chauffeurs per uur?", None),  # a count or a speed is no wage
+])
+def test_a_question_about_money_is_answered_by_an_amount_of_money_or_not_at_all(question, answer):
+    engine = bm25_only(" date 2023-03 Bij het ongeluk met de tram raakten 5 mensen gewond. "
+                       "De tram reed 30 kilometer per uur. De reparatie van de tram kostte € 2,5 miljoen. "
+                       "De chauffeurs krijgen 4 procent loonsverhoging. " + FILLER)
+    assert engine.ask(question).answer == answer
+
+
 def test_month_after_that_finds_the_next_timeline_line(small):
     history = [{"role": "user", "content": "Wat gebeurde er in februari 2021?"}]
     result = small.ask("En de maand daarna?", history)
