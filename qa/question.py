@@ -27,8 +27,12 @@ _TYPE_PATTERNS = [
     ("why", r"\b(why|for what reason|waarom|om welke reden)\b"),
     ("who", r"\b(who|whom|whose|wie|wiens|"
             r"(which|what|welke|welk) (person|people|man|woman|newspaper|paper|party|parties|"
-            r"organi[sz]ation|company|outlet|official|minister|politician|law|act|persoon|personen|krant|"
-            r"partij|partijen|organisatie|bedrijf|man|vrouw|medium|bestuurder|politicus|wet))\b"),
+            r"organi[sz]ations?|company|companies|outlet|official|minister|politician|law|act|office|"
+            r"department|agency|authority|body|court|ministry|council|committee|union|club|team|group|"
+            r"institute|institution|firm|bank|"
+            r"persoon|personen|krant|partij|partijen|organisaties?|bedrijf|bedrijven|man|vrouw|medium|"
+            r"bestuurder|politicus|wet|bureau|afdeling|instantie|instelling|dienst|rechtbank|ministerie|"
+            r"raad|commissie|vakbond|club|ploeg|groep|firma|bank))\b"),
     ("where", r"\b(where|waar(?!om|over|mee|door|voor|in|op|aan|uit|van|na|bij)|in welke (stad|plaats))\b"),
     ("yes_no", r"^(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|"
                r"heeft|hebben|had|hadden|is|zijn|was|waren|kan|kon|kunnen|wil|wilde|moet|moest|"

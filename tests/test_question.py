@@ -22,6 +22,8 @@ def test_language(question, language):
     ("Wie neemt het over?", "who"),
     ("Which newspaper wrote it?", "who"),
     ("Welke partijen stemden tegen?", "who"),
+    ("Which office received the complaints?", "who"),  # an organisation: a name answers
+    ("Welke commissie onderzoekt het ongeluk?", "who"),
     ("How many homes were built?", "how_many"),
     ("Hoeveel klachten kwamen er?", "how_many"),
     ("How old is she?", "how_many"),
