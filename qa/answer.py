@@ -61,6 +61,8 @@ _SHARE = re.compile(r"%|\b(procent|percent|per cent)\b", re.I)
 NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of", "voor"}
 _FUNCTION_WORDS = stopwords("nl") | stopwords("en")
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# A capitalised part, a hyphen, a common noun: "SP-wethouder", "D66-fractie".
+_NAME_PREFIX = re.compile(r"^([A-Z][\w']*)-(?=[a-z])[\w-]+$")
 
 
 # An article speaking of itself: "deze krant", "this newspaper".
@@ -72,6 +74,7 @@ class Span:
     text: str  # what the answer shows
     start: int  # offsets within the sentence, for highlighting
     end: int
+    prefix: bool = False  # a name written as the first part of a compound ("SP" of "SP-wethouder")
 
 
 # ---------------------------------------------------------------- dates
@@ -210,8 +213,21 @@ class Casing:
 
     def is_name_word(self, word: str) -> bool:
         key = normalize(word)
-        # A stopword is no name even when capitalised after a quote mark ("“Wij ...").
-        return word[:1].isupper() and self.upper[key] > self.lower[key] and key not in _FUNCTION_WORDS
+        # A stopword is no name even when capitalised after a quote mark ("“Wij ...");
+        # "SP-wethouder" is a kind of alderman (its name part: name_prefix);
+        # "Amsterdamse" is an adjective made from a name.
+        return word[:1].isupper() and self.upper[key] > self.lower[key] and key not in _FUNCTION_WORDS \
+            and not _NAME_PREFIX.match(word) and not self._is_adjective_of_name(key)
+
+    def _is_adjective_of_name(self, key: str) -> bool:
+        base = key[:-2] if key.endswith("se") else None
+        return bool(base) and self.upper[base] > self.lower[base]
+
+    def name_prefix(self, word: str) -> str | None:
+        """The name a hyphenated compound starts with: "SP" of "SP-wethouder",
+        "D66" of "D66-fractie" (Dutch writes a party or place before a noun so)."""
+        m = _NAME_PREFIX.match(word)
+        return m.group(1) if m and (m.group(1).isupper() or self.is_name_word(m.group(1))) else None
 
 
 def find_names(sentence: str, casing: Casing, exclude: set[str] = frozenset()) -> list[Span]:
@@ -228,6 +244,10 @@ def _names(sentence: str, casing: Casing) -> tuple[tuple[Span, tuple[str, ...]],
     spans, i = [], 0
     while i < len(words):
         if not casing.is_name_word(words[i].group(0)):
+            prefix = casing.name_prefix(words[i].group(0))
+            if prefix:
+                start = words[i].start()
+                spans.append((Span(prefix, start, start + len(prefix), prefix=True), (normalize(prefix),)))
             i += 1
             continue
         j = i

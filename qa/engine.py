@@ -455,6 +455,8 @@ class Engine:
                              if focus else set())
             names = answers.find_names(p.text, self.casing, exclude=known)
             names = [n for n in names if not self._mostly_asked(n.text, known)]
+            if not focus:  # "SP" of "SP-wethouder" answers "which party", not "who"
+                names = [n for n in names if not n.prefix]
             if q.answer_type == "where":  # a place: a name after "in", "bij", "at", ...
                 names = [n for n in names if LOCATIVE.search(p.text[:n.start])]
             if not names and PUBLICATION.search(q.text):

@@ -220,3 +220,13 @@ def test_passage_json_has_every_field_and_debug_only_when_asked(small):
     passage = small.ask("Wanneer is de minister afgetreden?").passages[0]
     assert set(passage.to_json()) == {f.name for f in fields(Passage)} - {"debug"}
     assert passage.to_json(debug=True)["debug"]["bm25"] > 0
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Van welke partij is Piet Jansen?", "VVD"),  # the party written before the noun: "VVD-wethouder"
+    ("Wie is afgetreden?", "Piet Jansen"),  # a person; neither the party nor "Rotterdamse"
+])
+def test_a_name_in_a_hyphenated_compound_answers_which_party_but_not_who(question, answer):
+    engine = bm25_only(" date 2023-03 De Rotterdamse VVD-wethouder Piet Jansen is afgetreden. "
+                       "Jansen was sinds 2018 wethouder in Rotterdam. " + FILLER)
+    assert engine.ask(question).answer == answer
