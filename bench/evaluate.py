@@ -1,6 +1,7 @@
 """Answer quality on question sets, in process (no server needed): the dev
 set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl over the seeds,
-and eval/other.jsonl over eval/other/ (Dutch articles on other stories),
+eval/other.jsonl over eval/other/ (Dutch articles on other stories), and
+eval/fresh.jsonl over eval/fresh/ (three more, written later as a fresh check),
 scored by the shared scorer ../shared/eval/run_eval.py, the same code that
 scores the running service.
 
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 # (sources, question set) pairs run when no set is named
 DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
-                (ROOT / "eval" / "other", ROOT / "eval" / "other.jsonl")]
+                (ROOT / "eval" / "other", ROOT / "eval" / "other.jsonl"),
+                (ROOT / "eval" / "fresh", ROOT / "eval" / "fresh.jsonl")]
 
 
 def main(argv: list[str] | None = None) -> int:
