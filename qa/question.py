@@ -29,10 +29,14 @@ _TYPE_PATTERNS = [
             r"(which|what|welke|welk) (person|people|man|woman|newspaper|paper|party|parties|"
             r"organi[sz]ations?|company|companies|outlet|official|minister|politician|law|act|office|"
             r"department|agency|authority|body|court|ministry|council|committee|union|club|team|group|"
-            r"institute|institution|firm|bank|"
+            r"institute|institution|firm|bank|alderman|aldermen|mayor|spokesman|spokeswoman|spokesperson|"
+            r"judge|lawyer|director|chairman|chairwoman|chair|leader|councillor|councilor|member|members|"
+            r"suspect|victim|witness|prosecutor|"
             r"persoon|personen|krant|partij|partijen|organisaties?|bedrijf|bedrijven|man|vrouw|medium|"
             r"bestuurder|politicus|wet|bureau|afdeling|instantie|instelling|dienst|rechtbank|ministerie|"
-            r"raad|commissie|vakbond|club|ploeg|groep|firma|bank))\b"),
+            r"raad|commissie|vakbond|club|ploeg|groep|firma|bank|wethouder|burgemeester|woordvoerder|"
+            r"woordvoerster|rechter|advocaat|directeur|voorzitter|leider|raadslid|lid|leden|verdachte|"
+            r"slachtoffer|getuige|officier))\b"),
     ("where", r"\b(where|waar(?!om|over|mee|door|voor|in|op|aan|uit|van|na|bij)|in welke (stad|plaats))\b"),
     ("yes_no", r"^(did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|"
                r"heeft|hebben|had|hadden|is|zijn|was|waren|kan|kon|kunnen|wil|wilde|moet|moest|"

@@ -230,3 +230,16 @@ def test_a_name_in_a_hyphenated_compound_answers_which_party_but_not_who(questio
     engine = bm25_only(" date 2023-03 De Rotterdamse VVD-wethouder Piet Jansen is afgetreden. "
                        "Jansen was sinds 2018 wethouder in Rotterdam. " + FILLER)
     assert engine.ask(question).answer == answer
+
+
+def test_an_answer_from_the_second_passage_counts_that_passages_confidence():
+    # The passage naming the alderman ranks first for "which alderman" but
+    # matches one word of the question; the one about the homes matches the
+    # topic. The answer may come from either, so either's confidence counts.
+    article = (" date 2022-06 Een brand verwoestte een pand aan het Damrak. "
+               "Wethouder Hester van Buren (Wonen) noemt het \"het minste wat we kunnen doen\". "
+               "De bewoners krijgen van de gemeente een vervangende woning aangeboden. " + FILLER)
+    engine = Engine([parse_document("a", article)])
+    result = engine.ask("Which alderman spoke about the replacement homes?")
+    assert result.passages[0].text.startswith("Wethouder")
+    assert result.answer == "Hester van Buren"

@@ -24,6 +24,7 @@ def test_language(question, language):
     ("Welke partijen stemden tegen?", "who"),
     ("Which office received the complaints?", "who"),  # an organisation: a name answers
     ("Welke commissie onderzoekt het ongeluk?", "who"),
+    ("Which alderman spoke about it?", "who"),  # a role: a person's name answers
     ("How many homes were built?", "how_many"),
     ("Hoeveel klachten kwamen er?", "how_many"),
     ("How old is she?", "how_many"),
