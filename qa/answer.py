@@ -32,6 +32,10 @@ _QUALIFIERWORDS = {
 }
 _FULL_MONTH = re.compile(r"\b(" + "|".join(MONTHS["en"] + MONTHS["nl"]) + r")\b", re.I)
 # "dit jaar", "vorig jaar": dateparser resolves them to a day; we keep the year.
+# A time of day: "om 03.12 uur", "at 3:12 a.m.", "14:30". Not a date, though
+# dateparser reads "03.12 uur" as one.
+_TIME = re.compile(r"\b(?P<clock>(?:[01]?\d|2[0-3])[.:][0-5]\d)(?P<unit>\s*(?:uur|u\b|h\b|[ap]\.?m\.?)|(?=\s|$|[,;]))",
+                   re.I)
 _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
 
 NUMBERWORDS = {
@@ -113,10 +117,13 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
     settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
     if base:
         settings["RELATIVE_BASE"] = base
-    found = search_dates(sentence, languages=["nl", "en"], settings=settings) or []
+    # Times of day masked (offsets kept; with a mark, not spaces, which
+    # dateparser would fold into a neighbouring date): find_times answers them.
+    blanked = _TIME.sub(lambda m: ";" * len(m.group(0)), sentence)
+    found = search_dates(blanked, languages=["nl", "en"], settings=settings) or []
     spans, cursor = [], 0
     for text, value in found:
-        start = sentence.find(text, cursor)
+        start = blanked.find(text, cursor)
         if start < 0:
             continue
         end = cursor = start + len(text)
@@ -319,6 +326,19 @@ def role_before(sentence: str, name: str, casing: Casing) -> Span | None:
 
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS["en"] + WEEKDAYS["nl"]) + r")\b", re.I)
 _WEEKDAY_NUMBER = {day.lower(): n for days in WEEKDAYS.values() for n, day in enumerate(days)}
+
+
+def find_times(sentence: str, language: str) -> list[Span]:
+    """Times of day as the sentence writes them ("03.12 uur"; "03.12" in an
+    English answer, which has no "uur")."""
+    spans = []
+    for m in _TIME.finditer(sentence):
+        unit = m.group("unit").strip()
+        if not unit and not re.search(r"\b(om|at|rond|around|tot|until|van|from|vanaf)\s+$", sentence[:m.start()], re.I):
+            continue  # "3.12" with no "uur" and no "om" before it may be any number
+        text = m.group("clock") if language == "en" and unit.lower() in ("uur", "u") else m.group(0).strip()
+        spans.append(Span(text, m.start(), m.end()))
+    return spans
 
 
 def find_weekdays(sentence: str, language: str) -> list[Span]:

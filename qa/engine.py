@@ -81,6 +81,7 @@ REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat
                     r"due to|owing to|as a result|therefore)\b", re.I)
 # A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal").
 LOCATIVE = re.compile(r"\b(in|bij|te|naar|uit|vanuit|nabij|rond|at|near|to|from)\s+(de |het |the )?$", re.I)
+TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+)", re.I)
@@ -437,9 +438,13 @@ class Engine:
     def _typed_span(self, q: Question, p: Sentence, asked: set[str]):
         if q.answer_type == "when":
             dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
-            dates = [d for d in dates if normalize(d.text) not in asked] or \
-                [d for d in answers.find_weekdays(p.text, q.language) if normalize(d.text) not in asked]
-            return self._closest_to_question(q, p, dates)
+            weekdays = answers.find_weekdays(p.text, q.language)
+            times = answers.find_times(p.text, q.language)
+            # a date, else the weekday, else the time of day; the time first when asked for
+            kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
+            spans = next((found for found in ([s for s in kind if normalize(s.text) not in asked]
+                                              for kind in kinds) if found), [])
+            return self._closest_to_question(q, p, spans)
         if q.answer_type == "how_many":
             numbers = answers.find_numbers(p.text, q.language)
             if MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count

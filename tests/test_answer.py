@@ -6,6 +6,7 @@ from qa.answer import (
     find_dates,
     find_names,
     find_numbers,
+    find_times,
     find_weekdays,
     is_money,
     role_before,
@@ -106,3 +107,14 @@ def test_names_already_asked_about_are_left_out():
 def test_role_before_a_name():
     role = role_before("Gisteren sprak burgemeester Femke Halsema met de raad.", "Femke Halsema", CASING)
     assert role.text == "burgemeester"
+
+
+@pytest.mark.parametrize(("sentence", "language", "times", "dates"), [
+    ("De brandweer kreeg om 03.12 uur de eerste melding.", "nl", ["03.12 uur"], []),
+    ("De brandweer kreeg om 03.12 uur de eerste melding.", "en", ["03.12"], []),  # not "30 May"
+    ("The call came at 3:12 a.m. on 5 May 2022.", "en", ["3:12 a.m."], ["5 May 2022"]),
+    ("Hij verdiende 3.50 euro per uur.", "nl", [], []),  # an amount, not a time
+])
+def test_times_of_day_are_times_not_dates(sentence, language, times, dates):
+    assert [t.text for t in find_times(sentence, language)] == times
+    assert [d.text for d in find_dates(sentence, "2022-05", language)] == dates

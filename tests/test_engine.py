@@ -243,3 +243,14 @@ def test_an_answer_from_the_second_passage_counts_that_passages_confidence():
     result = engine.ask("Which alderman spoke about the replacement homes?")
     assert result.passages[0].text.startswith("Wethouder")
     assert result.answer == "Hester van Buren"
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Wanneer kreeg de brandweer de eerste melding?", "03.12 uur"),  # no date written: the time
+    ("Hoe laat begon de zitting?", "14.30 uur"),  # asked for: the time before the date
+    ("Wanneer begon de zitting?", "4 maart 2022"),
+])
+def test_a_time_of_day_answers_when_no_date_is_written_or_when_it_is_asked_for(question, answer):
+    engine = bm25_only(" date 2022-05 De brandweer kreeg om 03.12 uur de eerste melding. "
+                       "De zitting begon op 4 maart om 14.30 uur. " + FILLER)
+    assert engine.ask(question).answer == answer
