@@ -34,8 +34,9 @@ _FULL_MONTH = re.compile(r"\b(" + "|".join(MONTHS["en"] + MONTHS["nl"]) + r")\b"
 # "dit jaar", "vorig jaar": dateparser resolves them to a day; we keep the year.
 # A time of day: "om 03.12 uur", "at 3:12 a.m.", "14:30". Not a date, though
 # dateparser reads "03.12 uur" as one.
-_TIME = re.compile(r"\b(?P<clock>(?:[01]?\d|2[0-3])[.:][0-5]\d)(?P<unit>\s*(?:uur|u\b|h\b|[ap]\.?m\.?)|(?=\s|$|[,;]))",
-                   re.I)
+_TIME = re.compile(r"\b(?P<clock>(?:[01]?\d|2[0-3])[.:][0-5]\d)"
+                   r"(?P<unit>\s*(?:uur|u\b|h\b|[ap]\.?m\.?)|(?=\s|$|[,;]))", re.I)
+_BEFORE_TIME = re.compile(r"\b(om|at|rond|around|tot|until|van|from|vanaf)\s+$", re.I)
 _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
 
 NUMBERWORDS = {
@@ -334,7 +335,7 @@ def find_times(sentence: str, language: str) -> list[Span]:
     spans = []
     for m in _TIME.finditer(sentence):
         unit = m.group("unit").strip()
-        if not unit and not re.search(r"\b(om|at|rond|around|tot|until|van|from|vanaf)\s+$", sentence[:m.start()], re.I):
+        if not unit and not _BEFORE_TIME.search(sentence[:m.start()]):
             continue  # "3.12" with no "uur" and no "om" before it may be any number
         text = m.group("clock") if language == "en" and unit.lower() in ("uur", "u") else m.group(0).strip()
         spans.append(Span(text, m.start(), m.end()))
