@@ -53,6 +53,9 @@ KIND_FOCUS = re.compile(
     r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
     r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
     re.I)
+# The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?"
+COPULA_FOCUS = re.compile(r"^\W*(what|wat|which|welke|welk)\s+(?:is|was|are|were|zijn|waren)\s+"
+                          r"(?:the|de|het)\s+([^\W\d_]+)", re.I)
 PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
 # Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 SEMANTIC_SHARE = 0.5
@@ -261,7 +264,7 @@ class Engine:
         the kind of thing a which/what question asks for: 'What salary did
         she earn?' over sources that never mention a salary."""
         names = names_in(q.text)
-        focus = KIND_FOCUS.search(q.text)
+        focus = KIND_FOCUS.search(q.text) or COPULA_FOCUS.search(q.text)
         asked_for = names | ({normalize(focus.group(2))} if focus else set())
         return any(t.label in asked_for and not any(m in self.index.vocabulary for m in t.members)
                    for t in q.terms)

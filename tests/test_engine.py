@@ -98,6 +98,9 @@ def test_abstains_when_the_question_names_what_the_sources_never_mention(small):
 def test_abstains_when_the_kind_of_thing_asked_for_is_never_mentioned(small):
     assert small.ask("What salary did the minister earn?").answer is None  # no salary anywhere
     assert small.ask("What costs did the mayor find too high?").answer is not None
+    # the same after a copula
+    assert small.ask("Wat was het salaris van de minister?").answer is None
+    assert small.ask("Wat waren de kosten volgens de burgemeester?").answer is not None
 
 
 def test_abstains_when_no_passage_holds_the_kind_of_answer_asked_for():
