@@ -171,11 +171,18 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
 
 # ---------------------------------------------------------------- numbers
 
+# "twaalf van de zeventien", "12 of the 17": the second number is the whole
+# the first is part of.
+_PART_OF = re.compile(r"\b(\d[\d.,]*|" + "|".join(sorted(_NUMBERWORD_VALUES, key=len, reverse=True)) +
+                      r")\s+(van de|van het|van|of the|of|out of|uit|op)\s+$", re.I)
+
+
 def find_numbers(sentence: str, language: str) -> list[Span]:
-    """Counts and amounts; years are dates, not counts, and are left out."""
+    """Counts and amounts; years are dates, not counts, and are left out, and
+    so is the whole of a part ("twaalf van de zeventien": twaalf)."""
     spans = []
     for m in _NUMBER.finditer(sentence):
-        if _YEAR.match(m.group(1)):
+        if _YEAR.match(m.group(1)) or _PART_OF.search(sentence[:m.start(1)]):
             continue
         unit = _SCALE_AND_UNIT.match(sentence, m.end(1))
         words = unit.group(0).split() if unit else []
@@ -188,7 +195,7 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
         spans.append(Span(text, start, unit.end()))
     for m in WORD.finditer(sentence):
         value = _NUMBERWORD_VALUES.get(m.group(0).lower())
-        if value is not None:
+        if value is not None and not _PART_OF.search(sentence[:m.start()]):
             text = m.group(0).lower() if language == "nl" else str(value)
             spans.append(Span(text, m.start(), m.end()))
     return sorted(spans, key=lambda s: s.start)

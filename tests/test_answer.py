@@ -56,6 +56,15 @@ def test_amounts_keep_their_scale_and_unit(sentence, language, amount):
     assert [s.text for s in find_numbers(sentence, language)] == [amount]
 
 
+@pytest.mark.parametrize(("sentence", "counts"), [
+    ("Twaalf van de zeventien bewoners namen het aanbod aan.", ["twaalf"]),
+    ("12 of the 17 residents accepted the offer.", ["12"]),
+    ("Vijf mensen raakten gewond, van wie twee ernstig.", ["vijf", "twee"]),  # no whole here
+])
+def test_the_whole_a_part_is_counted_from_is_not_a_count(sentence, counts):
+    assert [s.text for s in find_numbers(sentence, "nl")] == counts
+
+
 def test_a_currency_sign_before_the_number_is_part_of_the_amount():
     [amount] = find_numbers("De reparatie kost € 2,5 miljoen.", "nl")
     assert amount.text == "€ 2,5 miljoen" and amount.start == len("De reparatie kost ")
