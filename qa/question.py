@@ -72,6 +72,12 @@ QUESTION_WORDS = frozenset([
     "wie", "wiens", "wat", "welk", "welke", "wanneer", "waar", "waarom", "hoe", "hoeveel",
 ])
 
+# The adjective of "how old", "hoe groot", ... says what kind of answer is
+# wanted (an age, a size), like "many" in "how many": it is no word to look up
+# ("How old is he?" should not find "de oude trappen").
+_HOW_ADJECTIVE = re.compile(r"\b(?:how|hoe)\s+(old|long|big|large|high|fast|far|late|oud|lang|groot|hoog|snel|ver|"
+                            r"laat)\b", re.I)
+
 # Words written with a capital inside a sentence: names, which need no translation.
 _CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")
 
@@ -171,7 +177,7 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
     names = names_in(text)
     out, seen = [], set()
     verbs = {} if english else analyzer.separable_verbs(text)  # "neemt ... over": overnemen
-    tokens = tokenize(text)
+    tokens = tokenize(_HOW_ADJECTIVE.sub(" ", text))
 
     def is_content(token: str) -> bool:
         return not (token in QUESTION_WORDS or (skip is not None and token in skip)

@@ -73,3 +73,11 @@ def test_a_separable_verb_is_looked_up_whole_not_as_its_stem_verb():
     nl = Analyzer("nl")
     neemt = next(t for t in read_question("Wie neemt de taken over?").terms if t.label == "neemt")
     assert neemt.members == (nl.term("overnemen"),)  # "neemt ... over" is not "nemen"
+
+
+@pytest.mark.parametrize(("question", "labels"), [
+    ("Hoe groot was de schade?", ["schade"]),  # "groot" asks for a size, like "many" for a count
+    ("Hoe oud is de verdachte?", ["verdachte"]),
+])
+def test_the_adjective_of_how_old_or_how_big_is_not_looked_up(question, labels):
+    assert [t.label for t in read_question(question).terms] == labels
