@@ -75,8 +75,8 @@ QUESTION_WORDS = frozenset([
 # The adjective of "how old", "hoe groot", ... says what kind of answer is
 # wanted (an age, a size), like "many" in "how many": it is no word to look up
 # ("How old is he?" should not find "de oude trappen").
-_HOW_ADJECTIVE = re.compile(r"\b(?:how|hoe)\s+(old|long|big|large|high|fast|far|late|oud|lang|groot|hoog|snel|ver|"
-                            r"laat)\b", re.I)
+_HOW_ADJECTIVE = re.compile(r"\b(?:how|hoe)\s+(old|long|big|large|high|fast|far|late|"
+                            r"oud|lang|groot|hoog|snel|ver|laat)\b", re.I)
 
 # Words written with a capital inside a sentence: names, which need no translation.
 _CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")
