@@ -4,7 +4,8 @@ Unicode NFKC normalisation, lowercasing, accent folding, a regular-expression
 tokenizer (nltk's, which needs no downloaded data), stopwords from the
 maintained `stop-words` lists, simplemma's dictionary lemmas, then nltk's
 Snowball stemmers. The same analyzer is applied to sentences and to
-questions, so their terms meet.
+questions, so their terms meet. Also: finding dates in text (dateparser),
+which the question and answer stages share.
 
 A lemma before the stem because Dutch (and English) verbs are irregular
 where it matters most in news: "trad af", "afgetreden" and "aftreden" are
@@ -18,11 +19,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 import simplemma
+from dateparser.search import search_dates
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from stop_words import get_stop_words
@@ -213,3 +216,23 @@ class Analyzer:
         # and under its separable verbs, joined ("trad ... af": aftreden)
         terms.extend(self.term(verb) for verb in self.separable_verbs(text).values())
         return IndexTerms(terms, words)
+
+
+def date_mentions(text: str, settings: dict) -> list[tuple[int, int, str, datetime]]:
+    """(start, end, text, value) of the dates dateparser finds, searched as
+    Dutch and as English separately: given both languages at once it picks
+    one for the whole sentence and reads "Op 5 juli 2021" as just "2021".
+    Of overlapping finds the longer is kept (Dutch first on a tie)."""
+    found = []
+    for language in ("nl", "en"):
+        cursor = 0
+        for mention, value in search_dates(text, languages=[language], settings=settings) or []:
+            start = text.find(mention, cursor)
+            if start >= 0:
+                cursor = start + len(mention)
+                found.append((start, cursor, mention, value))
+    kept: list[tuple[int, int, str, datetime]] = []
+    for mention in sorted(found, key=lambda f: f[0] - f[1]):  # longest first
+        if all(mention[1] <= k[0] or mention[0] >= k[1] for k in kept):
+            kept.append(mention)
+    return sorted(kept)

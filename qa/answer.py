@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dateparser.date import DateDataParser
-from dateparser.search import search_dates
 
-from .analysis import MONTHS, WEEKDAYS, normalize, stopwords
+from .analysis import MONTHS, WEEKDAYS, date_mentions, normalize, stopwords
 
 # Qualifiers of a period that dateparser drops: "begin 2021", "eind juni".
 _PERIOD_QUALIFIER = re.compile(
@@ -121,13 +120,8 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
     # Times of day masked (offsets kept; with a mark, not spaces, which
     # dateparser would fold into a neighbouring date): find_times answers them.
     blanked = _TIME.sub(lambda m: ";" * len(m.group(0)), sentence)
-    found = search_dates(blanked, languages=["nl", "en"], settings=settings) or []
-    spans, cursor = [], 0
-    for text, value in found:
-        start = blanked.find(text, cursor)
-        if start < 0:
-            continue
-        end = cursor = start + len(text)
+    spans = []
+    for start, end, text, value in date_mentions(blanked, settings):
         placeable = _FULL_MONTH.search(text) or _RELATIVE_YEAR.match(text.strip())
         if not re.search(r"\d", text) and not placeable:
             continue  # "Jan" the name, "woensdag" alone: not dates we can place
@@ -152,7 +146,9 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
         value = value.replace(year=year)
     else:
         period = _date_parser().get_date_data(core_clean).period or "day"
-        if re.fullmatch(r"\d{1,2}", core_clean):  # a bare day number is not a date
+        # a bare day number is not a date, nor a bare number that is no likely year ("1200 banen")
+        if re.fullmatch(r"\d{1,2}", core_clean) or (re.fullmatch(r"\d{3,4}", core_clean) and
+                                                     not _YEAR.match(core_clean)):
             return None
     names = MONTHS[language]
     has_year = bool(re.search(r"\b\d{4}\b", core_clean)) or _RELATIVE_YEAR.match(core_clean)
@@ -332,7 +328,11 @@ def role_before(sentence: str, name: str, casing: Casing) -> Span | None:
     return Span(word.group(0).lower(), word.start(), word.end())
 
 
-_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS["en"] + WEEKDAYS["nl"]) + r")\b", re.I)
+# A weekday, alone or with its part of the day: "donderdagavond", "zondagochtend".
+_DAY_PARTS = {"ochtend": "morning", "morgen": "morning", "middag": "afternoon", "avond": "evening",
+              "nacht": "night"}
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS["en"] + WEEKDAYS["nl"]) + r")"
+                      r"(" + "|".join(_DAY_PARTS) + r")?\b", re.I)
 _WEEKDAY_NUMBER = {day.lower(): n for days in WEEKDAYS.values() for n, day in enumerate(days)}
 
 
@@ -352,8 +352,13 @@ def find_times(sentence: str, language: str) -> list[Span]:
 def find_weekdays(sentence: str, language: str) -> list[Span]:
     """Days of the week ("Donderdag moet zij ..."), in `language`: news often
     dates an event by its weekday alone, which no calendar date can replace."""
-    return [Span(WEEKDAYS[language][_WEEKDAY_NUMBER[m.group(1).lower()]], m.start(), m.end())
-            for m in _WEEKDAY.finditer(sentence)]
+    spans = []
+    for m in _WEEKDAY.finditer(sentence):
+        day, part = WEEKDAYS[language][_WEEKDAY_NUMBER[m.group(1).lower()]], (m.group(2) or "").lower()
+        if part:
+            day = day.lower() + part if language == "nl" else f"{day} {_DAY_PARTS[part]}"
+        spans.append(Span(day, m.start(), m.end()))
+    return spans
 
 
 def first_or_none(spans: Sequence[Span]) -> Span | None:

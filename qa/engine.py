@@ -80,8 +80,9 @@ TYPED_ANSWERS = ("when", "how_many", "who", "where")
 # towards choosing it.
 SPAN_WINDOW = 4
 # A "why" question is answered by a sentence that gives a reason.
-REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|because|since|"
-                    r"due to|owing to|as a result|therefore)\b", re.I)
+REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|aanleiding|reden|redenen|"
+                    r"oorzaak|als gevolg van|because|since|due to|owing to|as a result|therefore|reason|"
+                    r"reasons|cause|caused by)\b", re.I)
 # A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal").
 LOCATIVE = re.compile(r"\b(in|bij|te|naar|uit|vanuit|nabij|rond|at|near|to|from)\s+(de |het |the )?$", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from dateparser.search import search_dates
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from .analysis import MONTHS, Analyzer, normalize, stopwords, tokenize
+from .analysis import MONTHS, Analyzer, date_mentions, normalize, stopwords, tokenize
 from .index import QueryTerm
 from .neighbours import Neighbours
 from .translation import Translator
@@ -84,6 +83,8 @@ _CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")
 # Weight of terms carried over from earlier turns: enough to steer a
 # follow-up towards its topic, too little to outweigh the question's own words.
 HISTORY_WEIGHT = 0.3
+# An earlier answer this short is a name, a date, a number: no whole sentence.
+SHORT_ANSWER_WORDS = 6
 
 
 # "the month after that", "het jaar daarvoor": a period counted from a date
@@ -105,8 +106,8 @@ def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None
     unit = (m.group("unit") or m.group("unit2")).lower()
     step = 1 if (m.group("dir") or m.group("dir2")).lower() in _FORWARD else -1
     for turn in reversed(history):
-        found = search_dates(turn.get("content", ""), languages=["en", "nl"],
-                             settings={"PREFER_DATES_FROM": "past"}) or []
+        found = [(text, value) for _, _, text, value in
+                 date_mentions(turn.get("content", ""), {"PREFER_DATES_FROM": "past"})]
         # Only dates written out (a year, a month name): "this year" in a
         # question would be read against today, not against the story.
         dated = [(span, value) for span, value in found
@@ -241,10 +242,13 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
         for turn in history[-2:]:
             content = turn.get("content", "")
             if turn.get("role") == "assistant":
-                # An earlier answer lends its names when the question points
-                # at a person ("and who replaced him?"); "it", "that" point
-                # at the topic, which the user's own words carry.
-                content = " ".join(_NAME_WORD.findall(content)) if _PERSONAL.search(text) else ""
+                # An earlier short answer lends its names when the question
+                # points at a person ("Who resigned?" "Ivens." "And who
+                # replaced him?"); "it", "that" point at the topic, which the
+                # user's own words carry. An answer that was a whole sentence
+                # is not a person: its names would pull that sentence back.
+                short = len(content.split()) <= SHORT_ANSWER_WORDS
+                content = " ".join(_NAME_WORD.findall(content)) if short and _PERSONAL.search(text) else ""
             if not content.strip():
                 continue
             turn_terms = query_terms(content, detect_language(content), analyzer, translator,

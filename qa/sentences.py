@@ -3,8 +3,9 @@
 Each content line is a paragraph. Headings (short lines without final
 punctuation) and timeline items ("- Oktober 2020: ...") are units of their own;
 other paragraphs are split with pysbd, a rule-based splitter that needs no
-downloaded data. Offsets are found by locating each sentence in the original
-text, so `document.text[start:end] == sentence.text` always holds.
+downloaded data, after a dateline ("DEN HAAG - ") is cut off. Offsets are
+found by locating each sentence in the original text, so
+`document.text[start:end] == sentence.text` always holds.
 """
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ import pysbd
 from .sources import Document
 
 TIMELINE_ITEM = re.compile(r"^\s*[-–•*]\s+")
+# A dateline opening a paragraph: "DEN HAAG - ", "AMSTERDAM (ANP) – ". It says
+# where the story was filed, not what happened, and is not cited with the
+# first sentence (nor read as a name).
+DATELINE = re.compile(r"^\s*[A-Z][A-Z'.-]+(?:\s+[A-Z][A-Z'.-]+)*(?:\s+\([A-Za-z]+\))?\s+[-–—]\s+")
 HEADING_MAX_CHARS = 80
 # Characters that may close a sentence, including closing quotes.
 CLOSING = ".!?:;…\"”’'»)"
@@ -55,6 +60,9 @@ def _split_paragraph(text: str, start: int, end: int, language: str):
     if len(stripped) <= HEADING_MAX_CHARS and not stripped.endswith(tuple(CLOSING)):
         yield _trim(text, start, end) + ("heading",)
         return
+    dateline = DATELINE.match(para)
+    if dateline:
+        start, para = start + dateline.end(), para[dateline.end():]
     cursor = start
     for piece in _segmenter(language).segment(para):
         piece = piece.strip()

@@ -33,7 +33,7 @@ from .sources import Document
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/4"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts
+FORMAT = "qa-index/5"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut
 KINDS = ("sentence", "heading", "timeline")
 
 

@@ -21,6 +21,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from babel import Locale
+
 from .analysis import Analyzer, normalize, stopwords
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,17 @@ def read_dictd(folder: Path, name: str) -> dict[str, list[str]]:
     return entries
 
 
+def place_and_language_names() -> list[tuple[str, str]]:
+    """(English, Dutch) names of countries and languages, from the CLDR data
+    Babel ships: Netherlands/Nederland, Germany/Duitsland, Dutch/Nederlands."""
+    english, dutch = Locale("en"), Locale("nl")
+    pairs = []
+    for table in ("territories", "languages"):
+        names = getattr(dutch, table)
+        pairs += [(name, names[code]) for code, name in getattr(english, table).items() if code in names]
+    return pairs
+
+
 class Translator:
     """English word -> set of Dutch index terms."""
 
@@ -109,6 +122,10 @@ class Translator:
                 if term not in table[key]:
                     table[key].append(term)
 
+        # Country and language names first: FreeDict has few ("Netherlands",
+        # "Germany" are missing), CLDR has them all in both languages.
+        for english, dutch in place_and_language_names():
+            add(english, dutch)
         for english, translations in eng_nld.items():
             for dutch in translations:
                 add(english, dutch)

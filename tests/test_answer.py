@@ -127,3 +127,21 @@ def test_role_before_a_name():
 def test_times_of_day_are_times_not_dates(sentence, language, times, dates):
     assert [t.text for t in find_times(sentence, language)] == times
     assert [d.text for d in find_dates(sentence, "2022-05", language)] == dates
+
+
+@pytest.mark.parametrize(("sentence", "language", "expected"), [
+    ("Op 5 juli 2021 trad hij af.", "nl", ["5 juli 2021"]),  # not just "2021"
+    ("Hij was sinds januari 2022 minister.", "en", ["January 2022"]),
+    ("NovaChip schrapt 1200 banen.", "en", []),  # 1200 is no year in the news
+])
+def test_dutch_dates_in_full_and_no_bare_numbers_as_years(sentence, language, expected):
+    assert [d.text for d in find_dates(sentence, "2023-09", language)] == expected
+
+
+@pytest.mark.parametrize(("sentence", "language", "expected"), [
+    ("De minister is donderdagavond afgetreden.", "en", ["Thursday evening"]),
+    ("De minister is donderdagavond afgetreden.", "nl", ["donderdagavond"]),
+    ("Zondag bezocht zij de plek.", "en", ["Sunday"]),
+])
+def test_weekdays_with_their_part_of_the_day(sentence, language, expected):
+    assert [d.text for d in find_weekdays(sentence, language)] == expected

@@ -1,7 +1,7 @@
 import pytest
 
 from qa.analysis import Analyzer
-from qa.question import answer_type, detect_language, read_question
+from qa.question import answer_type, detect_language, read_question, relative_period
 
 
 @pytest.mark.parametrize(("question", "language"), [
@@ -57,6 +57,22 @@ def test_an_earlier_answer_lends_its_names_only_to_a_question_about_a_person(que
     labels = {t.label for t in read_question(question, history).context_terms}
     assert {"laurens", "ivens"} & labels == carried
     assert "2021" not in labels  # the answer's date is not a topic
+
+
+def test_an_earlier_answer_that_was_a_whole_sentence_lends_no_names():
+    # Its names would pull the same sentence back for the next question.
+    history = [{"role": "user", "content": "Why did Van der Berg resign?"},
+               {"role": "assistant", "content": "VVD-minister Karel van der Berg van Sociale Zaken is "
+                                                "donderdagavond afgetreden."}]
+    labels = {t.label for t in read_question("Since when was he minister?", history).context_terms}
+    assert "berg" in labels  # the user's own words are carried
+    assert not {"karel", "sociale", "zaken"} & labels
+
+
+@pytest.mark.parametrize("earlier", ["Wat gebeurde er in februari 2021?", "What happened in February 2021?"])
+def test_the_month_after_a_dutch_or_english_date(earlier):
+    # dateparser given both languages at once read "in februari 2021" as just "2021"
+    assert relative_period("En de maand daarna?", [{"role": "user", "content": earlier}]) == (2021, 3)
 
 
 def test_history_is_used_only_for_follow_ups_and_weighs_less():

@@ -30,3 +30,13 @@ def test_headings_and_timeline_lines_are_units():
     ]
     for s in sentences:
         assert text[s.start:s.end] == s.text
+
+
+def test_a_dateline_is_not_part_of_the_first_sentence():
+    text = ("Kop\n\nDEN HAAG - Minister Jansen is afgetreden. Hij zei niets.\n\n"
+            "AMSTERDAM (ANP) – De brand is geblust.\n\nDe VVD - en de PvdA - stemden tegen.\n")
+    doc = parse_document("x", text)
+    got = [s.text for s in split_document(doc) if s.kind == "sentence"]
+    assert got == ["Minister Jansen is afgetreden.", "Hij zei niets.", "De brand is geblust.",
+                   "De VVD - en de PvdA - stemden tegen."]
+    assert all(doc.text[s.start:s.end] == s.text for s in split_document(doc))

@@ -141,3 +141,11 @@ def test_a_phrase_term_joins_the_terms_of_its_words(tmp_path):
     labels = {t.label: t.members for t in q.terms}
     assert labels["for the time being"] == (nl.term("voorlopig"),)
     assert nl.term("tijd") in labels["time"]
+
+
+def test_country_and_language_names_come_from_cldr(tmp_path):
+    make_dictionaries(tmp_path)  # FreeDict has neither
+    nl = Analyzer("nl")
+    translator = Translator.from_freedict(tmp_path, nl)
+    assert nl.term("nederland") in translator.translate("netherlands")
+    assert nl.term("duitsland") in translator.translate("germany")
