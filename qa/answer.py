@@ -261,7 +261,7 @@ def _names(sentence: str, casing: Casing) -> tuple[tuple[Span, tuple[str, ...]],
                 spans.append((Span(prefix, start, start + len(prefix), prefix=True), (normalize(prefix),)))
             i += 1
             continue
-        j = i
+        j, joined = i, False
         while j + 1 < len(words):
             nxt = words[j + 1]
             gap = sentence[words[j].end():nxt.start()]
@@ -275,9 +275,10 @@ def _names(sentence: str, casing: Casing) -> tuple[tuple[Span, tuple[str, ...]],
             while k < len(words) and words[k].group(0).lower() in NAME_PARTICLES and \
                     not sentence[words[k - 1].end():words[k].start()].strip():
                 k += 1
+            # one group of particles per name: "Karel van der Berg | van Sociale Zaken"
             if k > j + 1 and k < len(words) and casing.is_name_word(words[k].group(0)) and \
-                    not sentence[words[k - 1].end():words[k].start()].strip():
-                j = k
+                    not sentence[words[k - 1].end():words[k].start()].strip() and not joined:
+                j, joined = k, True
                 continue
             break
         start = words[i].start()

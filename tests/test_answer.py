@@ -90,6 +90,12 @@ CASING = Casing([
 ])
 
 
+def test_a_name_takes_one_group_of_particles():
+    casing = Casing(["Gisteren sprak minister Karel van der Berg van Sociale Zaken met Sociale Zaken."])
+    names = [n.text for n in find_names("Gisteren sprak minister Karel van der Berg van Sociale Zaken.", casing)]
+    assert names == ["Karel van der Berg", "Sociale Zaken"]
+
+
 def test_names_join_particles_and_skip_common_words():
     names = [n.text for n in find_names("De taken gaan naar wethouder Marieke van Doorninck.", CASING)]
     assert names == ["Marieke van Doorninck"]
