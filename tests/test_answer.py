@@ -92,7 +92,8 @@ CASING = Casing([
 
 def test_a_name_takes_one_group_of_particles():
     casing = Casing(["Gisteren sprak minister Karel van der Berg van Sociale Zaken met Sociale Zaken."])
-    names = [n.text for n in find_names("Gisteren sprak minister Karel van der Berg van Sociale Zaken.", casing)]
+    sentence = "Gisteren sprak minister Karel van der Berg van Sociale Zaken."
+    names = [n.text for n in find_names(sentence, casing)]
     assert names == ["Karel van der Berg", "Sociale Zaken"]
 
 
