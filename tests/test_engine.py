@@ -257,3 +257,11 @@ def test_a_time_of_day_answers_when_no_date_is_written_or_when_it_is_asked_for(q
     engine = bm25_only(" date 2022-05 De brandweer kreeg om 03.12 uur de eerste melding. "
                        "De zitting begon op 4 maart om 14.30 uur. " + FILLER)
     assert engine.ask(question).answer == answer
+
+
+def test_the_reason_given_right_after_the_event_answers_why():
+    engine = bm25_only(" date 2023-09 Minister Jansen is donderdag afgetreden. "
+                       "Aanleiding is een kritisch rapport van de Rekenkamer. " + FILLER)
+    result = engine.ask("Waarom is de minister afgetreden?")
+    # It shares no word with the question, yet is cited next to the event.
+    assert [p.text.split()[0] for p in result.passages[:2]] == ["Minister", "Aanleiding"]
