@@ -234,6 +234,11 @@ class Casing:
         base = key[:-2] if key.endswith("se") else None
         return bool(base) and self.upper[base] > self.lower[base]
 
+    def is_adjective_before_noun(self, word: str, following: str | None) -> bool:
+        """'Franse' in "de Franse familie": a Dutch adjective of a place or
+        people (-se, -sche), written before a common noun, is no name."""
+        return normalize(word).endswith(("se", "sche")) and bool(following) and following[:1].islower() \
+            and following.lower() not in NAME_PARTICLES
     def name_prefix(self, word: str) -> str | None:
         """The name a hyphenated compound starts with: "SP" of "SP-wethouder",
         "D66" of "D66-fractie" (Dutch writes a party or place before a noun so)."""
@@ -254,7 +259,9 @@ def _names(sentence: str, casing: Casing) -> tuple[tuple[Span, tuple[str, ...]],
     words = list(WORD.finditer(sentence))
     spans, i = [], 0
     while i < len(words):
-        if not casing.is_name_word(words[i].group(0)):
+        following = words[i + 1].group(0) if i + 1 < len(words) else None
+        if not casing.is_name_word(words[i].group(0)) or \
+                casing.is_adjective_before_noun(words[i].group(0), following):
             prefix = casing.name_prefix(words[i].group(0))
             if prefix:
                 start = words[i].start()

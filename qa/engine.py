@@ -90,6 +90,9 @@ REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat
 REASON_FOLLOWS = 0.7
 # A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal").
 LOCATIVE = re.compile(r"\b(in|bij|te|naar|uit|vanuit|nabij|rond|at|near|to|from)\s+(de |het |the )?$", re.I)
+# A count of things ("how many visitors", "hoeveel meldingen"), not of money.
+COUNT = re.compile(r"\bhow many\b(?!\s+(euros?|dollars?|pounds?)\b)|"
+                   r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
@@ -479,6 +482,8 @@ class Engine:
             numbers = answers.find_numbers(p.text, q.language)
             if MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count
                 numbers = [n for n in numbers if answers.is_money(n, share=bool(CHANGE.search(q.text)))]
+            elif COUNT.search(q.text):  # nor "How many visitors ...?" by an amount of money
+                numbers = [n for n in numbers if not answers.is_money(n)]
             return self._closest_to_question(q, p, [n for n in numbers if normalize(n.text) not in asked])
         if q.answer_type in ("who", "where"):
             role = WHO_IS_ROLE.match(q.text)

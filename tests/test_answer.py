@@ -90,6 +90,11 @@ CASING = Casing([
 ])
 
 
+def test_an_adjective_of_a_people_before_a_noun_is_no_name():
+    casing = Casing(["Het schilderij was van de Franse familie Rothschild.", "De Franse regering zweeg."])
+    assert [n.text for n in find_names("Het was van de Franse familie Rothschild.", casing)] == ["Rothschild"]
+
+
 def test_a_name_takes_one_group_of_particles():
     casing = Casing(["Gisteren sprak minister Karel van der Berg van Sociale Zaken met Sociale Zaken."])
     sentence = "Gisteren sprak minister Karel van der Berg van Sociale Zaken."

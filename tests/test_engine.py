@@ -188,6 +188,8 @@ def test_of_two_numbers_the_one_next_to_the_questions_words_is_the_answer():
     ("Hoeveel kostte de reparatie van de tram?", "€ 2,5 miljoen"),
     ("Hoeveel loonsverhoging krijgen de chauffeurs?", "4 procent"),  # a rise: a percentage answers
     ("Wat verdienen de chauffeurs per uur?", None),  # a count or a speed is no wage
+    ("How many passengers did the tram carry?", None),  # and an amount of money is no count
+    ("Hoeveel mensen raakten gewond?", "5"),
 ])
 def test_a_question_about_money_is_answered_by_an_amount_of_money_or_not_at_all(question, answer):
     engine = bm25_only(" date 2023-03 Bij het ongeluk met de tram raakten 5 mensen gewond. "
