@@ -273,5 +273,6 @@ def test_the_reason_given_right_after_the_event_answers_why():
     ("Hoeveel kostte het schilderij van Rembrandt?", "175 miljoen euro"),
 ])
 def test_a_count_of_things_is_not_answered_by_an_amount_of_money(question, answer):
-    engine = bm25_only(" date 2022-01 Het museum kocht het schilderij van Rembrandt voor 175 miljoen euro. " + FILLER)
+    engine = bm25_only(" date 2022-01 Het museum kocht het schilderij van Rembrandt voor 175 miljoen euro. "
+                       + FILLER)
     assert engine.ask(question).answer == answer
