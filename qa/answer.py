@@ -134,6 +134,20 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
     return tuple(spans)
 
 
+def _nearest_year(value: dt.datetime, base: dt.datetime) -> dt.datetime:
+    """A day or month written without its year ("begint in maart", "op 5
+    juli") in the year that puts it nearest the article's date: news writes
+    the year when it is not the obvious one, and that may be the next year
+    ("begint in maart" in January) as well as the last."""
+    years = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            years.append(value.replace(year=year))
+        except ValueError:  # 29 February
+            continue
+    return min(years, key=lambda v: abs(v - base), default=value)
+
+
 def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: str,
                  base: dt.datetime | None) -> str | None:
     core_clean = core.strip()
@@ -145,6 +159,8 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
             year = value.year
         value = value.replace(year=year)
     else:
+        if base and _FULL_MONTH.search(core_clean) and not re.search(r"\b\d{4}\b", core_clean):
+            value = _nearest_year(value, base)
         period = _date_parser().get_date_data(core_clean).period or "day"
         # a bare day number is not a date, nor a bare number that is no likely year ("1200 banen")
         if re.fullmatch(r"\d{1,2}", core_clean) or (re.fullmatch(r"\d{3,4}", core_clean) and
@@ -195,6 +211,11 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
             text = m.group(0).lower() if language == "nl" else str(value)
             spans.append(Span(text, m.start(), m.end()))
     return sorted(spans, key=lambda s: s.start)
+
+
+def is_share(span: Span) -> bool:
+    """A percentage: "7 procent", "40%"."""
+    return bool(_SHARE.search(span.text))
 
 
 def is_money(span: Span, share: bool = False) -> bool:

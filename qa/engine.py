@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,9 +90,22 @@ REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat
 REASON_FOLLOWS = 0.7
 # A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal").
 LOCATIVE = re.compile(r"\b(in|bij|te|naar|uit|vanuit|nabij|rond|at|near|to|from)\s+(de |het |the )?$", re.I)
-# A count of things ("how many visitors", "hoeveel meldingen"), not of money.
-COUNT = re.compile(r"\bhow many\b(?!\s+(euros?|dollars?|pounds?)\b)|"
+# "Until when ...?", "Since when ...?": the question's bound, and the words
+# that write it before a date in a sentence.
+BOUNDS = [
+    (re.compile(r"\b(until|till|by) when\b|\btot wanneer\b|\buiterlijk wanneer\b", re.I),
+     re.compile(r"\b(tot|tot en met|t/m|uiterlijk|until|till|through)\s+$", re.I)),
+    (re.compile(r"\b(since|from) when\b|\b(sinds|vanaf|sedert) wanneer\b", re.I),
+     re.compile(r"\b(sinds|vanaf|sedert|since|from)\s+$", re.I)),
+]
+# A count of things ("how many visitors", "hoeveel meldingen"), not of money
+# and not of time ("al twee jaar" counts no teachers) unless time is counted.
+COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
                    r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
+TIME_UNIT = re.compile(r"(jaar|jaren|maand|maanden|week|weken|dag|dagen|uur|uren|minuten|seconden|eeuw|"
+                       r"eeuwen|years?|months?|weeks?|days?|hours?|minutes?|seconds?|centur(y|ies))\b", re.I)
+# A share of a whole: a percentage answers it.
+SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
@@ -235,6 +248,8 @@ class Engine:
         candidates = lexical_ids if semantic_all is None else \
             np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))
         candidates = np.sort(candidates).astype(np.int64)
+        if q.answer_type == "what" and self._asks_for_a_name(q, lexical_ids[:RERANK_DEPTH], history):
+            q = replace(q, answer_type="who")
         if q.answer_type == "why":
             candidates = np.union1d(candidates, self._following(candidates))
         # A section label ("Coach") or a stray fragment ("Hij zegt:") states nothing to cite.
@@ -293,6 +308,16 @@ class Engine:
         found = {n for i in best for j in self._window(int(i), NUMBER_WINDOW)
                  for n in NUMBER.findall(self.sentences[j].text)}
         return bool(numbers - found)
+
+    def _asks_for_a_name(self, q: Question, ids: np.ndarray, history: Sequence[dict]) -> bool:
+        """'Which board runs the school?' asks for a name when the sources
+        write that kind of thing before a name ("het schoolbestuur Stichting
+        Leerrijk"), as for the kinds question.py knows ("which party")."""
+        focus = FOCUS.search(q.text)
+        if not focus:
+            return False
+        kind, asked = normalize(focus.group(2)), self._asked(q, history)
+        return any(self._holder_of(q, kind, self.sentences[int(i)], asked) for i in ids)
 
     def _following(self, ids: np.ndarray) -> np.ndarray:
         """The sentence after each of `ids` in the same document."""
@@ -410,12 +435,16 @@ class Engine:
         asked for and no passage holds one: the passages do not answer it."""
         if q.answer_type not in TYPED_ANSWERS:
             return self.sentences[best[0]].text
-        for i in best[:ANSWER_DEPTH]:
-            span = self._typed_span(q, self.sentences[i], asked)
-            if span and q.answer_type == "who":
-                return self._full_name(span.text, best[:ANSWER_DEPTH])
-            if span:
-                return span.text
+        # "Until when ...?": first a date written after "tot"/"until" in any
+        # of the passages, then any date.
+        bounded = q.answer_type == "when" and next((b for b in BOUNDS if b[0].search(q.text)), None)
+        for bound in ((bounded, None) if bounded else (None,)):
+            for i in best[:ANSWER_DEPTH]:
+                span = self._typed_span(q, self.sentences[i], asked, bound)
+                if span and q.answer_type == "who":
+                    return self._full_name(span.text, best[:ANSWER_DEPTH])
+                if span:
+                    return span.text
         return None
 
     def _full_name(self, name: str, best: np.ndarray) -> str:
@@ -468,9 +497,12 @@ class Engine:
 
         return max(spans, key=support)
 
-    def _typed_span(self, q: Question, p: Sentence, asked: set[str]):
+    def _typed_span(self, q: Question, p: Sentence, asked: set[str], bound=None):
         if q.answer_type == "when":
             dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
+            if bound:  # only the dates written after the bound asked about: "tot eind 2026"
+                dates = [d for d in dates if bound[1].search(p.text[:d.start])]
+                return self._closest_to_question(q, p, [d for d in dates if normalize(d.text) not in asked])
             weekdays = answers.find_weekdays(p.text, q.language)
             times = answers.find_times(p.text, q.language)
             # a date, else the weekday, else the time of day; the time first when asked for
@@ -480,10 +512,15 @@ class Engine:
             return self._closest_to_question(q, p, spans)
         if q.answer_type == "how_many":
             numbers = answers.find_numbers(p.text, q.language)
-            if MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count
+            count = COUNT.search(q.text)
+            if SHARE.search(q.text):  # "What share of the costs ...?": a percentage
+                numbers = [n for n in numbers if answers.is_share(n)]
+            elif MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count
                 numbers = [n for n in numbers if answers.is_money(n, share=bool(CHANGE.search(q.text)))]
-            elif COUNT.search(q.text):  # nor "How many visitors ...?" by an amount of money
-                numbers = [n for n in numbers if not answers.is_money(n)]
+            elif count:  # nor "How many visitors ...?" by an amount of money, nor by "twee jaar"
+                counts_time = TIME_UNIT.match(count.group(0).split()[-1])
+                numbers = [n for n in numbers if not answers.is_money(n)
+                           and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))]
             return self._closest_to_question(q, p, [n for n in numbers if normalize(n.text) not in asked])
         if q.answer_type in ("who", "where"):
             role = WHO_IS_ROLE.match(q.text)

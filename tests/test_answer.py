@@ -157,3 +157,11 @@ def test_dutch_dates_in_full_and_no_bare_numbers_as_years(sentence, language, ex
 ])
 def test_weekdays_with_their_part_of_the_day(sentence, language, expected):
     assert [d.text for d in find_weekdays(sentence, language)] == expected
+
+
+@pytest.mark.parametrize(("sentence", "date", "expected"), [
+    ("Het waterschap begint in maart met de dijk.", "2024-01", ["March 2024"]),  # the next March
+    ("Op 5 juli trad hij af.", "2021-10", ["5 July 2021"]),  # the last July
+])
+def test_a_date_without_its_year_is_the_one_nearest_the_article(sentence, date, expected):
+    assert [d.text for d in find_dates(sentence, date, "en")] == expected

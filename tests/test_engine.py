@@ -276,3 +276,19 @@ def test_a_count_of_things_is_not_answered_by_an_amount_of_money(question, answe
     engine = bm25_only(" date 2022-01 Het museum kocht het schilderij van Rembrandt voor 175 miljoen euro. "
                        + FILLER)
     assert engine.ask(question).answer == answer
+
+
+DIKE = (" date 2024-01 Het waterschap begint in maart met het versterken van de dijk. "
+        "Het schoolbestuur Stichting Leerrijk sluit de school, die al twee jaar te weinig leraren vindt. "
+        "De werkzaamheden aan de dijk beginnen in maart. Ze kosten 48 miljoen euro en duren tot eind 2026. "
+        "Het Rijk betaalt 90 procent van de kosten. " + FILLER)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Welk bestuur sluit de school?", "Stichting Leerrijk"),  # the sources write "schoolbestuur <name>"
+    ("Welk deel van de kosten betaalt het Rijk?", "90 procent"),  # a share: a percentage, not 48 miljoen
+    ("Hoeveel leraren heeft de school?", None),  # "twee jaar" counts no teachers
+    ("Tot wanneer duren de werkzaamheden aan de dijk?", "eind 2026"),  # the date after "tot", not "maart"
+])
+def test_kinds_shares_counts_and_bounds(question, answer):
+    assert bm25_only(DIKE).ask(question).answer == answer

@@ -31,6 +31,8 @@ def test_language(question, language):
     ("Hoe groot was de schade?", "how_many"),
     ("How fast was the tram going?", "how_many"),
     ("What did the repairs cost?", "how_many"),
+    ("Hoe vaak is de petitie ondertekend?", "how_many"),
+    ("Welk deel van de kosten betaalt het Rijk?", "how_many"),  # a share
     ("Wat verdienen havenarbeiders per uur?", "how_many"),
     ("What did the minister say about the costs?", "what"),
     ("Hoe lang was hij wethouder?", "how_many"),
