@@ -149,3 +149,13 @@ def test_country_and_language_names_come_from_cldr(tmp_path):
     translator = Translator.from_freedict(tmp_path, nl)
     assert nl.term("nederland") in translator.translate("netherlands")
     assert nl.term("duitsland") in translator.translate("germany")
+
+
+def test_a_noun_the_dictionaries_lack_is_looked_up_by_its_verb(tmp_path):
+    write_dictd(tmp_path, "freedict-eng-nld", {"postpone": "uitstellen", "cancel": "afgelasten"})
+    write_dictd(tmp_path, "freedict-nld-eng", {"formeel": "formal"})
+    nl = Analyzer("nl")
+    translator = Translator.from_freedict(tmp_path, nl)
+    assert translator.translate("postponement") == (nl.term("uitstellen"),)
+    assert translator.translate("cancellation") == (nl.term("afgelasten"),)
+    assert translator.translate("formation") == ()  # no verb "form" in these dictionaries
