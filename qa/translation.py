@@ -43,8 +43,10 @@ _INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011](?=\w)")
 MAX_TRANSLATIONS = 20
 # Noun suffixes and the endings of the verbs they are made from, tried in
 # order for a word the dictionaries lack.
-_DERIVATIONS = [("ment", ("",)), ("lation", ("", "l", "late")), ("ation", ("ate", "e", "")), ("ion", ("e", "")),
-                ("ure", ("e", "")), ("al", ("e", "")), ("ance", ("", "e")), ("ence", ("", "e")), ("ness", ("",))]
+_DERIVATIONS = [
+    ("ment", ("",)), ("lation", ("", "l", "late")), ("ation", ("ate", "e", "")), ("ion", ("e", "")),
+    ("ure", ("e", "")), ("al", ("e", "")), ("ance", ("", "e")), ("ence", ("", "e")), ("ness", ("",)),
+]
 # Longest run of question words looked up as one phrase.
 MAX_PHRASE_WORDS = 4
 # British spellings and their American forms, tried when a word is not found.
