@@ -213,6 +213,22 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
     return sorted(spans, key=lambda s: s.start)
 
 
+_UNITS_IN_ENGLISH = {
+    "per uur": "per hour", "uur": "hours", "uren": "hours", "jaar": "years", "jaren": "years",
+    "maand": "month", "maanden": "months", "weken": "weeks", "week": "week", "dagen": "days", "dag": "day",
+    "minuten": "minutes", "seconden": "seconds", "mijl": "miles",
+}
+
+
+def unit_in(unit: str, language: str) -> str:
+    """A unit as the sources write it, in English for an English question
+    ("kilometer per uur" -> "kilometer per hour")."""
+    if language != "en":
+        return unit
+    return re.sub(r"\b(" + "|".join(sorted(_UNITS_IN_ENGLISH, key=len, reverse=True)) + r")\b",
+                  lambda m: _UNITS_IN_ENGLISH[m.group(1).lower()], unit, flags=re.I)
+
+
 def is_share(span: Span) -> bool:
     """A percentage: "7 procent", "40%"."""
     return bool(_SHARE.search(span.text))

@@ -104,6 +104,16 @@ COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
                    r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
 TIME_UNIT = re.compile(r"(jaar|jaren|maand|maanden|week|weken|dag|dagen|uur|uren|minuten|seconden|eeuw|"
                        r"eeuwen|years?|months?|weeks?|days?|hours?|minutes?|seconds?|centur(y|ies))\b", re.I)
+# "How deep/far/fast/long ...?": a measure, answered by a number with its unit.
+_LENGTH = r"(kilometers?|km|meters?|m|centimeters?|cm|millimeters?|mm|mijl|miles?|feet|foot|ft)\b"
+_SPEED = r"(kilometers?|km|mijl|miles?)\s*(per uur|per hour|an hour|/\s*[uh])\b|km/[uh]\b"
+MEASURES = [
+    (re.compile(r"\b(how|hoe) (deep|high|wide|far|tall|diep|hoog|breed|ver)\b", re.I),
+     re.compile(r"\s*" + _LENGTH)),
+    (re.compile(r"\b(how|hoe) (fast|snel)\b", re.I), re.compile(r"\s*(" + _SPEED + ")", re.I)),
+    (re.compile(r"\b(how|hoe) (long|lang)\b", re.I),
+     re.compile(r"\s*(" + _LENGTH + "|" + TIME_UNIT.pattern + ")", re.I)),
+]
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
@@ -521,6 +531,12 @@ class Engine:
                 counts_time = TIME_UNIT.match(count.group(0).split()[-1])
                 numbers = [n for n in numbers if not answers.is_money(n)
                            and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))]
+            else:
+                measure = next((units for asks, units in MEASURES if asks.search(q.text)), None)
+                if measure:  # "How deep ...?": a number with a unit of length, shown with it
+                    numbers = [answers.Span(f"{n.text} {answers.unit_in(unit.group(0).strip(), q.language)}",
+                                            n.start, unit.end())
+                               for n in numbers for unit in [measure.match(p.text, n.end)] if unit]
             return self._closest_to_question(q, p, [n for n in numbers if normalize(n.text) not in asked])
         if q.answer_type in ("who", "where"):
             role = WHO_IS_ROLE.match(q.text)

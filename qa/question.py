@@ -16,8 +16,9 @@ from .translation import Translator
 
 # Ordered: the first pattern that matches the question decides its type.
 _TYPE_PATTERNS = [
-    ("how_many", r"\b(how (many|much|old|long|big|large|high|fast|far|often)|hoeveel|"
-                 r"hoe (oud|lang|groot|hoog|snel|ver|vaak)|what number of|at what age|op welke leeftijd|"
+    ("how_many", r"\b(how (many|much|old|long|big|large|high|fast|far|often|deep|wide|tall)|hoeveel|"
+                 r"hoe (oud|lang|groot|hoog|snel|ver|vaak|diep|breed)|what number of|at what age|"
+                 r"op welke leeftijd|"
                  r"(what|which|welk|welke) (share|proportion|percentage|part|deel|aandeel|percentage))\b|"
                  # "What does it cost?", "Wat verdienen zij?": an amount
                  r"^\W*(what|wat)\b.*\b(cost|earn|earns|earned|pay|pays|paid|kost|kostte|kostten|"
@@ -75,8 +76,8 @@ QUESTION_WORDS = frozenset([
 # The adjective of "how old", "hoe groot", ... says what kind of answer is
 # wanted (an age, a size), like "many" in "how many": it is no word to look up
 # ("How old is he?" should not find "de oude trappen").
-_HOW_ADJECTIVE = re.compile(r"\b(?:how|hoe)\s+(old|long|big|large|high|fast|far|late|often|"
-                            r"oud|lang|groot|hoog|snel|ver|laat|vaak)\b", re.I)
+_HOW_ADJECTIVE = re.compile(r"\b(?:how|hoe)\s+(old|long|big|large|high|fast|far|late|often|deep|wide|tall|"
+                            r"oud|lang|groot|hoog|snel|ver|laat|vaak|diep|breed)\b", re.I)
 
 # Words written with a capital inside a sentence: names, which need no translation.
 _CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")

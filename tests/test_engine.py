@@ -292,3 +292,15 @@ DIKE = (" date 2024-01 Het waterschap begint in maart met het versterken van de 
 ])
 def test_kinds_shares_counts_and_bounds(question, answer):
     assert bm25_only(DIKE).ask(question).answer == answer
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Hoe diep is de plas?", "12 meter"),  # a length, not the 14 of the boy's age
+    ("How fast was the wind?", "110 kilometer per hour"),
+    ("Hoe lang duurde het zoeken?", "2 uur"),
+    ("How deep is the canal?", None),  # no canal: "12 meter" is the lake's
+])
+def test_a_measure_is_answered_by_a_number_with_its_unit(question, answer):
+    engine = bm25_only(" date 2023-06 Een jongen van 14 verdronk in de plas, die 12 meter diep is. "
+                       "De wind waaide met 110 kilometer per uur. Het zoeken duurde 2 uur. " + FILLER)
+    assert engine.ask(question).answer == answer
