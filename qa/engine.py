@@ -117,6 +117,9 @@ MEASURES = [
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
+MOVEMENT = re.compile(r"\b(uit|naar|vanuit|from|to)\s+(de |het |the )?$", re.I)
+DIRECTION = re.compile(r"\b(from|to|taken|brought|sent|moved|vandaan|naartoe|heen|gebracht|verhuisd)\b|"
+                       r"\bwaar\w*\b.*\b(heen|naartoe|vandaan)\b", re.I)
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+)", re.I)
@@ -562,5 +565,11 @@ class Engine:
                 publisher = self.documents[p.doc_id].publisher
                 if publisher and answers.SELF_REFERENCE.search(p.text):
                     return answers.Span(publisher, 0, 0)
+            if q.answer_type == "where":
+                # Where something happened ("in", "bij"), not where someone came from or went
+                # ("uit Rotterdam", "naar"), unless that is asked; then the place by the question's words.
+                if not DIRECTION.search(q.text):
+                    names = [n for n in names if not MOVEMENT.search(p.text[:n.start])] or names
+                return self._closest_to_question(q, p, names)
             return answers.first_or_none(names)
         return None

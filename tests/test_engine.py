@@ -304,3 +304,13 @@ def test_a_measure_is_answered_by_a_number_with_its_unit(question, answer):
     engine = bm25_only(" date 2023-06 Een jongen van 14 verdronk in de plas, die 12 meter diep is. "
                        "De wind waaide met 110 kilometer per uur. Het zoeken duurde 2 uur. " + FILLER)
     assert engine.ask(question).answer == answer
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Waar verdronk de jongen?", "Rottemeren"),  # where it happened, not "uit Rotterdam"
+    ("Waar kwam de verdronken jongen vandaan?", "Rotterdam"),  # unless asked where from
+])
+def test_where_something_happened_is_not_where_someone_came_from(question, answer):
+    engine = bm25_only(" date 2023-06 Een jongen uit Rotterdam is zaterdag verdronken in de Rottemeren. "
+                       + FILLER)
+    assert engine.ask(question).answer == answer
