@@ -382,8 +382,12 @@ class Engine:
         term_sets: list[set[str]] = []
         for i in map(int, ranked):
             terms = self._term_set(i)
+            # A headline and the sentence that tells it in full are not one
+            # quote twice: the sentence has the details, the headline the gist.
+            heading = self.sentences[i].kind == "heading"
             twin = next((kept[j] for j, seen in enumerate(term_sets)
                          if min(len(terms), len(seen)) >= 3
+                         and (self.sentences[kept[j]].kind == "heading") == heading
                          and len(terms & seen) / min(len(terms), len(seen)) >= NEAR_DUPLICATE), None)
             if twin is not None:
                 copies[twin].append(i)

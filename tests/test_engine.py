@@ -314,3 +314,11 @@ def test_where_something_happened_is_not_where_someone_came_from(question, answe
     engine = bm25_only(" date 2023-06 Een jongen uit Rotterdam is zaterdag verdronken in de Rottemeren. "
                        + FILLER)
     assert engine.ask(question).answer == answer
+
+
+def test_a_headline_and_the_sentence_that_tells_it_in_full_are_two_passages():
+    engine = bm25_only(" date 2024-03 Ziekenhuis sluit afdeling verloskunde in Vlissingen\n\n"
+                       "Het ziekenhuis sluit per 1 juli de afdeling verloskunde in Vlissingen. " + FILLER)
+    texts = [p.text for p in engine.ask("Welke afdeling sluit het ziekenhuis in Vlissingen?").passages]
+    assert "Het ziekenhuis sluit per 1 juli de afdeling verloskunde in Vlissingen." in texts
+    assert "Ziekenhuis sluit afdeling verloskunde in Vlissingen" in texts
