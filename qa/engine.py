@@ -93,9 +93,10 @@ LOCATIVE = re.compile(r"\b(in|bij|te|naar|uit|vanuit|nabij|rond|at|near|to|from)
 # "Until when ...?", "Since when ...?": the question's bound, and the words
 # that write it before a date in a sentence.
 BOUNDS = [
-    (re.compile(r"\b(until|till|by) when\b|\btot wanneer\b|\buiterlijk wanneer\b", re.I),
+    (re.compile(r"\b(until|till|by) (when|what time)\b|\btot (wanneer|hoe laat)\b|\buiterlijk wanneer\b",
+                re.I),
      re.compile(r"\b(tot|tot en met|t/m|uiterlijk|until|till|through)\s+$", re.I)),
-    (re.compile(r"\b(since|from) when\b|\b(sinds|vanaf|sedert) wanneer\b", re.I),
+    (re.compile(r"\b(since|from) (when|what time)\b|\b(sinds|vanaf|sedert) (wanneer|hoe laat)\b", re.I),
      re.compile(r"\b(sinds|vanaf|sedert|since|from)\s+$", re.I)),
 ]
 # A count of things ("how many visitors", "hoeveel meldingen"), not of money
@@ -117,9 +118,17 @@ MEASURES = [
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
-MOVEMENT = re.compile(r"\b(uit|naar|vanuit|from|to)\s+(de |het |the )?$", re.I)
-DIRECTION = re.compile(r"\b(from|to|taken|brought|sent|moved|vandaan|naartoe|heen|gebracht|verhuisd)\b|"
-                       r"\bwaar\w*\b.*\b(heen|naartoe|vandaan)\b", re.I)
+# Where someone came from, where someone went, or (asked neither) where
+# something happened: the question's words, and the prepositions that write
+# each place before a name. "uit Rotterdam ... verdronken in de Rottemeren".
+PLACE_ROLES = [
+    (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I),
+     re.compile(r"\b(uit|vanuit|van|from)\s+(de |het |the )?$", re.I)),
+    (re.compile(r"\b(to|go|goes|going|went|gone|taken|brought|sent|moved|travel\w*|naartoe|heen|gebracht|"
+                r"gaan|gaat|ging|gingen|verhuis\w*|reis\w*)\b", re.I),
+     re.compile(r"\b(naar|to|into|richting)\s+(de |het |the )?$", re.I)),
+    (re.compile(r""), re.compile(r"\b(in|bij|te|op|aan|nabij|rond|at|near|on)\s+(de |het |the )?$", re.I)),
+]
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+)", re.I)
@@ -517,13 +526,12 @@ class Engine:
     def _typed_span(self, q: Question, p: Sentence, asked: set[str], bound=None):
         if q.answer_type == "when":
             dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
-            if bound:  # only the dates written after the bound asked about: "tot eind 2026"
-                dates = [d for d in dates if bound[1].search(p.text[:d.start])]
-                return self._closest_to_question(q, p, [d for d in dates if normalize(d.text) not in asked])
             weekdays = answers.find_weekdays(p.text, q.language)
             times = answers.find_times(p.text, q.language)
             # a date, else the weekday, else the time of day; the time first when asked for
             kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
+            if bound:  # only those written after the bound asked about: "tot eind 2026", "tot 22.00 uur"
+                kinds = tuple([s for s in kind if bound[1].search(p.text[:s.start])] for kind in kinds)
             spans = next((found for found in ([s for s in kind if normalize(s.text) not in asked]
                                               for kind in kinds) if found), [])
             return self._closest_to_question(q, p, spans)
@@ -572,8 +580,10 @@ class Engine:
             if q.answer_type == "where":
                 # Where something happened ("in", "bij"), not where someone came from or went
                 # ("uit Rotterdam", "naar"), unless that is asked; then the place by the question's words.
-                if not DIRECTION.search(q.text):
-                    names = [n for n in names if not MOVEMENT.search(p.text[:n.start])] or names
+                for asks, written in PLACE_ROLES:
+                    if asks.search(q.text):
+                        names = [n for n in names if written.search(p.text[:n.start])] or names
+                        break
                 return self._closest_to_question(q, p, names)
             return answers.first_or_none(names)
         return None

@@ -281,7 +281,7 @@ def test_a_count_of_things_is_not_answered_by_an_amount_of_money(question, answe
 DIKE = (" date 2024-01 Het waterschap begint in maart met het versterken van de dijk. "
         "Het schoolbestuur Stichting Leerrijk sluit de school, die al twee jaar te weinig leraren vindt. "
         "De werkzaamheden aan de dijk beginnen in maart. Ze kosten 48 miljoen euro en duren tot eind 2026. "
-        "Het Rijk betaalt 90 procent van de kosten. " + FILLER)
+        "Het Rijk betaalt 90 procent van de kosten. Het fietspad is open van 7.00 tot 18.00 uur. " + FILLER)
 
 
 @pytest.mark.parametrize(("question", "answer"), [
@@ -289,6 +289,7 @@ DIKE = (" date 2024-01 Het waterschap begint in maart met het versterken van de 
     ("Welk deel van de kosten betaalt het Rijk?", "90 procent"),  # a share: a percentage, not 48 miljoen
     ("Hoeveel leraren heeft de school?", None),  # "twee jaar" counts no teachers
     ("Tot wanneer duren de werkzaamheden aan de dijk?", "eind 2026"),  # the date after "tot", not "maart"
+    ("Tot hoe laat is het fietspad open?", "18.00 uur"),  # the time after "tot", not "7.00 uur"
 ])
 def test_kinds_shares_counts_and_bounds(question, answer):
     assert bm25_only(DIKE).ask(question).answer == answer
@@ -309,10 +310,11 @@ def test_a_measure_is_answered_by_a_number_with_its_unit(question, answer):
 @pytest.mark.parametrize(("question", "answer"), [
     ("Waar verdronk de jongen?", "Rottemeren"),  # where it happened, not "uit Rotterdam"
     ("Waar kwam de verdronken jongen vandaan?", "Rotterdam"),  # unless asked where from
+    ("Waar moet de verdronken jongen naartoe?", "Zevenhuizen"),  # or where to
 ])
 def test_where_something_happened_is_not_where_someone_came_from(question, answer):
-    engine = bm25_only(" date 2023-06 Een jongen uit Rotterdam is zaterdag verdronken in de Rottemeren. "
-                       + FILLER)
+    engine = bm25_only(" date 2023-06 Een jongen uit Rotterdam is zaterdag verdronken in de Rottemeren, "
+                       "op weg naar Zevenhuizen. " + FILLER)
     assert engine.ask(question).answer == answer
 
 
