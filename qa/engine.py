@@ -121,13 +121,14 @@ TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re
 # Where someone came from, where someone went, or (asked neither) where
 # something happened: the question's words, and the prepositions that write
 # each place before a name. "uit Rotterdam ... verdronken in de Rottemeren".
+# (The prepositions are those of LOCATIVE, which a place name must follow.)
 PLACE_ROLES = [
     (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I),
-     re.compile(r"\b(uit|vanuit|van|from)\s+(de |het |the )?$", re.I)),
+     re.compile(r"\b(uit|vanuit|from)\s+(de |het |the )?$", re.I)),
     (re.compile(r"\b(to|go|goes|going|went|gone|taken|brought|sent|moved|travel\w*|naartoe|heen|gebracht|"
                 r"gaan|gaat|ging|gingen|verhuis\w*|reis\w*)\b", re.I),
-     re.compile(r"\b(naar|to|into|richting)\s+(de |het |the )?$", re.I)),
-    (re.compile(r""), re.compile(r"\b(in|bij|te|op|aan|nabij|rond|at|near|on)\s+(de |het |the )?$", re.I)),
+     re.compile(r"\b(naar|to)\s+(de |het |the )?$", re.I)),
+    (re.compile(r""), re.compile(r"\b(in|bij|te|nabij|rond|at|near)\s+(de |het |the )?$", re.I)),
 ]
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
