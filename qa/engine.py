@@ -271,7 +271,8 @@ class Engine:
         candidates = lexical_ids if semantic_all is None else \
             np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))
         candidates = np.sort(candidates).astype(np.int64)
-        if q.answer_type == "what" and self._asks_for_a_name(q, lexical_ids[:RERANK_DEPTH], history):
+        asked = self._asked(q, history)
+        if q.answer_type == "what" and self._asks_for_a_name(q, lexical_ids[:RERANK_DEPTH], asked):
             q = replace(q, answer_type="who")
         if q.answer_type == "why":
             candidates = np.union1d(candidates, self._following(candidates))
@@ -283,7 +284,6 @@ class Engine:
         coverages = self._coverages(parts, candidates)
         top = float(lexical_best[0]) if len(lexical_best) else 0.0
         scores = self._fuse(lexical, semantic, top) + COVERAGE_SHARE * coverages
-        asked = self._asked(q, history)
         if q.answer_type == "why":
             self._reason_follows(candidates, scores)
         ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
@@ -332,14 +332,14 @@ class Engine:
                  for n in NUMBER.findall(self.sentences[j].text)}
         return bool(numbers - found)
 
-    def _asks_for_a_name(self, q: Question, ids: np.ndarray, history: Sequence[dict]) -> bool:
+    def _asks_for_a_name(self, q: Question, ids: np.ndarray, asked: set[str]) -> bool:
         """'Which board runs the school?' asks for a name when the sources
         write that kind of thing before a name ("het schoolbestuur Stichting
         Leerrijk"), as for the kinds question.py knows ("which party")."""
         focus = FOCUS.search(q.text)
         if not focus:
             return False
-        kind, asked = normalize(focus.group(2)), self._asked(q, history)
+        kind = normalize(focus.group(2))
         return any(self._holder_of(q, kind, self.sentences[int(i)], asked) for i in ids)
 
     def _following(self, ids: np.ndarray) -> np.ndarray:

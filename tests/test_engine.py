@@ -1,5 +1,6 @@
 """The engine as a library, on small sources made here (not the dev questions)."""
 from dataclasses import fields
+from functools import lru_cache
 
 import pytest
 
@@ -26,6 +27,7 @@ ARTICLES = {
 FILLER = " ".join(f"Zin {n} gaat over iets anders." for n in range(30))
 
 
+@lru_cache(maxsize=16)  # parametrized tests ask one article several questions
 def bm25_only(text: str) -> Engine:
     """An engine over one article, BM25 without the encoder: the mechanism under test decides."""
     return Engine([parse_document("article", text)], semantic=False)

@@ -27,6 +27,13 @@ def write_dictd(folder, name, entries):
     (folder / f"{name}.index").write_text("\n".join(index) + "\n", encoding="utf-8")
 
 
+def translator_over(folder, eng_nld: dict, nld_eng: dict) -> Translator:
+    """A Translator over small dictionaries written into `folder`."""
+    write_dictd(folder, "freedict-eng-nld", eng_nld)
+    write_dictd(folder, "freedict-nld-eng", nld_eng)
+    return Translator.from_freedict(folder, Analyzer("nl"))
+
+
 def make_dictionaries(folder):
     write_dictd(folder, "freedict-eng-nld", {
         "report": "1. berichten, melden\n2. melding, rapport", "mayor": "burgemeester",
@@ -62,10 +69,9 @@ def test_a_word_is_not_looked_up_as_another_word_of_the_same_stem(tmp_path):
 
 
 def test_a_british_spelling_finds_the_american_entry(tmp_path):
-    write_dictd(tmp_path, "freedict-eng-nld", {"apologize": "verontschuldigen", "color": "kleur"})
-    write_dictd(tmp_path, "freedict-nld-eng", {"gedrag": "behavior"})
     nl = Analyzer("nl")
-    translator = Translator.from_freedict(tmp_path, nl)
+    translator = translator_over(tmp_path, {"apologize": "verontschuldigen", "color": "kleur"},
+                                 {"gedrag": "behavior"})
     assert translator.translate("apologised") == (nl.term("verontschuldigen"),)
     assert translator.translate("colour") == (nl.term("kleur"),)
     assert translator.translate("behaviour") == (nl.term("gedrag"),)
@@ -104,9 +110,7 @@ def test_hyphenated_dictionary_words_are_found_written_as_one(tmp_path):
 
 
 def test_a_word_sharing_one_translation_with_another_keeps_its_own_term(tmp_path):
-    write_dictd(tmp_path, "freedict-eng-nld", {"decide": "besluiten", "finish": "beëindigen, besluiten"})
-    write_dictd(tmp_path, "freedict-nld-eng", {})
-    translator = Translator.from_freedict(tmp_path, Analyzer("nl"))
+    translator = translator_over(tmp_path, {"decide": "besluiten", "finish": "beëindigen, besluiten"}, {})
     labels = [t.label for t in read_question("When did the council decide to finish the bridge?",
                                              translator=translator).terms]
     assert "decide" in labels and "finish" in labels
@@ -117,10 +121,9 @@ def test_a_word_sharing_one_translation_with_another_keeps_its_own_term(tmp_path
 
 def test_a_phrase_is_looked_up_as_one_unit_as_the_dictionary_glues_it(tmp_path):
     # FreeDict's Dutch-English side writes English phrases without spaces.
-    write_dictd(tmp_path, "freedict-eng-nld", {"take over": "overnemen", "time": "tijd"})
-    write_dictd(tmp_path, "freedict-nld-eng", {"voorlopig": "forthetimebeing, temporary"})
     nl = Analyzer("nl")
-    translator = Translator.from_freedict(tmp_path, nl)
+    translator = translator_over(tmp_path, {"take over": "overnemen", "time": "tijd"},
+                                 {"voorlopig": "forthetimebeing, temporary"})
     content = lambda w: w not in {"for", "the", "who", "has", "his", "over"}  # noqa: E731
     tokens = ["who", "replaced", "him", "for", "the", "time", "being"]
     assert translator.phrases(tokens, content) == [(3, 7, (nl.term("voorlopig"),))]
@@ -133,10 +136,9 @@ def test_a_phrase_is_looked_up_as_one_unit_as_the_dictionary_glues_it(tmp_path):
 
 
 def test_a_phrase_term_joins_the_terms_of_its_words(tmp_path):
-    write_dictd(tmp_path, "freedict-eng-nld", {"time": "tijd", "replace": "vervangen"})
-    write_dictd(tmp_path, "freedict-nld-eng", {"voorlopig": "forthetimebeing"})
     nl = Analyzer("nl")
-    translator = Translator.from_freedict(tmp_path, nl)
+    translator = translator_over(tmp_path, {"time": "tijd", "replace": "vervangen"},
+                                 {"voorlopig": "forthetimebeing"})
     q = read_question("Who replaced the alderman for the time being?", (), nl, translator)
     labels = {t.label: t.members for t in q.terms}
     assert labels["for the time being"] == (nl.term("voorlopig"),)
@@ -152,10 +154,9 @@ def test_country_and_language_names_come_from_cldr(tmp_path):
 
 
 def test_a_noun_the_dictionaries_lack_is_looked_up_by_its_verb(tmp_path):
-    write_dictd(tmp_path, "freedict-eng-nld", {"postpone": "uitstellen", "cancel": "afgelasten"})
-    write_dictd(tmp_path, "freedict-nld-eng", {"formeel": "formal"})
     nl = Analyzer("nl")
-    translator = Translator.from_freedict(tmp_path, nl)
+    translator = translator_over(tmp_path, {"postpone": "uitstellen", "cancel": "afgelasten"},
+                                 {"formeel": "formal"})
     assert translator.translate("postponement") == (nl.term("uitstellen"),)
     assert translator.translate("cancellation") == (nl.term("afgelasten"),)
     assert translator.translate("formation") == ()  # no verb "form" in these dictionaries
