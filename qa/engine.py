@@ -18,7 +18,16 @@ from . import snapshot
 from .analysis import Analyzer, normalize, stopwords
 from .index import top_k
 from .neighbours import Neighbours
-from .question import CHANGE, HISTORY_WEIGHT, MONEY, Question, detect_language, names_in, read_question
+from .question import (
+    CHANGE,
+    HISTORY_WEIGHT,
+    KIND_ADJECTIVES,
+    MONEY,
+    Question,
+    detect_language,
+    names_in,
+    read_question,
+)
 from .semantic import SentenceEncoder
 from .sentences import Sentence
 from .sources import MAX_SOURCE_BYTES, Document, load_sources
@@ -44,12 +53,13 @@ MIN_CONFIDENCE = 0.45
 MIN_COVERAGE_LEXICAL = 0.35
 NUMBER = re.compile(r"\b\d+\b")
 NUMBER_WINDOW = 2
-FOCUS = re.compile(r"\b(which|what|welke|welk)\s+([^\W\d_]+)", re.I)
+FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
 # The noun a which/what question asks for ("What salary did ...", "Welke
 # partijen willen ..."), past "kind of" and the like: the word(s) between the
 # question word and the verb ("What happened" has none).
 KIND_FOCUS = re.compile(
-    r"^\W*(which|what|welke|welk)\s+(?:(?:kind|type|sort|soort)s?\s+(?:of\s+)?)?([^\W\d_]+)(?:\s+[^\W\d_]+)?\s+"
+    r"^\W*(which|what|welke|welk)\s+(?:(?:kind|type|sort|soort)s?\s+(?:of\s+)?)?" + KIND_ADJECTIVES +
+    r"([^\W\d_]+)(?:\s+[^\W\d_]+)?\s+"
     r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
     r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
     re.I)

@@ -14,6 +14,11 @@ from .index import QueryTerm
 from .neighbours import Neighbours
 from .translation import Translator
 
+# Words that may stand between "which" and the kind of thing asked for:
+# "which other municipality", "welke nieuwe wethouder".
+KIND_ADJECTIVES = (r"(?:(?:other|else|new|old|former|first|last|next|previous|andere|ander|nieuwe|nieuw|oude|"
+                   r"voormalige|eerste|laatste|volgende|vorige)\s+)?")
+
 # Ordered: the first pattern that matches the question decides its type.
 _TYPE_PATTERNS = [
     ("how_many", r"\b(how (many|much|old|long|big|large|high|fast|far|often|deep|wide|tall)|hoeveel|"
@@ -27,7 +32,8 @@ _TYPE_PATTERNS = [
              r"wanneer|sinds wanneer|welke (datum|dag|maand)|in welk jaar|hoe laat)\b"),
     ("why", r"\b(why|for what reason|waarom|om welke reden)\b"),
     ("who", r"\b(who|whom|whose|wie|wiens|"
-            r"(which|what|welke|welk) (person|people|man|woman|newspaper|paper|party|parties|"
+            r"(which|what|welke|welk) " + KIND_ADJECTIVES +
+            r"(person|people|man|woman|newspaper|paper|party|parties|"
             r"organi[sz]ations?|company|companies|outlet|official|minister|politician|law|act|office|"
             r"department|agency|authority|body|court|ministry|council|committee|union|club|team|group|"
             r"institute|institution|firm|bank|alderman|aldermen|mayor|spokesman|spokeswoman|spokesperson|"

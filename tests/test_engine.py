@@ -288,6 +288,7 @@ DIKE = (" date 2024-01 Het waterschap begint in maart met het versterken van de 
 
 @pytest.mark.parametrize(("question", "answer"), [
     ("Welk bestuur sluit de school?", "Stichting Leerrijk"),  # the sources write "schoolbestuur <name>"
+    ("Welk ander bestuur sluit de school?", "Stichting Leerrijk"),  # the kind past an adjective
     ("Welk deel van de kosten betaalt het Rijk?", "90 procent"),  # a share: a percentage, not 48 miljoen
     ("Hoeveel leraren heeft de school?", None),  # "twee jaar" counts no teachers
     ("Tot wanneer duren de werkzaamheden aan de dijk?", "eind 2026"),  # the date after "tot", not "maart"

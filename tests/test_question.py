@@ -25,6 +25,8 @@ def test_language(question, language):
     ("Which office received the complaints?", "who"),  # an organisation: a name answers
     ("Welke commissie onderzoekt het ongeluk?", "who"),
     ("Which alderman spoke about it?", "who"),  # a role: a person's name answers
+    ("Which other party voted against?", "who"),  # an adjective before the kind
+    ("Welke nieuwe wethouder neemt het over?", "who"),
     ("How many homes were built?", "how_many"),
     ("Hoeveel klachten kwamen er?", "how_many"),
     ("How old is she?", "how_many"),
