@@ -53,6 +53,9 @@ MIN_CONFIDENCE = 0.45
 MIN_COVERAGE_LEXICAL = 0.35
 NUMBER = re.compile(r"\b\d+\b")
 NUMBER_WINDOW = 2
+# A typed answer is taken from a sentence with the question's names this
+# close (or in its document's headline).
+NAME_WINDOW = 2
 FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
 # The noun a which/what question asks for ("What salary did ...", "Welke
 # partijen willen ..."), past "kind of" and the like: the word(s) between the
@@ -475,14 +478,31 @@ class Engine:
         # "Until when ...?": first a date written after "tot"/"until" in any
         # of the passages, then any date.
         bounded = q.answer_type == "when" and next((b for b in BOUNDS if b[0].search(q.text)), None)
+        named = self._named_terms(q)
         for bound in ((bounded, None) if bounded else (None,)):
             for i in best[:ANSWER_DEPTH]:
+                if named and not self._names_near(int(i), named):
+                    continue
                 span = self._typed_span(q, self.sentences[i], asked, bound)
                 if span and q.answer_type == "who":
                     return self._full_name(span.text, best[:ANSWER_DEPTH])
                 if span:
                     return span.text
         return None
+
+    def _named_terms(self, q: Question) -> list[frozenset[str]]:
+        """The terms of the names the question uses that the sources know."""
+        names = names_in(q.text)
+        return [frozenset(m for m in t.members if m in self.index.vocabulary) for t in q.terms
+                if t.label in names and any(m in self.index.vocabulary for m in t.members)]
+
+    def _names_near(self, i: int, named: list[frozenset[str]]) -> bool:
+        """Every name of the question is written near sentence i (NAME_WINDOW
+        sentences either side) or in its document's headline: an amount
+        beside "Hof van Twente" in another article is not what Hof van Twente paid."""
+        first, _ = self._doc_range[self.sentences[i].doc_id]
+        near = set().union(*(self._term_set(j) for j in {*self._window(i, NAME_WINDOW), first}))
+        return all(terms & near for terms in named)
 
     def _full_name(self, name: str, best: np.ndarray) -> str:
         """The name as the best passages write it in full: "Halsema" is

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from .analysis import MONTHS, Analyzer, date_mentions, normalize, stopwords, tokenize
+from .analysis import MONTHS, WEEKDAYS, Analyzer, date_mentions, normalize, stopwords, tokenize
 from .index import QueryTerm
 from .neighbours import Neighbours
 from .translation import Translator
@@ -87,6 +87,9 @@ _HOW_ADJECTIVE = re.compile(r"\b(?:how|hoe)\s+(old|long|big|large|high|fast|far|
 
 # Words written with a capital inside a sentence: names, which need no translation.
 _CAPITALISED = re.compile(r"(?<=\w[\s,;:])\s*([A-Z][\w'-]*)")
+# English capitalises days and months, which name no one.
+_CALENDAR_WORDS = frozenset(normalize(w) for table in (MONTHS, WEEKDAYS)
+                            for words in table.values() for w in words)
 
 # Weight of terms carried over from earlier turns: enough to steer a
 # follow-up towards its topic, too little to outweigh the question's own words.
@@ -167,7 +170,7 @@ def answer_type(text: str) -> str:
 
 def names_in(text: str) -> set[str]:
     """Normalised words written with a capital inside the question: names."""
-    return {normalize(w) for w in _CAPITALISED.findall(text)}
+    return {normalize(w) for w in _CAPITALISED.findall(text)} - _CALENDAR_WORDS
 
 
 def is_follow_up(text: str, own_terms: int) -> bool:

@@ -327,3 +327,16 @@ def test_a_headline_and_the_sentence_that_tells_it_in_full_are_two_passages():
     texts = [p.text for p in engine.ask("Welke afdeling sluit het ziekenhuis in Vlissingen?").passages]
     assert "Het ziekenhuis sluit per 1 juli de afdeling verloskunde in Vlissingen." in texts
     assert "Ziekenhuis sluit afdeling verloskunde in Vlissingen" in texts
+
+
+HACK = (" date 2023-03 Hackers eisen losgeld van Deventer. "
+        "De hackers eisen 2 miljoen euro losgeld. " + FILLER +
+        " In 2020 werd de gemeente Hof van Twente lamgelegd door een vergelijkbare aanval.")
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Hoeveel losgeld eisen de hackers van Deventer?", "2 miljoen euro"),  # Deventer: the headline
+    ("Hoeveel losgeld betaalde Hof van Twente?", None),  # the amount is written far from Hof van Twente
+])
+def test_a_typed_answer_is_written_near_the_names_the_question_uses(question, answer):
+    assert bm25_only(HACK).ask(question).answer == answer

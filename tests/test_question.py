@@ -1,7 +1,7 @@
 import pytest
 
 from qa.analysis import Analyzer
-from qa.question import answer_type, detect_language, read_question, relative_period
+from qa.question import answer_type, detect_language, names_in, read_question, relative_period
 
 
 @pytest.mark.parametrize(("question", "language"), [
@@ -101,3 +101,7 @@ def test_a_separable_verb_is_looked_up_whole_not_as_its_stem_verb():
 ])
 def test_the_adjective_of_how_old_or_how_big_is_not_looked_up(question, labels):
     assert [t.label for t in read_question(question).terms] == labels
+
+
+def test_days_and_months_are_no_names():
+    assert names_in("Who visited the site on Sunday morning in March, with Halsema?") == {"halsema"}
