@@ -19,7 +19,7 @@ from .translation import Translator
 KIND_ADJECTIVES = (r"(?:(?:other|else|new|old|former|first|last|next|previous|andere|ander|nieuwe|nieuw|oude|"
                    r"voormalige|eerste|laatste|volgende|vorige)\s+)?")
 
-# Ordered: the first pattern that matches the question decides its type.
+# The pattern matching earliest in the question decides its type; on a tie, the first listed.
 _TYPE_PATTERNS = [
     ("how_many", r"\b(how (many|much|old|long|big|large|high|fast|far|often|deep|wide|tall)|hoeveel|"
                  r"hoe (oud|lang|groot|hoog|snel|ver|vaak|diep|breed)|what number of|at what age|"
@@ -162,10 +162,11 @@ def detect_language(text: str) -> str:
 
 
 def answer_type(text: str) -> str:
-    for name, regex in _TYPE_REGEXES:
-        if regex.search(text.strip()):
-            return name
-    return "what"
+    """The kind of answer asked for, by the question word written first:
+    "Who was informed when ...?" asks who (on a tie, the first pattern)."""
+    found = [(m.start(), n, name) for n, (name, regex) in enumerate(_TYPE_REGEXES)
+             for m in [regex.search(text.strip())] if m]
+    return min(found)[2] if found else "what"
 
 
 def names_in(text: str) -> set[str]:

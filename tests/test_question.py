@@ -45,6 +45,9 @@ def test_language(question, language):
     ("Did he apologise?", "yes_no"),
     ("Heeft hij excuses aangeboden?", "yes_no"),
     ("What did the council decide?", "what"),
+    ("Who was told when the inquiry ended?", "who"),  # the question word written first decides
+    ("Wie hoorde wanneer het onderzoek klaar was?", "who"),
+    ("Did he say when he will leave?", "yes_no"),
     ("Wat vond de partij ervan?", "what"),
 ])
 def test_answer_type(question, kind):
