@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -197,21 +197,26 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
                     or analyzer.is_stopword(token))
 
     # English phrases the dictionary knows ("for the time being": voorlopig)
-    # are one more term next to their words: the words alone mean something
-    # else, but a phrase's translation may miss ("fight against" gives
-    # bestrijden, the sources say "streed tegen"). Not across names.
+    # are one concept with their words: a sentence matches it by the
+    # phrase's translation or by a word's ("fight against" gives bestrijden,
+    # the sources say "streed tegen"), once ("according to" and "according"
+    # both give volgens). Not across names.
     phrases = {} if not english else {
         start: (end, translations) for start, end, translations in translator.phrases(tokens, is_content)
         if not names & set(tokens[start:end])}
+    phrase: tuple[int, int] | None = None  # (end, position in out) of the phrase being read
     at = 0
     while at < len(tokens):
         token = tokens[at]
         at += 1
+        if phrase and at > phrase[0]:
+            phrase = None
         if at - 1 in phrases:
             end, translations = phrases.pop(at - 1)
             label = " ".join(tokens[at - 1:end])
             if not set(translations) <= seen:
                 seen.update(translations)
+                phrase = (end, len(out))
                 out.append(QueryTerm(translations, weight, label, True))
             at -= 1
             continue
@@ -227,6 +232,11 @@ def query_terms(text: str, language: str, analyzer: Analyzer, translator: Transl
                 translations += neighbours.for_gap(token, members)
                 members = tuple(dict.fromkeys(members + translations))
             known = bool(translations) or token in names or any(c.isdigit() for c in token)
+        if phrase:
+            term = out[phrase[1]]
+            out[phrase[1]] = replace(term, members=tuple(dict.fromkeys(term.members + members)))
+            seen.update(members)
+            continue
         # A word all of whose terms an earlier word already looks up
         # ("Amsterdam", "Amsterdamse") adds nothing but weight; one that only
         # shares a translation with it ("decide", "finish": besluiten) stays.

@@ -9,8 +9,8 @@ join words of other kinds ("national" -> nation, "powerful" -> power). All
 translations of one word become one synonym set in the BM25 query (Pirkola's
 structured query), so a word with many translations does not outweigh a
 word with one. Phrases ("for the time being", "trade union", "take over")
-are also looked up as one unit (question.py adds them as a term next to their
-words): the Dutch-English dictionary writes its English phrases without
+are also looked up as one unit (question.py makes a phrase and its words one
+synonym set): the Dutch-English dictionary writes its English phrases without
 spaces ("forthetimebeing" for voorlopig), so a run of question words is glued
 together and looked up. Country and language names come from CLDR (Babel).
 """
