@@ -137,7 +137,8 @@ def test_a_phrase_is_looked_up_as_one_unit_as_the_dictionary_glues_it(tmp_path):
 
 def test_a_phrase_and_its_words_are_one_concept(tmp_path):
     nl = Analyzer("nl")
-    translator = translator_over(tmp_path, {"time": "tijd", "replace": "vervangen", "accord": "akkoord, volgen"},
+    translator = translator_over(tmp_path,
+                                 {"time": "tijd", "replace": "vervangen", "accord": "akkoord, volgen"},
                                  {"voorlopig": "forthetimebeing", "volgens": "accordingto"})
     q = read_question("Who replaced the alderman for the time being?", (), nl, translator)
     labels = {t.label: t.members for t in q.terms}
