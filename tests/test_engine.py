@@ -340,3 +340,11 @@ HACK = (" date 2023-03 Hackers eisen losgeld van Deventer. "
 ])
 def test_a_typed_answer_is_written_near_the_names_the_question_uses(question, answer):
     assert bm25_only(HACK).ask(question).answer == answer
+
+
+def test_a_sentence_ranks_above_the_headline_that_sums_it_up():
+    article = (" date 2022-06 Nieuwe bibliotheek trekt 40.000 bezoekers\n\n"
+               "De nieuwe bibliotheek kreeg in de eerste week 40.000 bezoekers. "
+               + FILLER)
+    passages = bm25_only(article).ask("Hoeveel bezoekers had de nieuwe bibliotheek?").passages
+    assert passages[0].text.startswith("De nieuwe bibliotheek kreeg")
