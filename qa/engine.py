@@ -624,5 +624,5 @@ class Engine:
                         names = [n for n in names if written.search(p.text[:n.start])] or names
                         break
                 return self._closest_to_question(q, p, names)
-            return answers.first_or_none(names)
+            return answers.first_or_none(names) if focus else self._closest_to_question(q, p, names)
         return None

@@ -348,3 +348,8 @@ def test_a_sentence_ranks_above_the_headline_that_sums_it_up():
                + FILLER)
     passages = bm25_only(article).ask("Hoeveel bezoekers had de nieuwe bibliotheek?").passages
     assert passages[0].text.startswith("De nieuwe bibliotheek kreeg")
+
+
+def test_who_is_answered_by_the_name_nearest_the_questions_words():
+    article = " date 2024-03 Gedeputeerde Harry van der Maas wil dat minister Conny Helder ingrijpt. " + FILLER
+    assert bm25_only(article).ask("Wie moet er ingrijpen?").answer == "Conny Helder"
