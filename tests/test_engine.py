@@ -351,5 +351,6 @@ def test_a_sentence_ranks_above_the_headline_that_sums_it_up():
 
 
 def test_who_is_answered_by_the_name_nearest_the_questions_words():
-    article = " date 2024-03 Gedeputeerde Harry van der Maas wil dat minister Conny Helder ingrijpt. " + FILLER
+    article = " date 2024-03 Gedeputeerde Harry van der Maas wil dat minister Conny Helder ingrijpt. " \
+        + FILLER
     assert bm25_only(article).ask("Wie moet er ingrijpen?").answer == "Conny Helder"
