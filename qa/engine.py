@@ -151,7 +151,14 @@ PLACE_ROLES = [
 ]
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
-WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+)", re.I)
+# A role's next holder: "Who will be the new mayor?", "de nieuwe burgemeester".
+NEW_ROLE = re.compile(r"\b(new|next|future|nieuwe|nieuw|volgende|toekomstige|kersverse)\b", re.I)
+# (Also "Who will be the new head coach?"; the role is the noun phrase's last
+# word, before "of"/"van": "de technisch directeur van Vitesse" -> directeur.)
+WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren|will be|would be|becomes|became|wordt|"
+                         r"werd|worden|werden)\s+(the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?"
+                         r"([^\W\d_]+)"
+                         r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)", re.I)
 
 
 class _Stopwatch:
@@ -538,10 +545,14 @@ class Engine:
         """The first name in `p` written right after the role asked about
         (or a compound ending in it): 'burgemeester Femke Halsema'."""
         members = next((set(t.members) for t in q.terms if t.label == role), {self.analyzer.term(role)})
+        # "Who will be the new coach?" is not answered by "trainer De Wit"
+        # but by "de nieuwe trainer De Wit".
+        new = NEW_ROLE.search(q.text)
         for name in answers.find_names(p.text, self.casing, exclude=asked):
             before = answers.role_before(p.text, name.text, self.casing)
             stem = before and self.analyzer.term(normalize(before.text))
-            if stem and any(stem == m or (len(m) >= 5 and stem.endswith(m)) for m in members):
+            if stem and any(stem == m or (len(m) >= 5 and stem.endswith(m)) for m in members) and \
+                    (not new or NEW_ROLE.search(p.text[max(0, before.start - 20):before.start])):
                 return name
         return None
 
