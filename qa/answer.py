@@ -125,6 +125,8 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
         placeable = _FULL_MONTH.search(text) or _RELATIVE_YEAR.match(text.strip())
         if not re.search(r"\d", text) and not placeable:
             continue  # "Jan" the name, "woensdag" alone: not dates we can place
+        if _YEAR.match(text.strip()) and counts_things(sentence, start, end):
+            continue  # "ruim 2000 supporters"
         qualifier = _PERIOD_QUALIFIER.search(sentence[:start])
         if qualifier:
             start = qualifier.start()
@@ -189,12 +191,33 @@ _PART_OF = re.compile(r"\b(\d[\d.,]*|" + "|".join(sorted(_NUMBERWORD_VALUES, key
                       r")\s+(van de|van het|van|of the|of|out of|uit|op)\s+$", re.I)
 
 
+# Before a number that looks like a year: an estimate of a count ("ruim 2000
+# supporters"), or a preposition of time ("in 2000", "sinds 1998").
+_APPROXIMATELY = re.compile(r"\b(ruim|bijna|ongeveer|zo'n|circa|meer dan|minder dan|tot wel|about|nearly|"
+                            r"almost|over|some|around|more than|fewer than|less than)\s+$", re.I)
+_TIME_PREPOSITION = re.compile(r"\b(in|sinds|tot|vanaf|uit|van|na|voor|begin|eind|medio|jaar|since|until|"
+                               r"till|by|from|before|after|early|late|mid|year|of)\s+$", re.I)
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
+
+
+def counts_things(sentence: str, start: int, end: int) -> bool:
+    """Whether the number at sentence[start:end], which looks like a year,
+    counts things: "ruim 2000 supporters", "1500 banen", not "in 2000"."""
+    before = sentence[:start]
+    if _APPROXIMATELY.search(before):
+        return True
+    after = _NEXT_WORD.match(sentence, end)
+    return bool(after) and not _TIME_PREPOSITION.search(before) and after.group(1).islower() \
+        and after.group(1) not in stopwords("nl") and after.group(1) not in stopwords("en")
+
+
 def find_numbers(sentence: str, language: str) -> list[Span]:
     """Counts and amounts; years are dates, not counts, and are left out, and
     so is the whole of a part ("twaalf van de zeventien": twaalf)."""
     spans = []
     for m in _NUMBER.finditer(sentence):
-        if _YEAR.match(m.group(1)) or _PART_OF.search(sentence[:m.start(1)]):
+        if (_YEAR.match(m.group(1)) and not counts_things(sentence, m.start(1), m.end(1))) or \
+                _PART_OF.search(sentence[:m.start(1)]):
             continue
         unit = _SCALE_AND_UNIT.match(sentence, m.end(1))
         words = unit.group(0).split() if unit else []

@@ -122,6 +122,9 @@ BOUNDS = [
 # and not of time ("al twee jaar" counts no teachers) unless time is counted.
 COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
                    r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
+# Counted nouns that any count of people or things answers.
+GENERIC_COUNTS = {"mensen", "personen", "keer", "stuks", "mannen", "vrouwen"}
+COUNTED_WITHIN = 3
 TIME_UNIT = re.compile(r"(jaar|jaren|maand|maanden|week|weken|dag|dagen|uur|uren|minuten|seconden|eeuw|"
                        r"eeuwen|years?|months?|weeks?|days?|hours?|minutes?|seconds?|centur(y|ies))\b", re.I)
 # "How deep/far/fast/long ...?": a measure, answered by a number with its unit.
@@ -556,6 +559,22 @@ class Engine:
                 return name
         return None
 
+    def _counts(self, q: Question, counted: str, sentence: str, number) -> bool:
+        """Whether `number` counts what a Dutch question counts: "hoeveel
+        toeschouwers" is not answered by "2000 supporters". The counted noun
+        is one of the three words after the number ("10.000 middeldure
+        huurwoningen": a compound ending in it counts); a number followed by
+        no such word may count anything. English questions are not checked:
+        their noun's translations may miss the sources' word."""
+        if q.language != "nl" or normalize(counted) in GENERIC_COUNTS:
+            return True
+        term = self.analyzer.term(normalize(counted))
+        after = answers.WORD.findall(sentence[number.end:])[:COUNTED_WITHIN]
+        if not after or not after[0].islower() or self.analyzer.is_stopword(after[0]):
+            return True
+        return any((t := self.analyzer.term(normalize(w))) == term or (len(term) >= 4 and t.endswith(term))
+                   for w in after)
+
     def _closest_to_question(self, q: Question, p: Sentence, spans: list):
         """Of several candidate answers in a sentence, the one with the most
         of the question's own words around it ("dit jaar 6 procent ... en
@@ -595,7 +614,8 @@ class Engine:
             elif count:  # nor "How many visitors ...?" by an amount of money, nor by "twee jaar"
                 counts_time = TIME_UNIT.match(count.group(0).split()[-1])
                 numbers = [n for n in numbers if not answers.is_money(n)
-                           and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))]
+                           and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))
+                           and self._counts(q, count.group(0).split()[-1], p.text, n)]
             else:
                 measure = next((units for asks, units in MEASURES if asks.search(q.text)), None)
                 if measure:  # "How deep ...?": a number with a unit of length, shown with it

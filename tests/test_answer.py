@@ -46,6 +46,17 @@ def test_numbers_in_digits_and_words_but_not_years():
     assert [s.text for s in find_numbers("In 2020 volgden vijf meldingen.", "nl")] == ["vijf"]
 
 
+@pytest.mark.parametrize(("sentence", "counts", "dates"), [
+    ("Ruim 2000 supporters demonstreerden voor het stadion.", ["2000"], []),  # an estimate of a count
+    ("In 2000 kwamen 1500 mensen naar het stadion.", ["1500"], ["2000"]),  # a noun after it: a count
+    ("Het pand uit 1884 brandde af.", [], ["1884"]),
+    ("Sinds 2014 is hij wethouder.", [], ["2014"]),
+])
+def test_a_number_like_a_year_that_counts_things_is_a_count(sentence, counts, dates):
+    assert [s.text for s in find_numbers(sentence, "nl")] == counts
+    assert [s.text for s in find_dates(sentence, "2023-10", "nl")] == dates
+
+
 @pytest.mark.parametrize(("sentence", "language", "amount"), [
     ("De schade is ruim 10 miljoen euro.", "nl", "10 miljoen euro"),
     ("De schade is ruim 10 miljoen euro.", "en", "10 million euro"),

@@ -368,3 +368,13 @@ CLUB = (" date 2023-10 De club ontsloeg trainer Bram de Wit. "
 ])
 def test_who_holds_a_role_reads_the_whole_role(article, question, answer):
     assert bm25_only(article).ask(question).answer == answer
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Hoeveel supporters demonstreerden voor het stadion?", "2000"),
+    ("Hoeveel toeschouwers zitten er in het stadion?", None),  # 2000 counts supporters
+])
+def test_a_dutch_count_counts_the_noun_asked_about(question, answer):
+    article = (" date 2023-10 Ruim 2000 supporters demonstreerden zaterdag voor het stadion "
+               "waar de toeschouwers zitten. " + FILLER)
+    assert bm25_only(article).ask(question).answer == answer
