@@ -88,6 +88,13 @@ CLAUSE_STARTERS = frozenset([
     "dat", "die", "wat", "waarna", "waardoor", "waarin", "nadat", "omdat", "doordat", "zodat", "terwijl",
     "toen", "als", "of", "en", "maar", "want", "om", "sinds", "voordat", "totdat", "hoewel",
     "wegens", "vanwege"])  # reasons often follow the particle: "treedt af wegens ..."
+# A particle followed by a preposition ends its verb group too: a preposition
+# needs an object, so "hield twee supporters aan voor het afsteken" is
+# "aanhouden" ("ging in op het voorstel": ingaan).
+PREPOSITIONS = frozenset([
+    "aan", "achter", "bij", "binnen", "boven", "buiten", "door", "in", "langs", "met", "na", "naar", "naast",
+    "om", "onder", "op", "over", "per", "rond", "sinds", "tegen", "tijdens", "tot", "tussen", "uit", "van",
+    "vanaf", "vanuit", "via", "voor", "zonder"])
 _CLAUSE_ENDS = frozenset(",.;:!?()\"'\u201c\u201d\u2018\u2019")
 _CLAUSE_TOKENS = re.compile(r"\d+|[^\W\d_]+|[,.;:!?()\"'\u201c\u201d\u2018\u2019]")
 
@@ -171,8 +178,17 @@ class Analyzer:
         tokens = _CLAUSE_TOKENS.findall(normalize(text))
         for j, particle in enumerate(tokens):
             following = tokens[j + 1] if j + 1 < len(tokens) else "."
-            if particle not in SEPARABLE_PARTICLES or not (following in _CLAUSE_ENDS
-                                                          or following in CLAUSE_STARTERS):
+            if particle not in SEPARABLE_PARTICLES:
+                continue
+            # "op te stappen": the particle, "te", then the verb
+            after = tokens[j + 2] if following == "te" and j + 2 < len(tokens) else None
+            # (the infinitive as written too: the lemma list reads "stappen" as the plural of "stap")
+            verb = next((v for v in (self.lemma(after), after)
+                         if v.endswith("en") and self._known(particle + v)), None) if after else None
+            if verb:
+                found.setdefault(after, particle + verb)
+                continue
+            if not (following in _CLAUSE_ENDS or following in CLAUSE_STARTERS or following in PREPOSITIONS):
                 continue
             for i in range(j - 1, max(-1, j - 1 - SEPARABLE_REACH), -1):
                 if tokens[i] in _CLAUSE_ENDS:

@@ -33,7 +33,8 @@ from .sources import Document
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/5"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut
+FORMAT = "qa-index/6"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
+# 6: separable verbs before a preposition and with "te"
 KINDS = ("sentence", "heading", "timeline")
 
 

@@ -73,6 +73,10 @@ def test_index_terms_add_compound_parts_and_query_terms_do_not():
     ("Deze lente vond een onderzoek plaats dat in juni klaar was.", "vond", "plaatsvinden"),
     ("In 2019 kwam al een signaal binnen, waarna zij sprak", "kwam", "binnenkomen"),
     ("De wethouder treedt per direct af wegens zijn gedrag.", "treedt", "aftreden"),
+    # a preposition after the particle: it has no object, so it ends the verb group
+    ("De politie hield twee supporters aan voor het afsteken van vuurwerk.", "hield", "aanhouden"),
+    ("Hij is niet van plan op te stappen.", "stappen", "opstappen"),  # particle, "te", infinitive
+    ("Hij besloot af te treden.", "treden", "aftreden"),
 ])
 def test_separable_verbs_are_joined(text, verb, joined):
     assert Analyzer("nl").separable_verbs(text) == {verb: joined}
