@@ -107,8 +107,10 @@ REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat
 # reason below the event on the question it was made for; 0.9 moved another
 # question's answer down a rank; 0.7 measured best on the five question sets).
 REASON_FOLLOWS = 0.7
-# A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal").
-LOCATIVE = re.compile(r"\b(in|bij|te|naar|uit|vanuit|nabij|rond|at|near|to|from)\s+(de |het |the )?$", re.I)
+# A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal",
+# "voor het GelreDome", "op Schiphol").
+LOCATIVE = re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|naar|uit|vanuit|nabij|rond|at|on|near|outside|"
+                      r"to|from)\s+(de |het |the )?$", re.I)
 # "Until when ...?", "Since when ...?": the question's bound, and the words
 # that write it before a date in a sentence.
 BOUNDS = [
@@ -150,7 +152,8 @@ PLACE_ROLES = [
     (re.compile(r"\b(to|go|goes|going|went|gone|taken|brought|sent|moved|travel\w*|naartoe|heen|gebracht|"
                 r"gaan|gaat|ging|gingen|verhuis\w*|reis\w*)\b", re.I),
      re.compile(r"\b(naar|to)\s+(de |het |the )?$", re.I)),
-    (re.compile(r""), re.compile(r"\b(in|bij|te|nabij|rond|at|near)\s+(de |het |the )?$", re.I)),
+    (re.compile(r""), re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|nabij|rond|at|on|near|outside)\s+"
+                                 r"(de |het |the )?$", re.I)),
 ]
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.

@@ -378,3 +378,11 @@ def test_a_dutch_count_counts_the_noun_asked_about(question, answer):
     article = (" date 2023-10 Ruim 2000 supporters demonstreerden zaterdag voor het stadion "
                "waar de toeschouwers zitten. " + FILLER)
     assert bm25_only(article).ask(question).answer == answer
+
+
+@pytest.mark.parametrize(("article", "answer"), [
+    (" date 2023-10 Ruim 2000 supporters demonstreerden zaterdag voor het GelreDome. ", "GelreDome"),
+    (" date 2023-10 Ruim 2000 supporters demonstreerden zaterdag op het Malieveld. ", "Malieveld"),
+])
+def test_places_written_after_in_front_of_and_on(article, answer):
+    assert bm25_only(article + FILLER).ask("Waar demonstreerden de supporters?").answer == answer
