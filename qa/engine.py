@@ -58,17 +58,20 @@ NUMBER_WINDOW = 2
 NAME_WINDOW = 2
 FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
 # The noun a which/what question asks for ("What salary did ...", "Welke
-# partijen willen ..."), past "kind of" and the like: the word(s) between the
-# question word and the verb ("What happened" has none).
+# partijen willen ..."), past "kind of" and the like: the last of the word(s)
+# between the question word and the verb ("Which construction company will
+# ...": company; "What happened" has none).
 KIND_FOCUS = re.compile(
     r"^\W*(which|what|welke|welk)\s+(?:(?:kind|type|sort|soort)s?\s+(?:of\s+)?)?" + KIND_ADJECTIVES +
-    r"([^\W\d_]+)(?:\s+[^\W\d_]+)?\s+"
+    r"(?:[^\W\d_]+\s+)?([^\W\d_]+)\s+"
     r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
     r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
     re.I)
-# The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?"
+# The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
+# "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
 COPULA_FOCUS = re.compile(r"^\W*(what|wat|which|welke|welk)\s+(?:is|was|are|were|zijn|waren)\s+"
-                          r"(?:the|de|het)\s+([^\W\d_]+)", re.I)
+                          r"(?:the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?([^\W\d_]+)"
+                          r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)", re.I)
 PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
 # Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 SEMANTIC_SHARE = 0.5
@@ -100,7 +103,8 @@ TYPED_ANSWERS = ("when", "how_many", "who", "where")
 SPAN_WINDOW = 4
 # A "why" question is answered by a sentence that gives a reason.
 REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|aanleiding|reden|redenen|"
-                    r"oorzaak|als gevolg van|because|since|due to|owing to|as a result|therefore|reason|"
+                    r"oorzaak|als gevolg van|het gevolg van|te wijten aan|toe te schrijven aan|because|since|"
+                    r"due to|owing to|as a result|therefore|reason|"
                     r"reasons|cause|caused by)\b", re.I)
 # A sentence giving a reason right after a sentence about the event asked
 # "why" about scores at least this share of that sentence (0.5 left the
@@ -136,7 +140,8 @@ MEASURES = [
     (re.compile(r"\b(how|hoe) (deep|high|wide|far|tall|diep|hoog|breed|ver)\b", re.I),
      re.compile(r"\s*" + _LENGTH)),
     (re.compile(r"\b(how|hoe) (fast|snel)\b", re.I), re.compile(r"\s*(" + _SPEED + ")", re.I)),
-    (re.compile(r"\b(how|hoe) (long|lang)\b", re.I),
+    (re.compile(r"\b(how|hoe) (long|lang)\b|\b(how much|hoeveel) (later|earlier|sooner|longer|eerder|"
+                r"langer)\b", re.I),
      re.compile(r"\s*(" + _LENGTH + "|" + TIME_UNIT.pattern + ")", re.I)),
 ]
 # A share of a whole: a percentage answers it.

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 import pytest
 
-from qa.engine import Engine, Passage
+from qa.engine import COPULA_FOCUS, KIND_FOCUS, REASON, Engine, Passage
 from qa.question import relative_period
 from qa.sources import parse_document
 
@@ -386,3 +386,19 @@ def test_a_dutch_count_counts_the_noun_asked_about(question, answer):
 ])
 def test_places_written_after_in_front_of_and_on(article, answer):
     assert bm25_only(article + FILLER).ask("Waar demonstreerden de supporters?").answer == answer
+
+
+def test_the_kind_asked_for_is_the_last_word_of_its_noun_phrase():
+    assert KIND_FOCUS.search("Which construction company will build the bridge?").group(2) == "company"
+    assert COPULA_FOCUS.search("Wat was het oorspronkelijke budget?").group(2) == "budget"
+    assert COPULA_FOCUS.search("What is the name of the boy?").group(2) == "name"
+
+
+def test_dutch_ways_of_giving_a_cause_are_reasons():
+    assert REASON.search("De vertraging is vooral te wijten aan de stijgende prijzen van staal.")
+    assert REASON.search("De sluiting is het gevolg van een tekort aan personeel.")
+
+
+def test_how_much_later_is_a_duration():
+    article = " date 2024-02 De brug is pas in 2031 klaar, drie jaar later dan gepland. " + FILLER
+    assert bm25_only(article).ask("Hoeveel later dan gepland is de brug klaar?").answer == "drie jaar"

@@ -45,6 +45,8 @@ def test_language(question, language):
     ("Did he apologise?", "yes_no"),
     ("Heeft hij excuses aangeboden?", "yes_no"),
     ("What did the council decide?", "what"),
+    ("Wat was het oorspronkelijke budget?", "how_many"),  # an amount after a copula
+    ("What was the price of the painting?", "how_many"),
     ("Who was told when the inquiry ended?", "who"),  # the question word written first decides
     ("Wie hoorde wanneer het onderzoek klaar was?", "who"),
     ("Did he say when he will leave?", "yes_no"),
