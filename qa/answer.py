@@ -49,7 +49,9 @@ NUMBERWORDS = {
 _NUMBERWORD_VALUES = {w: i for words in NUMBERWORDS.values() for i, w in enumerate(words)}
 # "een" is also the Dutch article: only count it when written "één".
 _NUMBERWORD_VALUES.pop("een")
-_NUMBERWORD_VALUES["één"] = 1
+_NUMBERWORD_VALUES["één"] = _NUMBERWORD_VALUES["eén"] = 1  # "Eén" opens a sentence
+# The whole of a ratio, which may be a round number in words: "één op de duizend".
+_ROUND_NUMBERS = {"honderd": 100, "duizend": 1000, "hundred": 100, "thousand": 1000}
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:,\d+)?)(?![\w]|[.,]\d)")
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 # What an amount's number needs to mean anything: "10 miljoen euro", "7 procent".
@@ -188,7 +190,8 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
 # "twaalf van de zeventien", "12 of the 17": the second number is the whole
 # the first is part of.
 _PART_OF = re.compile(r"\b(\d[\d.,]*|" + "|".join(sorted(_NUMBERWORD_VALUES, key=len, reverse=True)) +
-                      r")\s+(van de|van het|van|of the|of|out of|uit|op)\s+$", re.I)
+                      r")\s+(van de|van het|van|of the|of|out of|out of every|in every|uit|op de|op)\s+$",
+                      re.I)
 
 
 # Before a number that looks like a year: an estimate of a count ("ruim 2000
@@ -233,7 +236,25 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
         if value is not None and not _PART_OF.search(sentence[:m.start()]):
             text = m.group(0).lower() if language == "nl" else str(value)
             spans.append(Span(text, m.start(), m.end()))
-    return sorted(spans, key=lambda s: s.start)
+    return [_ratio(sentence, s, language) for s in sorted(spans, key=lambda s: s.start)]
+
+
+_RATIO = re.compile(r"\s+(op de|op|in|per|out of every|in every)\s+(\d[\d.]*|[^\W\d_]+)\b", re.I)
+
+
+def _ratio(sentence: str, span: Span, language: str) -> Span:
+    """A count that is the part of a ratio is shown with its whole: "één op de
+    duizend kinderen" answers how many children with "1 in 1000", not "1"."""
+    m = _RATIO.match(sentence, span.end)
+    if not m:
+        return span
+    whole = m.group(2).lower()
+    value = _ROUND_NUMBERS.get(whole, _NUMBERWORD_VALUES.get(whole))
+    if value is None and not whole[0].isdigit():
+        return span
+    if language == "nl":
+        return Span(sentence[span.start:m.end()].lower(), span.start, m.end())
+    return Span(f"{span.text} in {whole if value is None else value}", span.start, m.end())
 
 
 _UNITS_IN_ENGLISH = {
@@ -250,6 +271,19 @@ def unit_in(unit: str, language: str) -> str:
         return unit
     return re.sub(r"\b(" + "|".join(sorted(_UNITS_IN_ENGLISH, key=len, reverse=True)) + r")\b",
                   lambda m: _UNITS_IN_ENGLISH[m.group(1).lower()], unit, flags=re.I)
+
+
+_AGE_AFTER = re.compile(r"(-jarige?\b|\s*\)|\s+(jaar|jaren|maanden|maand|weken|dagen|years?|months?|weeks?|"
+                        r"days?)(\s+(oud|old))?\b)", re.I)
+# What costs nothing: the amount a question about a price may get.
+FREE = re.compile(r"\b(gratis|kosteloos|free of charge)\b", re.I)
+_AGE_BEFORE = re.compile(r"(\(\s*|\b(van|aged|age|leeftijd van)\s+)$", re.I)
+
+
+def is_age(sentence: str, span: Span) -> bool:
+    """A number written as someone's age: "34-jarige", "Amber (36)", "een
+    vrouw van 65", "een baby van vier maanden", "12 years old"."""
+    return bool(_AGE_AFTER.match(sentence, span.end) or _AGE_BEFORE.search(sentence[:span.start]))
 
 
 def is_share(span: Span) -> bool:

@@ -144,6 +144,7 @@ MEASURES = [
                 r"langer)\b", re.I),
      re.compile(r"\s*(" + _LENGTH + "|" + TIME_UNIT.pattern + ")", re.I)),
 ]
+AGE = re.compile(r"\b(how old|hoe oud|at what age|op welke leeftijd)\b", re.I)
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
@@ -567,6 +568,15 @@ class Engine:
                 return name
         return None
 
+    @staticmethod
+    def _with_time_unit(sentence: str, number, language: str):
+        """The number with the unit of time written after it ("vier maanden": "4 months")."""
+        unit = re.match(r"\s+(" + TIME_UNIT.pattern + r")", sentence[number.end:], re.I)
+        if not unit:
+            return number
+        return answers.Span(f"{number.text} {answers.unit_in(unit.group(1), language)}", number.start,
+                            number.end + unit.end())
+
     def _counts(self, q: Question, counted: str, sentence: str, number) -> bool:
         """Whether `number` counts what a Dutch question counts: "hoeveel
         toeschouwers" is not answered by "2000 supporters". The counted noun
@@ -619,11 +629,18 @@ class Engine:
                 numbers = [n for n in numbers if answers.is_share(n)]
             elif MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count
                 numbers = [n for n in numbers if answers.is_money(n, share=bool(CHANGE.search(q.text)))]
-            elif count:  # nor "How many visitors ...?" by an amount of money, nor by "twee jaar"
+                free = not numbers and answers.FREE.search(p.text)
+                if free:  # "De vaccinatie is gratis"
+                    word = "gratis" if q.language == "nl" else "free"
+                    numbers = [answers.Span(word, free.start(), free.end())]
+            elif count:  # nor "How many visitors ...?" by money or a percentage, nor by "twee jaar"
                 counts_time = TIME_UNIT.match(count.group(0).split()[-1])
-                numbers = [n for n in numbers if not answers.is_money(n)
+                numbers = [n for n in numbers if not answers.is_money(n) and not answers.is_share(n)
                            and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))
                            and self._counts(q, count.group(0).split()[-1], p.text, n)]
+            elif AGE.search(q.text):  # "How old ...?": a number written as an age, if there is one
+                aged = [n for n in numbers if answers.is_age(p.text, n)]
+                numbers = [self._with_time_unit(p.text, n, q.language) for n in aged] or numbers
             else:
                 measure = next((units for asks, units in MEASURES if asks.search(q.text)), None)
                 if measure:  # "How deep ...?": a number with a unit of length, shown with it

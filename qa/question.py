@@ -28,10 +28,11 @@ _TYPE_PATTERNS = [
                  # "What does it cost?", "Wat verdienen zij?": an amount
                  r"^\W*(what|wat)\b.*\b(cost|earn|earns|earned|pay|pays|paid|kost|kostte|kostten|"
                  r"verdient|verdienen|verdiende|verdienden|betaalt|betalen|betaalde|betaalden)\b|"
-                 # "What was the (original) budget?": an amount
+                 # "What was the (original) budget?", "What is the national average?": an amount
                  r"^\W*(what|wat)\s+(is|was|are|were|zijn|waren)\s+(the|de|het)\s+([^\W\d_]+\s+)?"
                  r"(budget|price|prijs|salary|salaris|wage|loon|fee|fine|boete|amount|bedrag|cost|costs|kosten|"
-                 r"value|waarde|revenue|turnover|omzet|profit|winst|debt|schuld)\b"),
+                 r"value|waarde|revenue|turnover|omzet|profit|winst|debt|schuld|average|gemiddelde|"
+                 r"percentage|number|aantal|total|totaal)\b"),
     ("when", r"\b(when|what (date|year|month|day|time)|which (date|year|month|day)|since when|"
              r"wanneer|sinds wanneer|welke (datum|dag|maand)|in welk jaar|hoe laat)\b"),
     ("why", r"\b(why|for what reason|waarom|om welke reden)\b"),

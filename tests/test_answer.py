@@ -8,6 +8,7 @@ from qa.answer import (
     find_numbers,
     find_times,
     find_weekdays,
+    is_age,
     is_money,
     role_before,
 )
@@ -55,6 +56,24 @@ def test_numbers_in_digits_and_words_but_not_years():
 def test_a_number_like_a_year_that_counts_things_is_a_count(sentence, counts, dates):
     assert [s.text for s in find_numbers(sentence, "nl")] == counts
     assert [s.text for s in find_dates(sentence, "2023-10", "nl")] == dates
+
+
+@pytest.mark.parametrize(("sentence", "language", "counts"), [
+    ("Eén op de duizend kinderen krijgt een hersenontsteking.", "en", ["1 in 1000"]),  # "Eén" opens it
+    ("Eén op de duizend kinderen krijgt een hersenontsteking.", "nl", ["eén op de duizend"]),
+    ("Zij kregen 3 op de 10 stemmen.", "en", ["3 in 10"]),
+])
+def test_a_ratio_is_shown_with_its_whole(sentence, language, counts):
+    assert [s.text for s in find_numbers(sentence, language)] == counts
+
+
+@pytest.mark.parametrize(("sentence", "ages"), [
+    ("Twaalf kinderen werden opgenomen, onder wie een baby van vier maanden.", ["4"]),
+    ("Amber (36) meldde zich.", ["36"]),
+    ("Een 34-jarige man werd aangehouden.", ["34"]),
+])
+def test_ages_are_numbers_written_as_an_age(sentence, ages):
+    assert [s.text for s in find_numbers(sentence, "en") if is_age(sentence, s)] == ages
 
 
 @pytest.mark.parametrize(("sentence", "language", "amount"), [

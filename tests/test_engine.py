@@ -402,3 +402,22 @@ def test_dutch_ways_of_giving_a_cause_are_reasons():
 def test_how_much_later_is_a_duration():
     article = " date 2024-02 De brug is pas in 2031 klaar, drie jaar later dan gepland. " + FILLER
     assert bm25_only(article).ask("Hoeveel later dan gepland is de brug klaar?").answer == "drie jaar"
+
+
+MEASLES = (" date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd, terwijl het landelijk "
+           "gemiddelde 89 procent is. Zeker twaalf kinderen moesten in het ziekenhuis worden opgenomen, "
+           "onder wie een baby van vier maanden. De vaccinatie is gratis. " + FILLER)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Wat is het landelijk gemiddelde?", "89 procent"),  # an amount after a copula
+    ("Hoe oud was de baby in het ziekenhuis?", "vier maanden"),  # an age, with its unit
+    ("Hoeveel kost de vaccinatie?", "gratis"),
+])
+def test_averages_ages_and_free(question, answer):
+    assert bm25_only(MEASLES).ask(question).answer == answer
+
+
+def test_a_percentage_is_no_count():
+    article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
+    assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
