@@ -102,7 +102,9 @@ def test_abstains_when_the_kind_of_thing_asked_for_is_never_mentioned(small):
     assert small.ask("What costs did the mayor find too high?").answer is not None
     # the same after a copula
     assert small.ask("Wat was het salaris van de minister?").answer is None
-    assert small.ask("Wat waren de kosten volgens de burgemeester?").answer is not None
+    assert small.ask("Wat was het onderzoek van de gemeente?").answer is not None
+    # "Wat waren de kosten?" asks for an amount, which the sources do not write
+    assert small.ask("Wat waren de kosten volgens de burgemeester?").answer is None
 
 
 def test_abstains_when_no_passage_holds_the_kind_of_answer_asked_for():
