@@ -147,6 +147,8 @@ MEASURES = [
 AGE = re.compile(r"\b(how old|hoe oud|at what age|op welke leeftijd)\b", re.I)
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
+# A question about what is still to come.
+FUTURE = re.compile(r"\b(will|shall|going to|zal|zullen|zult)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
 # Where someone came from, where someone went, or (asked neither) where
 # something happened: the question's words, and the prepositions that write
@@ -617,6 +619,11 @@ class Engine:
             times = answers.find_times(p.text, q.language)
             # a date, else the weekday, else the time of day; the time first when asked for
             kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
+            base = answers.article_base(self.documents[p.doc_id].date)
+            if base and FUTURE.search(q.text):  # "When will it open?" is not answered by a year gone by
+                dates = [d for d in dates
+                         if not any(int(year) < base.year for year in re.findall(r"\b\d{4}\b", d.text))]
+                kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
             if bound:  # only those written after the bound asked about: "tot eind 2026", "tot 22.00 uur"
                 kinds = tuple([s for s in kind if bound[1].search(p.text[:s.start])] for kind in kinds)
             spans = next((found for found in ([s for s in kind if normalize(s.text) not in asked]

@@ -423,3 +423,12 @@ def test_averages_ages_and_free(question, answer):
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Wanneer had het vliegveld open moeten gaan?", "2019"),
+    ("Wanneer zal het vliegveld open gaan?", None),  # a year gone by does not answer what is to come
+])
+def test_a_question_about_the_future_is_not_answered_by_a_past_year(question, answer):
+    article = " date 2023-04 Het vliegveld had oorspronkelijk in 2019 open moeten gaan. " + FILLER
+    assert bm25_only(article).ask(question).answer == answer
