@@ -275,8 +275,6 @@ def unit_in(unit: str, language: str) -> str:
 
 _AGE_AFTER = re.compile(r"(-jarige?\b|\s*\)|\s+(jaar|jaren|maanden|maand|weken|dagen|years?|months?|weeks?|"
                         r"days?)(\s+(oud|old))?\b)", re.I)
-# What costs nothing: the amount a question about a price may get.
-FREE = re.compile(r"\b(gratis|kosteloos|free of charge)\b", re.I)
 _AGE_BEFORE = re.compile(r"(\(\s*|\b(van|aged|age|leeftijd van)\s+)$", re.I)
 
 
@@ -284,6 +282,10 @@ def is_age(sentence: str, span: Span) -> bool:
     """A number written as someone's age: "34-jarige", "Amber (36)", "een
     vrouw van 65", "een baby van vier maanden", "12 years old"."""
     return bool(_AGE_AFTER.match(sentence, span.end) or _AGE_BEFORE.search(sentence[:span.start]))
+
+
+# What costs nothing: the amount a question about a price may get.
+FREE = re.compile(r"\b(gratis|kosteloos|free of charge)\b", re.I)
 
 
 def is_share(span: Span) -> bool:

@@ -69,9 +69,12 @@ KIND_FOCUS = re.compile(
     re.I)
 # The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
 # "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
+# The last word of a noun phrase after its article, before "of"/"van" or the
+# end: "de technisch directeur van Vitesse" -> directeur (group 1).
+_NOUN_PHRASE_HEAD = (r"(?:the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?([^\W\d_]+)"
+                     r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)")
 COPULA_FOCUS = re.compile(r"^\W*(what|wat|which|welke|welk)\s+(?:is|was|are|were|zijn|waren)\s+"
-                          r"(?:the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?([^\W\d_]+)"
-                          r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)", re.I)
+                          + _NOUN_PHRASE_HEAD, re.I)
 PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
 # Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 SEMANTIC_SHARE = 0.5
@@ -168,11 +171,9 @@ WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # A role's next holder: "Who will be the new mayor?", "de nieuwe burgemeester".
 NEW_ROLE = re.compile(r"\b(new|next|future|nieuwe|nieuw|volgende|toekomstige|kersverse)\b", re.I)
 # (Also "Who will be the new head coach?"; the role is the noun phrase's last
-# word, before "of"/"van": "de technisch directeur van Vitesse" -> directeur.)
+# word: "de technisch directeur van Vitesse" -> directeur, group 3.)
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren|will be|would be|becomes|became|wordt|"
-                         r"werd|worden|werden)\s+(the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?"
-                         r"([^\W\d_]+)"
-                         r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)", re.I)
+                         r"werd|worden|werden)\s+" + _NOUN_PHRASE_HEAD, re.I)
 
 
 class _Stopwatch:
@@ -617,13 +618,12 @@ class Engine:
             dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
             weekdays = answers.find_weekdays(p.text, q.language)
             times = answers.find_times(p.text, q.language)
-            # a date, else the weekday, else the time of day; the time first when asked for
-            kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
             base = answers.article_base(self.documents[p.doc_id].date)
             if base and FUTURE.search(q.text):  # "When will it open?" is not answered by a year gone by
                 dates = [d for d in dates
                          if not any(int(year) < base.year for year in re.findall(r"\b\d{4}\b", d.text))]
-                kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
+            # a date, else the weekday, else the time of day; the time first when asked for
+            kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
             if bound:  # only those written after the bound asked about: "tot eind 2026", "tot 22.00 uur"
                 kinds = tuple([s for s in kind if bound[1].search(p.text[:s.start])] for kind in kinds)
             spans = next((found for found in ([s for s in kind if normalize(s.text) not in asked]
@@ -658,7 +658,7 @@ class Engine:
         if q.answer_type in ("who", "where"):
             role = WHO_IS_ROLE.match(q.text)
             if role:
-                return self._holder_of(q, normalize(role.group(4)), p, asked)
+                return self._holder_of(q, normalize(role.group(3)), p, asked)
             if WHO_IS.match(q.text):  # "Who is X?": the role written before X
                 for name in answers.find_names(q.text, self.casing):
                     role = answers.role_before(p.text, name.text, self.casing)
