@@ -364,7 +364,7 @@ def _names(sentence: str, casing: Casing) -> tuple[tuple[Span, tuple[str, ...]],
                 spans.append((Span(prefix, start, start + len(prefix), prefix=True), (normalize(prefix),)))
             i += 1
             continue
-        j, joined = i, False
+        j, joined, organisation = i, False, False
         while j + 1 < len(words):
             nxt = words[j + 1]
             gap = sentence[words[j].end():nxt.start()]
@@ -382,6 +382,14 @@ def _names(sentence: str, casing: Casing) -> tuple[tuple[Span, tuple[str, ...]],
             if k > j + 1 and k < len(words) and casing.is_name_word(words[k].group(0)) and \
                     not sentence[words[k - 1].end():words[k].start()].strip() and not joined:
                 j, joined = k, True
+                organisation = [w.group(0) for w in words[j - 1:j]] == ["voor"]
+                continue
+            # an organisation's name goes on past "en": "Rijksinstituut voor Volksgezondheid en Milieu"
+            # (only after "voor", which no person's name has: "Van Doorninck en Halsema" are two)
+            if joined and organisation and nxt.group(0) == "en" and j + 2 < len(words) and \
+                    casing.is_name_word(words[j + 2].group(0)) and \
+                    not sentence[nxt.end():words[j + 2].start()].strip():
+                j += 2
                 continue
             break
         start = words[i].start()

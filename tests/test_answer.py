@@ -144,6 +144,15 @@ def test_organisation_names_keep_voor():
     assert [n.text for n in names] == ["Onderzoeksraad voor Veiligheid"]
 
 
+def test_an_organisation_name_goes_on_past_en_but_two_people_stay_two():
+    casing = Casing(["Het meldt het Rijksinstituut voor Volksgezondheid en Milieu vandaag.",
+                     "Zij zagen Marieke van Doorninck en Femke Halsema gisteren."])
+    names = find_names("Dat meldt het Rijksinstituut voor Volksgezondheid en Milieu (RIVM).", casing)
+    assert [n.text for n in names][0] == "Rijksinstituut voor Volksgezondheid en Milieu"
+    names = find_names("Toen spraken Marieke van Doorninck en Femke Halsema.", casing)
+    assert [n.text for n in names] == ["Marieke van Doorninck", "Femke Halsema"]
+
+
 def test_a_capitalised_stopword_is_no_name():
     casing = Casing(["Zij zei: “Wij gaan door”, en “Wij stoppen niet”, aldus Anna Bakker."])
     names = find_names("Zij zei: “Wij gaan door”, aldus Anna Bakker.", casing)
