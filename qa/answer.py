@@ -236,7 +236,34 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
         if value is not None and not _PART_OF.search(sentence[:m.start()]):
             text = m.group(0).lower() if language == "nl" else str(value)
             spans.append(Span(text, m.start(), m.end()))
-    return [_ratio(sentence, s, language) for s in sorted(spans, key=lambda s: s.start)]
+    spans = [_ratio(sentence, s, language) for s in sorted(spans, key=lambda s: s.start)]
+    return [_unit_of_range_end(sentence, s, t) for s, t in zip(spans, [*spans[1:], None], strict=True)]
+
+
+# "van 250 miljoen naar 380 miljoen euro": the first amount has the second's unit.
+_RANGE_BETWEEN = re.compile(r"\s+(naar|tot|en|to|and|-|–)\s+$", re.I)
+_UNIT_WORD = re.compile(r"\b(euro|dollar|procent|percent|per cent)$|%$", re.I)
+
+
+def _unit_of_range_end(sentence: str, span: Span, following: Span | None) -> Span:
+    """The first amount of a range written with the second's unit only."""
+    if following is None or _MONEY.search(span.text) or _SHARE.search(span.text) or \
+            not _RANGE_BETWEEN.fullmatch(" " + sentence[span.end:following.start]):
+        return span
+    unit = _UNIT_WORD.search(following.text)
+    return Span(f"{span.text} {unit.group(0)}".replace(" %", "%"), span.start, span.end) if unit else span
+
+
+def range_role(sentence: str, span: Span) -> str | None:
+    """'from' for the first amount of "van X naar Y" / "from X to Y", 'to' for
+    the second, None otherwise."""
+    if re.search(r"\b(van|from)\s+$", sentence[:span.start], re.I) and \
+            re.match(r"\s+(naar|tot|to)\s+\S", sentence[span.end:], re.I):
+        return "from"
+    if re.search(r"\b(naar|tot|to)\s+$", sentence[:span.start], re.I) and \
+            re.search(r"\b(van|from)\s+\S+(\s+\S+)?\s+(naar|tot|to)\s+$", sentence[:span.start], re.I):
+        return "to"
+    return None
 
 
 _RATIO = re.compile(r"\s+(op de|op|in|per|out of every|in every)\s+(\d[\d.]*|[^\W\d_]+)\b", re.I)

@@ -147,6 +147,10 @@ MEASURES = [
                 r"langer)\b", re.I),
      re.compile(r"\s*(" + _LENGTH + "|" + TIME_UNIT.pattern + ")", re.I)),
 ]
+# A question about an amount as it was before it changed.
+EARLIER = re.compile(r"\b(original|originally|initial|initially|first|previous|old|before|planned|"
+                     r"oorspronkelijke?|aanvankelijke?|eerst|eerste|vorige|oude|eerder|begrote|geplande)\b",
+                     re.I)
 AGE = re.compile(r"\b(how old|hoe oud|at what age|op welke leeftijd)\b", re.I)
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
@@ -654,6 +658,11 @@ class Engine:
                     numbers = [answers.Span(f"{n.text} {answers.unit_in(unit.group(0).strip(), q.language)}",
                                             n.start, unit.end())
                                for n in numbers for unit in [measure.match(p.text, n.end)] if unit]
+            # "van 250 miljoen naar 380 miljoen euro": the new amount, unless the old one is asked for
+            roles = {id(n): answers.range_role(p.text, n) for n in numbers}
+            wanted = "from" if EARLIER.search(q.text) else "to"
+            if any(roles.values()):
+                numbers = [n for n in numbers if roles[id(n)] in (None, wanted)]
             return self._closest_to_question(q, p, [n for n in numbers if normalize(n.text) not in asked])
         if q.answer_type in ("who", "where"):
             role = WHO_IS_ROLE.match(q.text)

@@ -432,3 +432,12 @@ def test_a_percentage_is_no_count():
 def test_a_question_about_the_future_is_not_answered_by_a_past_year(question, answer):
     article = " date 2023-04 Het vliegveld had oorspronkelijk in 2019 open moeten gaan. " + FILLER
     assert bm25_only(article).ask(question).answer == answer
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Hoeveel kost de brug nu?", "380 miljoen euro"),  # the new amount
+    ("Wat waren de oorspronkelijke kosten van de brug?", "250 miljoen euro"),  # the old one, with its unit
+])
+def test_an_amount_that_changed_from_one_to_another(question, answer):
+    article = " date 2024-02 De kosten van de brug stijgen van 250 miljoen naar 380 miljoen euro. " + FILLER
+    assert bm25_only(article).ask(question).answer == answer
