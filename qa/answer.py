@@ -237,7 +237,8 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
             text = m.group(0).lower() if language == "nl" else str(value)
             spans.append(Span(text, m.start(), m.end()))
     spans = [_ratio(sentence, s, language) for s in sorted(spans, key=lambda s: s.start)]
-    return [_unit_of_range_end(sentence, s, t) for s, t in zip(spans, [*spans[1:], None], strict=True)]
+    return [_unit_of_range_end(sentence, s, spans[n + 1] if n + 1 < len(spans) else None)
+            for n, s in enumerate(spans)]
 
 
 # "van 250 miljoen naar 380 miljoen euro": the first amount has the second's unit.

@@ -204,3 +204,12 @@ def test_weekdays_with_their_part_of_the_day(sentence, language, expected):
 ])
 def test_a_date_without_its_year_is_the_one_nearest_the_article(sentence, date, expected):
     assert [d.text for d in find_dates(sentence, date, "en")] == expected
+
+
+@pytest.mark.parametrize(("sentence", "amounts"), [
+    ("De kosten stijgen van 250 miljoen naar 380 miljoen euro.", ["250 miljoen euro", "380 miljoen euro"]),
+    ("Het loon stijgt van 5 tot 7 procent.", ["5 procent", "7 procent"]),
+    ("Geen getal hier.", []),
+])
+def test_the_first_amount_of_a_range_has_the_seconds_unit(sentence, amounts):
+    assert [s.text for s in find_numbers(sentence, "nl")] == amounts
