@@ -37,6 +37,10 @@ _TIME = re.compile(r"\b(?P<clock>(?:[01]?\d|2[0-3])[.:][0-5]\d)"
                    r"(?P<unit>\s*(?:uur|u\b|h\b|[ap]\.?m\.?)|(?=\s|$|[,;]))", re.I)
 _BEFORE_TIME = re.compile(r"\b(om|at|rond|around|tot|until|van|from|vanaf)\s+$", re.I)
 _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
+# A length of time, which dateparser reads as that long ago ("59 minuten",
+# "2 jaar"): no date unless written as one ("3 weken geleden", "3 weeks ago").
+_DURATION = re.compile(r"^\d+(,\d+)?\s+(seconden?|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|"
+                       r"jaar|jaren|seconds?|minutes?|hours?|days?|weeks?|months?|years?)$", re.I)
 
 NUMBERWORDS = {
     "nl": ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien",
@@ -129,6 +133,8 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
             continue  # "Jan" the name, "woensdag" alone: not dates we can place
         if _YEAR.match(text.strip()) and counts_things(sentence, start, end):
             continue  # "ruim 2000 supporters"
+        if _DURATION.match(text.strip()):
+            continue  # "een vertraging van 30 tot 59 minuten"
         qualifier = _PERIOD_QUALIFIER.search(sentence[:start])
         if qualifier:
             start = qualifier.start()

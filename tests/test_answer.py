@@ -198,6 +198,15 @@ def test_weekdays_with_their_part_of_the_day(sentence, language, expected):
     assert [d.text for d in find_weekdays(sentence, language)] == expected
 
 
+@pytest.mark.parametrize(("sentence", "language", "expected"), [
+    ("Bij een vertraging van 30 tot 59 minuten krijgt u geld terug.", "nl", []),
+    ("Hij zat 2 jaar vast.", "en", []),
+    ("It happened 3 weeks ago.", "en", ["10 October 2023"]),  # 3 weeks before the end of the month
+])
+def test_a_length_of_time_is_no_date(sentence, language, expected):
+    assert [d.text for d in find_dates(sentence, "2023-10", language)] == expected
+
+
 @pytest.mark.parametrize(("sentence", "date", "expected"), [
     ("Het waterschap begint in maart met de dijk.", "2024-01", ["March 2024"]),  # the next March
     ("Op 5 juli trad hij af.", "2021-10", ["5 July 2021"]),  # the last July
