@@ -85,6 +85,7 @@ class Span:
     start: int  # offsets within the sentence, for highlighting
     end: int
     prefix: bool = False  # a name written as the first part of a compound ("SP" of "SP-wethouder")
+    vague: bool = False  # an amount without its number ("duizenden", "enkele miljoenen euro's")
 
 
 # ---------------------------------------------------------------- dates
@@ -220,10 +221,60 @@ def counts_things(sentence: str, start: int, end: int) -> bool:
         and after.group(1) not in stopwords("nl") and after.group(1) not in stopwords("en")
 
 
+# An amount or count written without its number: "enkele miljoenen euro's",
+# "duizenden reizigers", "tens of millions".
+_VAGUE = re.compile(
+    r"\b(?P<quantity>(enkele|een paar|vele|tientallen|honderden|duizenden|tienduizenden|honderdduizenden|"
+    r"miljoenen|several|a few|many|dozens of|tens of|hundreds of|thousands of|millions of)"
+    r"(\s+(miljoenen|miljoen|miljarden|miljard|millions|million|billions|billion))?)"
+    r"(?P<unit>\s+(euro's|euro|dollars?|ponden|pounds?)\b)?"
+    r"(?=(?P<noun>\s+[^\W\d_]+)?)", re.I)
+_VAGUE_IN_ENGLISH = {
+    "enkele": "several", "een paar": "a few", "vele": "many", "tientallen": "dozens of",
+    "honderden": "hundreds of", "duizenden": "thousands of", "tienduizenden": "tens of thousands of",
+    "honderdduizenden": "hundreds of thousands of", "miljoenen": "millions of",
+}
+# Before a scale: "tientallen miljoenen" is tens of millions, "enkele miljoenen" several million.
+_SCALED_IN_ENGLISH = {"tientallen": "tens of", "honderden": "hundreds of"}
+_SCALE_IN_ENGLISH = {"miljoen": "million", "miljoenen": "million",
+                     "miljard": "billion", "miljarden": "billion"}
+_TOO_VAGUE = {"enkele", "een paar", "vele", "several", "a few", "many"}
+
+
+def _vague_amounts(sentence: str, language: str) -> list[Span]:
+    """Amounts and counts written without a number: with a scale or a
+    currency ("enkele miljoenen euro's", "miljoenen euro's"), or a magnitude
+    before a noun ("duizenden reizigers"; "enkele reizigers" is too vague)."""
+    spans = []
+    for m in _VAGUE.finditer(sentence):
+        quantifier, noun = m.group(2).lower(), (m.group("noun") or "").strip()
+        magnitude_of_things = quantifier not in _TOO_VAGUE and noun[:1].islower() and \
+            noun.lower() not in _FUNCTION_WORDS
+        if not (m.group(3) or m.group("unit") or magnitude_of_things):
+            continue
+        text = m.group(0).lower()
+        if language == "en":
+            text = _vague_in_english(quantifier, (m.group(4) or "").lower(), bool(m.group("unit")))
+        spans.append(Span(text, m.start(), m.end(), vague=True))
+    return spans
+
+
+def _vague_in_english(quantifier: str, scale: str, money: bool) -> str:
+    if scale:
+        scale = _SCALE_IN_ENGLISH.get(scale, scale)
+        if quantifier in _SCALED_IN_ENGLISH:
+            words = f"{_SCALED_IN_ENGLISH[quantifier]} {scale}s" + (" of euros" if money else "")
+        else:
+            words = f"{_VAGUE_IN_ENGLISH.get(quantifier, quantifier)} {scale}" + (" euros" if money else "")
+        return words
+    words = _VAGUE_IN_ENGLISH.get(quantifier, quantifier)
+    return f"{words} euros" if money else words.removesuffix(" of")
+
+
 def find_numbers(sentence: str, language: str) -> list[Span]:
     """Counts and amounts; years are dates, not counts, and are left out, and
     so is the whole of a part ("twaalf van de zeventien": twaalf)."""
-    spans = []
+    spans = _vague_amounts(sentence, language)
     for m in _NUMBER.finditer(sentence):
         if (_YEAR.match(m.group(1)) and not counts_things(sentence, m.start(1), m.end(1))) or \
                 _PART_OF.search(sentence[:m.start(1)]):

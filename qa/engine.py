@@ -97,6 +97,9 @@ RERANK_DEPTH = 30
 TYPE_BONUS = 0.25
 # TYPE_BONUS is multiplied by this for a sentence naming the holder of the role asked about in full.
 FULL_NAME_FIT = 1.5
+# A sentence with only an amount without its number ("tientallen schepen")
+# holds a weaker answer than one that gives the number ("37 schepen").
+VAGUE_FIT = 0.5
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
@@ -558,7 +561,7 @@ class Engine:
         if WHO_IS_ROLE.match(q.text) and len([w for w in answers.WORD.findall(span.text)
                                               if w.lower() not in answers.NAME_PARTICLES]) >= 2:
             return FULL_NAME_FIT
-        return 1.0
+        return VAGUE_FIT if span.vague else 1.0
 
     def _holder_of(self, q: Question, role: str, p: Sentence, asked: set[str]):
         """The first name in `p` written right after the role asked about

@@ -222,3 +222,14 @@ def test_a_date_without_its_year_is_the_one_nearest_the_article(sentence, date, 
 ])
 def test_the_first_amount_of_a_range_has_the_seconds_unit(sentence, amounts):
     assert [s.text for s in find_numbers(sentence, "nl")] == amounts
+
+
+@pytest.mark.parametrize(("sentence", "language", "amounts"), [
+    ("De storing kost de NS enkele miljoenen euro's.", "nl", [("enkele miljoenen euro's", True)]),
+    ("De storing kost de NS enkele miljoenen euro's.", "en", [("several million euros", True)]),
+    ("Het kost tientallen miljoenen euro.", "en", [("tens of millions of euros", True)]),
+    ("Duizenden reizigers strandden.", "en", [("thousands", False)]),
+    ("Er strandden enkele reizigers.", "nl", []),  # too vague to answer how many
+])
+def test_amounts_and_counts_without_a_number(sentence, language, amounts):
+    assert [(s.text, is_money(s)) for s in find_numbers(sentence, language)] == amounts

@@ -420,6 +420,15 @@ def test_averages_ages_and_free(question, answer):
     assert bm25_only(MEASLES).ask(question).answer == answer
 
 
+@pytest.mark.parametrize(("article", "answer"), [
+    ("Door de staking liggen tientallen schepen stil. Tijdens de staking lagen 37 schepen stil.", "37"),
+    ("Door de staking liggen tientallen schepen stil. De haven is dicht.", "dozens"),
+])
+def test_an_amount_without_its_number_answers_when_no_number_does(article, answer):
+    engine = bm25_only(" date 2024-03 " + article + " " + FILLER)
+    assert engine.ask("How many ships were idle during the strike?").answer == answer
+
+
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
