@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dateparser.date import DateDataParser
+from text_to_num import text2num
 
 from .analysis import MONTHS, WEEKDAYS, date_mentions, normalize, stopwords
 
@@ -42,20 +43,29 @@ _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$
 _DURATION = re.compile(r"^\d+(,\d+)?\s+(seconden?|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|"
                        r"jaar|jaren|seconds?|minutes?|hours?|days?|weeks?|months?|years?)$", re.I)
 
-NUMBERWORDS = {
-    "nl": ["nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien",
-           "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien", "achttien",
-           "negentien", "twintig"],
-    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-           "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-           "eighteen", "nineteen", "twenty"],
-}
-_NUMBERWORD_VALUES = {w: i for words in NUMBERWORDS.values() for i, w in enumerate(words)}
-# "een" is also the Dutch article: only count it when written "één".
-_NUMBERWORD_VALUES.pop("een")
-_NUMBERWORD_VALUES["één"] = _NUMBERWORD_VALUES["eén"] = 1  # "Eén" opens a sentence
-# The whole of a ratio, which may be a round number in words: "één op de duizend".
-_ROUND_NUMBERS = {"honderd": 100, "duizend": 1000, "hundred": 100, "thousand": 1000}
+# Numbers written in words ("dertig", "tweehonderdvijftig", "twenty-five")
+# are read by text2num; "een" is also the Dutch article and counts only
+# written "één", and the scales alone ("miljoen") are units, not numbers.
+_NOT_NUMBERS = {"een", "miljoen", "miljard", "million", "billion"}
+
+
+@lru_cache(maxsize=65536)
+def number_word_value(word: str) -> int | None:
+    """The value of a number written as one word, Dutch or English; None
+    for any other word."""
+    key = word.lower()
+    if key in _NOT_NUMBERS or not key.isalpha() and "-" not in key:
+        return None
+    if key in ("één", "eén"):  # "Eén" opens a sentence
+        return 1
+    for language in ("nl", "en"):
+        try:
+            return text2num(key, language)
+        except ValueError:
+            continue
+    return None
+
+
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:,\d+)?)(?![\w]|[.,]\d)")
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 # What an amount's number needs to mean anything: "10 miljoen euro", "7 procent".
@@ -196,9 +206,14 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
 
 # "twaalf van de zeventien", "12 of the 17": the second number is the whole
 # the first is part of.
-_PART_OF = re.compile(r"\b(\d[\d.,]*|" + "|".join(sorted(_NUMBERWORD_VALUES, key=len, reverse=True)) +
-                      r")\s+(van de|van het|van|of the|of|out of|out of every|in every|uit|op de|op)\s+$",
-                      re.I)
+_PART_OF = re.compile(r"\b(\d[\d.,]*|[^\W\d_]+)\s+(van de|van het|van|of the|of|out of|out of every|"
+                      r"in every|uit|op de|op)\s+$", re.I)
+
+
+def _whole_of_a_part(before: str) -> bool:
+    """Whether the number after `before` is the whole of a part."""
+    m = _PART_OF.search(before)
+    return bool(m) and (m.group(1)[0].isdigit() or number_word_value(m.group(1)) is not None)
 
 
 # Before a number that looks like a year: an estimate of a count ("ruim 2000
@@ -275,24 +290,24 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
     """Counts and amounts; years are dates, not counts, and are left out, and
     so is the whole of a part ("twaalf van de zeventien": twaalf)."""
     spans = _vague_amounts(sentence, language)
-    for m in _NUMBER.finditer(sentence):
-        if (_YEAR.match(m.group(1)) and not counts_things(sentence, m.start(1), m.end(1))) or \
-                _PART_OF.search(sentence[:m.start(1)]):
+    found = [(m.group(1), m.start(1), m.end(1)) for m in _NUMBER.finditer(sentence)
+             if not _YEAR.match(m.group(1)) or counts_things(sentence, m.start(1), m.end(1))]
+    for m in WORD.finditer(sentence):
+        value = number_word_value(m.group(0))
+        if value is not None:
+            found.append((m.group(0).lower() if language == "nl" else str(value), m.start(), m.end()))
+    for number, start, end in found:
+        if _whole_of_a_part(sentence[:start]):
             continue
-        unit = _SCALE_AND_UNIT.match(sentence, m.end(1))
+        unit = _SCALE_AND_UNIT.match(sentence, end)
         words = unit.group(0).split() if unit else []
         if language == "en":
             words = [_IN_ENGLISH.get(w.lower(), w) for w in words]
-        text, start = " ".join([m.group(1), *words]).replace(" %", "%"), m.start(1)
+        text = " ".join([number, *words]).replace(" %", "%")
         sign = _CURRENCY_SIGN.search(sentence, 0, start)  # "€ 2,5 miljoen"
         if sign:
             text, start = sign.group(0).strip() + " " + text, sign.start()
         spans.append(Span(text, start, unit.end()))
-    for m in WORD.finditer(sentence):
-        value = _NUMBERWORD_VALUES.get(m.group(0).lower())
-        if value is not None and not _PART_OF.search(sentence[:m.start()]):
-            text = m.group(0).lower() if language == "nl" else str(value)
-            spans.append(Span(text, m.start(), m.end()))
     spans = [_ratio(sentence, s, language) for s in sorted(spans, key=lambda s: s.start)]
     return [_unit_of_range_end(sentence, s, spans[n + 1] if n + 1 < len(spans) else None)
             for n, s in enumerate(spans)]
@@ -334,7 +349,7 @@ def _ratio(sentence: str, span: Span, language: str) -> Span:
     if not m:
         return span
     whole = m.group(2).lower()
-    value = _ROUND_NUMBERS.get(whole, _NUMBERWORD_VALUES.get(whole))
+    value = number_word_value(whole)
     if value is None and not whole[0].isdigit():
         return span
     if language == "nl":

@@ -233,3 +233,13 @@ def test_the_first_amount_of_a_range_has_the_seconds_unit(sentence, amounts):
 ])
 def test_amounts_and_counts_without_a_number(sentence, language, amounts):
     assert [(s.text, is_money(s)) for s in find_numbers(sentence, language)] == amounts
+
+
+@pytest.mark.parametrize(("sentence", "language", "numbers"), [
+    ("Wie meer dan dertig minuten vertraging had, krijgt geld terug.", "en", ["30"]),
+    ("Er kwamen tweehonderdvijftig mensen.", "nl", ["tweehonderdvijftig"]),
+    ("Het kost dertig miljoen euro.", "en", ["30 million euro"]),  # a number in words has its unit too
+    ("Een miljoen is veel.", "nl", []),  # the article and a scale alone are no numbers
+])
+def test_numbers_written_in_words(sentence, language, numbers):
+    assert [s.text for s in find_numbers(sentence, language)] == numbers
