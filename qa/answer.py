@@ -95,7 +95,9 @@ class Span:
     start: int  # offsets within the sentence, for highlighting
     end: int
     prefix: bool = False  # a name written as the first part of a compound ("SP" of "SP-wethouder")
-    vague: bool = False  # an amount without its number ("duizenden", "enkele miljoenen euro's")
+    # an amount without its number ("duizenden", "enkele miljoenen euro's"), a time
+    # without its date ("na drie weken")
+    vague: bool = False
 
 
 # ---------------------------------------------------------------- dates
@@ -558,6 +560,40 @@ def find_times(sentence: str, language: str) -> list[Span]:
             continue  # "3.12" with no "uur" and no "om" before it may be any number
         text = m.group("clock") if language == "en" and unit.lower() in ("uur", "u") else m.group(0).strip()
         spans.append(Span(text, m.start(), m.end()))
+    return spans
+
+
+# A time told by its distance from an event: "na drie weken", "binnen een
+# uur", "tot drie maanden na de reisdatum", "twee dagen voor de verkiezingen".
+_RELATIVE_TIME = re.compile(
+    r"\b(?:(?P<preposition>na|binnen|within|after)\s+)?(?P<number>\d+|[^\W\d_]+)\s+"
+    r"(?P<unit>seconden|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|jaar|jaren|"
+    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b"
+    r"(?P<event>\s+(?:na|voor|nadat|voordat|after|before)\s+(?:de|het|een|zijn|haar|hun|the|its|his|her|their)"
+    r"\s+[^\W\d_]+)?", re.I)
+_PREPOSITION_IN_ENGLISH = {"na": "after", "binnen": "within"}
+
+
+def find_relative_times(sentence: str, language: str) -> list[Span]:
+    """Times written as a length of time after (or before) something: after
+    a preposition ("na drie weken": "after 3 weeks") or before an event ("drie
+    maanden na de reisdatum", quoted as written: the event is the sources'
+    own words). A bare length of time ("duurde drie weken") is none."""
+    spans = []
+    for m in _RELATIVE_TIME.finditer(sentence):
+        number = m.group("number")
+        value = int(number) if number.isdigit() else 1 if number.lower() in ("een", "an", "a") \
+            else number_word_value(number)
+        if value is None or not (m.group("preposition") or m.group("event")):
+            continue
+        if language == "nl" or m.group("event"):
+            text = m.group(0)[0].lower() + m.group(0)[1:]  # "Twee dagen voor ..." opening a sentence
+        else:
+            unit = unit_in(m.group("unit").lower(), "en")
+            preposition = m.group("preposition").lower()
+            text = " ".join((_PREPOSITION_IN_ENGLISH.get(preposition, preposition), str(value),
+                             unit.removesuffix("s") if value == 1 else unit))
+        spans.append(Span(text, m.start(), m.end(), vague=True))
     return spans
 
 

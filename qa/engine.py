@@ -100,6 +100,10 @@ FULL_NAME_FIT = 1.5
 # A sentence with only an amount without its number ("tientallen schepen")
 # holds a weaker answer than one that gives the number ("37 schepen").
 VAGUE_FIT = 0.5
+# A time told only by its distance from an event ("na twee dagen") may answer
+# when-questions but is no sign of a passage about when: a headline "Staking na
+# twee dagen voorbij" outranked "De cao loopt tot 1 januari 2025".
+RELATIVE_TIME_FIT = 0.0
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
@@ -130,6 +134,11 @@ BOUNDS = [
     (re.compile(r"\b(since|from) (when|what time)\b|\b(sinds|vanaf|sedert) (wanneer|hoe laat)\b", re.I),
      re.compile(r"\b(sinds|vanaf|sedert|since|from)\s+$", re.I)),
 ]
+
+
+def _bound_asked(q: Question):
+    """The (asks, written) pair of BOUNDS an "until when" question asks about; None otherwise."""
+    return next((b for b in BOUNDS if b[0].search(q.text)), None) if q.answer_type == "when" else None
 # A count of things ("how many visitors", "hoeveel meldingen"), not of money
 # and not of time ("al twee jaar" counts no teachers) unless time is counted.
 COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
@@ -514,7 +523,7 @@ class Engine:
             return self.sentences[best[0]].text
         # "Until when ...?": first a date written after "tot"/"until" in any
         # of the passages, then any date.
-        bounded = q.answer_type == "when" and next((b for b in BOUNDS if b[0].search(q.text)), None)
+        bounded = _bound_asked(q)
         named = self._named_terms(q)
         for bound in ((bounded, None) if bounded else (None,)):
             for i in best[:ANSWER_DEPTH]:
@@ -555,13 +564,26 @@ class Engine:
         later mentions say "Halsema")."""
         if q.answer_type == "why":
             return float(bool(REASON.search(p.text)))
+        bound = _bound_asked(q)
+        span = bound and self._typed_span(q, p, asked, bound)
+        if bound and span:
+            return self._fit_of(q, span)
         span = self._typed_span(q, p, asked)
         if span is None:
             return 0.0
+        if bound:  # "Until when ...?" is answered best by a date after "tot"
+            return self._fit_of(q, span) * VAGUE_FIT
         if WHO_IS_ROLE.match(q.text) and len([w for w in answers.WORD.findall(span.text)
                                               if w.lower() not in answers.NAME_PARTICLES]) >= 2:
             return FULL_NAME_FIT
-        return VAGUE_FIT if span.vague else 1.0
+        return self._fit_of(q, span)
+
+    @staticmethod
+    def _fit_of(q: Question, span) -> float:
+        """1 for a typed answer with its number or date, less without."""
+        if span.vague:
+            return RELATIVE_TIME_FIT if q.answer_type == "when" else VAGUE_FIT
+        return 1.0
 
     def _holder_of(self, q: Question, role: str, p: Sentence, asked: set[str]):
         """The first name in `p` written right after the role asked about
@@ -629,8 +651,11 @@ class Engine:
             if base and FUTURE.search(q.text):  # "When will it open?" is not answered by a year gone by
                 dates = [d for d in dates
                          if not any(int(year) < base.year for year in re.findall(r"\b\d{4}\b", d.text))]
-            # a date, else the weekday, else the time of day; the time first when asked for
-            kinds = (times, dates, weekdays) if TIME_OF_DAY.search(q.text) else (dates, weekdays, times)
+            relative = answers.find_relative_times(p.text, q.language)
+            # a date, else the weekday, else the time of day (first when asked for), else a
+            # time after something ("na drie weken")
+            kinds = (times, dates, weekdays, relative) if TIME_OF_DAY.search(q.text) else \
+                (dates, weekdays, times, relative)
             if bound:  # only those written after the bound asked about: "tot eind 2026", "tot 22.00 uur"
                 kinds = tuple([s for s in kind if bound[1].search(p.text[:s.start])] for kind in kinds)
             spans = next((found for found in ([s for s in kind if normalize(s.text) not in asked]

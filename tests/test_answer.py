@@ -6,6 +6,7 @@ from qa.answer import (
     find_dates,
     find_names,
     find_numbers,
+    find_relative_times,
     find_times,
     find_weekdays,
     is_age,
@@ -243,3 +244,14 @@ def test_amounts_and_counts_without_a_number(sentence, language, amounts):
 ])
 def test_numbers_written_in_words(sentence, language, numbers):
     assert [s.text for s in find_numbers(sentence, language)] == numbers
+
+
+@pytest.mark.parametrize(("sentence", "language", "times"), [
+    ("De dader werd na drie weken opgepakt.", "en", ["after 3 weeks"]),
+    ("Het vuur was binnen een uur onder controle.", "en", ["within 1 hour"]),
+    ("Aanvragen kan tot drie maanden na de reisdatum.", "en", ["drie maanden na de reisdatum"]),  # as written
+    ("Twee dagen voor de verkiezingen trad hij af.", "nl", ["twee dagen voor de verkiezingen"]),
+    ("De staking duurde drie weken.", "nl", []),  # a length of time, not when
+])
+def test_times_after_an_event(sentence, language, times):
+    assert [s.text for s in find_relative_times(sentence, language)] == times

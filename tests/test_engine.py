@@ -264,6 +264,27 @@ def test_a_time_of_day_answers_when_no_date_is_written_or_when_it_is_asked_for(q
     assert engine.ask(question).answer == answer
 
 
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Tot wanneer kan je een vergoeding aanvragen?", "drie maanden na de reisdatum"),  # no date written
+    ("Wanneer werd de dader opgepakt?", "na drie weken"),
+])
+def test_a_time_after_an_event_answers_when_no_date_is_written(question, answer):
+    engine = bm25_only(" date 2023-10 Een vergoeding aanvragen kan tot drie maanden na de reisdatum. "
+                       "De dader werd na drie weken opgepakt. " + FILLER)
+    assert engine.ask(question).answer == answer
+
+
+@pytest.mark.parametrize("first", [
+    "Havenstaking na twee dagen voorbij: akkoord over nieuwe cao\n\n",  # a time after an event is no date
+    "De cao loopt sinds 1 maart 2024. ",  # a date, but not one after "tot"
+])
+def test_until_when_ranks_the_date_after_until_first(first):
+    until = "De cao loopt volgens de bonden tot 1 januari 2025. "
+    engine = bm25_only(" date 2024-03 " + first + until + FILLER)
+    result = engine.ask("Tot wanneer loopt de nieuwe cao?")
+    assert result.answer == "1 januari 2025" and result.passages[0].text.startswith("De cao loopt volgens")
+
+
 def test_the_reason_given_right_after_the_event_answers_why():
     engine = bm25_only(" date 2023-09 Minister Jansen is donderdag afgetreden. "
                        "Aanleiding is een kritisch rapport van de Rekenkamer. " + FILLER)
