@@ -487,7 +487,9 @@ class Engine:
         mass it matches (Lucene's old coordination factor, by idf): a sentence
         that matches more of the question's words beats one that repeats one
         rare word."""
-        known = [p for p in parts if p.term.known]
+        # An English word no dictionary translates counts when the sources
+        # write it too: "curator", "hotel" are Dutch words as well.
+        known = [p for p in parts if p.term.known or len(p.sentences)]
         total = sum(p.term.weight * self._term_idf(p) for p in known)
         out = np.zeros(len(candidates))
         if total <= 0:

@@ -450,6 +450,13 @@ def test_an_amount_without_its_number_answers_when_no_number_does(article, answe
     assert engine.ask("How many ships were idle during the strike?").answer == answer
 
 
+def test_an_english_word_no_dictionary_has_counts_when_the_sources_write_it():
+    # FreeDict has no "curator"; the Dutch sources write the same word
+    engine = Engine([parse_document("a", " date 2024-06 Keten failliet\n\nDat heeft curator Sandra Mulder "
+                                         "vrijdag bekendgemaakt. " + FILLER)])
+    assert engine.ask("Who is the curator?").answer == "Sandra Mulder"
+
+
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
