@@ -183,6 +183,9 @@ PLACE_ROLES = [
                                  r"(de |het |the )?$", re.I)),
 ]
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
+# Before a name: a place, which answers where, not who ("opgericht in Doetinchem
+# door Gerrit van Dalen").
+PLACE_BEFORE = re.compile(r"\b(in|te|uit|vanuit|nabij|tegenover|naast)\s+(de |het )?$", re.I)
 # "Who is the mayor of X?" asks for the person holding a role, not for a role.
 # A role's next holder: "Who will be the new mayor?", "de nieuwe burgemeester".
 NEW_ROLE = re.compile(r"\b(new|next|future|nieuwe|nieuw|volgende|toekomstige|kersverse)\b", re.I)
@@ -711,6 +714,8 @@ class Engine:
             names = [n for n in names if not self._mostly_asked(n.text, known)]
             if not focus:  # "SP" of "SP-wethouder" answers "which party", not "who"
                 names = [n for n in names if not n.prefix]
+                if q.answer_type == "who":
+                    names = [n for n in names if not PLACE_BEFORE.search(p.text[:n.start])] or names
             if q.answer_type == "where":  # a place: a name after "in", "bij", "at", ...
                 names = [n for n in names if LOCATIVE.search(p.text[:n.start])]
             if not names and PUBLICATION.search(q.text):

@@ -457,6 +457,12 @@ def test_an_english_word_no_dictionary_has_counts_when_the_sources_write_it():
     assert engine.ask("Who is the curator?").answer == "Sandra Mulder"
 
 
+def test_who_is_not_answered_by_a_place():
+    engine = bm25_only(" date 2024-06 Het bedrijf werd in 1952 in Doetinchem opgericht door Gerrit Jansen. "
+                       + FILLER)
+    assert engine.ask("Door wie werd het bedrijf opgericht?").answer == "Gerrit Jansen"
+
+
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
