@@ -38,6 +38,7 @@ _TIME = re.compile(r"\b(?P<clock>(?:[01]?\d|2[0-3])[.:][0-5]\d)"
                    r"(?P<unit>\s*(?:uur|u\b|h\b|[ap]\.?m\.?)|(?=\s|$|[,;]))", re.I)
 _BEFORE_TIME = re.compile(r"\b(om|at|rond|around|tot|until|van|from|vanaf)\s+$", re.I)
 _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
+_RELATIVE_MONTH = re.compile(r"^(deze|vorige|volgende|this|last|next)\s+(maand|month)\b", re.I)
 # A length of time, which dateparser reads as that long ago ("59 minuten",
 # "2 jaar"): no date unless written as one ("3 weken geleden", "3 weeks ago").
 _DURATION = re.compile(r"^\d+(,\d+)?\s+(seconden?|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|"
@@ -125,7 +126,7 @@ def find_dates(sentence: str, article_date: str | None, language: str) -> list[S
     # Only spans with a digit, a month name or a relative year are kept (see
     # below), so a sentence with none of them is not searched: dateparser
     # takes milliseconds per sentence.
-    if not (re.search(r"\d|\b(jaar|year)\b", sentence, re.I) or _FULL_MONTH.search(sentence)):
+    if not (re.search(r"\d|\b(jaar|year|maand|month)\b", sentence, re.I) or _FULL_MONTH.search(sentence)):
         return []
     return list(_find_dates(sentence, article_date, language))
 
@@ -141,7 +142,8 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
     blanked = _TIME.sub(lambda m: ";" * len(m.group(0)), sentence)
     spans = []
     for start, end, text, value in date_mentions(blanked, settings):
-        placeable = _FULL_MONTH.search(text) or _RELATIVE_YEAR.match(text.strip())
+        placeable = _FULL_MONTH.search(text) or _RELATIVE_YEAR.match(text.strip()) or \
+            _RELATIVE_MONTH.match(text.strip())
         if not re.search(r"\d", text) and not placeable:
             continue  # "Jan" the name, "woensdag" alone: not dates we can place
         if _YEAR.match(text.strip()) and counts_things(sentence, start, end):
@@ -174,6 +176,10 @@ def _nearest_year(value: dt.datetime, base: dt.datetime) -> dt.datetime:
 def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: str,
                  base: dt.datetime | None) -> str | None:
     core_clean = core.strip()
+    if _RELATIVE_MONTH.match(core_clean):  # "vorige maand": the month before the article's
+        if base is None:
+            return None
+        return f"{MONTHS[language][value.month - 1]} {value.year}"
     if _RELATIVE_YEAR.match(core_clean):
         if base is None:
             return None
@@ -572,13 +578,21 @@ _RELATIVE_TIME = re.compile(
     r"(?P<event>\s+(?:na|voor|nadat|voordat|after|before)\s+(?:de|het|een|zijn|haar|hun|the|its|his|her|their)"
     r"\s+[^\W\d_]+)?", re.I)
 _PREPOSITION_IN_ENGLISH = {"na": "after", "binnen": "within"}
+# Weeks and days counted from the article's date, which often gives only its
+# month: told as written ("volgende week": "next week").
+_RELATIVE_DAY = re.compile(r"\b((volgende|vorige|komende|afgelopen|deze|next|last|this|coming|past)\s+"
+                           r"(week|weekend)|gisteren|eergisteren|vandaag|yesterday|today|tomorrow)\b", re.I)
+_RELATIVE_DAY_IN_ENGLISH = {"volgende": "next", "vorige": "last", "komende": "coming", "afgelopen": "last",
+                            "deze": "this", "gisteren": "yesterday", "vandaag": "today",
+                            "eergisteren": "the day before yesterday"}
 
 
 def find_relative_times(sentence: str, language: str) -> list[Span]:
     """Times written as a length of time after (or before) something: after
     a preposition ("na drie weken": "after 3 weeks") or before an event ("drie
     maanden na de reisdatum", quoted as written: the event is the sources'
-    own words). A bare length of time ("duurde drie weken") is none."""
+    own words); and weeks and days before or after the article's ("volgende
+    week"). A bare length of time ("duurde drie weken") is none."""
     spans = []
     for m in _RELATIVE_TIME.finditer(sentence):
         number = m.group("number")
@@ -594,7 +608,12 @@ def find_relative_times(sentence: str, language: str) -> list[Span]:
             text = " ".join((_PREPOSITION_IN_ENGLISH.get(preposition, preposition), str(value),
                              unit.removesuffix("s") if value == 1 else unit))
         spans.append(Span(text, m.start(), m.end(), vague=True))
-    return spans
+    for m in _RELATIVE_DAY.finditer(sentence):
+        text = m.group(0).lower()
+        if language == "en":
+            text = " ".join(_RELATIVE_DAY_IN_ENGLISH.get(w, w) for w in text.split())
+        spans.append(Span(text, m.start(), m.end(), vague=True))
+    return sorted(spans, key=lambda s: s.start)
 
 
 def find_weekdays(sentence: str, language: str) -> list[Span]:

@@ -252,6 +252,17 @@ def test_numbers_written_in_words(sentence, language, numbers):
     ("Aanvragen kan tot drie maanden na de reisdatum.", "en", ["drie maanden na de reisdatum"]),  # as written
     ("Twee dagen voor de verkiezingen trad hij af.", "nl", ["twee dagen voor de verkiezingen"]),
     ("De staking duurde drie weken.", "nl", []),  # a length of time, not when
+    ("Daar begint volgende week de uitverkoop.", "en", ["next week"]),  # counted from the article's date
+    ("Hij zei gisteren dat het klaar is.", "nl", ["gisteren"]),
 ])
 def test_times_after_an_event(sentence, language, times):
     assert [s.text for s in find_relative_times(sentence, language)] == times
+
+
+@pytest.mark.parametrize(("sentence", "language", "dates"), [
+    ("De winkel sloot vorige maand.", "en", ["June 2024"]),  # the month before the article's
+    ("Volgende maand opent de brug.", "nl", ["augustus 2024"]),
+    ("Hij werkt er al een maand.", "nl", []),
+])
+def test_a_month_counted_from_the_articles(sentence, language, dates):
+    assert [d.text for d in find_dates(sentence, "2024-07", language)] == dates
