@@ -104,6 +104,17 @@ VAGUE_FIT = 0.5
 # when-questions but is no sign of a passage about when: a headline "Staking na
 # twee dagen voorbij" outranked "De cao loopt tot 1 januari 2025".
 RELATIVE_TIME_FIT = 0.0
+# "What did X say/write ...?" asks for X's own words: a quotation answers it.
+QUOTE_ASKED = re.compile(
+    r"\bwhat (did|does|do|has|have|had) .+ (say|said|write|wrote|written|tell|told|mail|e-?mail|text|tweet|"
+    r"answer|reply|respond|call|add)\b|"
+    r"^\W*(en\s+)?wat (zei|zegt|zeiden|zeggen|schreef|schrijft|schreven|mailde|mailt|tweette|twitterde|"
+    r"antwoordde|antwoordt|noemde|noemt|voegde)\b", re.I)
+# Words between quotation marks: “...”, ‘...’, "...", ,,...''
+QUOTATION = re.compile(r"[“„«]\s*\w[^”»]{3,}|‘\s*[A-Z][^’]{3,}’|\"\s*\w[^\"]{3,}\"|,,\s*\w", re.I)
+# A pronoun for a person named in the sentence before ("mailde Ivens haar").
+PRONOUN = re.compile(r"\b(hij|zij|ze|hem|haar|hun|hen|he|she|him|her|they|them)\b", re.I)
+ANTECEDENT_WEIGHT = 0.5
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
@@ -343,15 +354,19 @@ class Engine:
         lexical = self.index.scores_of(parts, candidates)
         semantic = None if semantic_all is None else semantic_all[candidates]
         coverages = self._coverages(parts, candidates)
+        self._antecedents(q, parts, candidates, lexical, coverages)
         top = float(lexical_best[0]) if len(lexical_best) else 0.0
         scores = self._fuse(lexical, semantic, top) + COVERAGE_SHARE * coverages
         scores[self._heading[candidates]] *= HEADING_WEIGHT
         if q.answer_type == "why":
             self._reason_follows(candidates, scores)
         ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
-        if q.answer_type in (*TYPED_ANSWERS, "why") and len(ranked):
+        quote = q.answer_type == "what" and QUOTE_ASKED.search(q.text)
+        if (q.answer_type in (*TYPED_ANSWERS, "why") or quote) and len(ranked):
             for n in ranked:
-                scores[n] += TYPE_BONUS * self._fits_type(q, self.sentences[candidates[n]], asked)
+                p = self.sentences[candidates[n]]
+                scores[n] += TYPE_BONUS * (bool(QUOTATION.search(p.text)) if quote else
+                                           self._fits_type(q, p, asked))
             ranked = ranked[np.lexsort((ranked, -scores[ranked]))]
         best, copies = self._distinct(candidates[ranked], k)
         clock.lap("rank")
@@ -490,10 +505,7 @@ class Engine:
         mass it matches (Lucene's old coordination factor, by idf): a sentence
         that matches more of the question's words beats one that repeats one
         rare word."""
-        # An English word no dictionary translates counts when the sources
-        # write it too: "curator", "hotel" are Dutch words as well.
-        known = [p for p in parts if p.term.known or len(p.sentences)]
-        total = sum(p.term.weight * self._term_idf(p) for p in known)
+        known, total = self._coverable(parts)
         out = np.zeros(len(candidates))
         if total <= 0:
             return out
@@ -502,6 +514,35 @@ class Engine:
                 at = np.minimum(np.searchsorted(p.sentences, candidates), len(p.sentences) - 1)
                 out[p.sentences[at] == candidates] += p.term.weight * self._term_idf(p) / total
         return out
+
+    def _coverable(self, parts) -> tuple[list, float]:
+        """The query parts a passage's coverage counts, and their idf mass. An
+        English word no dictionary translates counts when the sources write
+        it too: "curator", "hotel" are Dutch words as well."""
+        known = [p for p in parts if p.term.known or len(p.sentences)]
+        return known, sum(p.term.weight * self._term_idf(p) for p in known)
+
+    def _antecedents(self, q: Question, parts, candidates: np.ndarray, lexical: np.ndarray,
+                     coverages: np.ndarray) -> None:
+        """A sentence that speaks of someone by a pronoun ("mailde Ivens haar")
+        matches, at ANTECEDENT_WEIGHT, a name of the question written in the
+        sentence before it ("een vrouw, Amber, haar verhaal")."""
+        names = names_in(q.text)
+        named = [p for p in parts if p.term.label in names and len(p.sentences)]
+        if not named or not len(candidates):
+            return
+        first_of_doc = np.array([self._doc_range[self.sentences[int(i)].doc_id][0] for i in candidates])
+        previous = candidates - 1
+        has_previous = previous >= first_of_doc
+        pronoun = np.array([bool(PRONOUN.search(self.sentences[int(i)].text)) for i in candidates])
+        _, total = self._coverable(parts)
+        for part in named:
+            here = self.index.scores_of([part], candidates) > 0
+            before = self.index.scores_of([part], np.where(has_previous, previous, candidates))
+            credit = ~here & has_previous & pronoun & (before > 0)
+            lexical[credit] += ANTECEDENT_WEIGHT * before[credit]
+            if total > 0:
+                coverages[credit] += ANTECEDENT_WEIGHT * part.term.weight * self._term_idf(part) / total
 
     def _term_idf(self, part) -> float:
         # A term the sources never use still counts, with the idf of a term seen once.

@@ -463,6 +463,19 @@ def test_who_is_not_answered_by_a_place():
     assert engine.ask("Door wie werd het bedrijf opgericht?").answer == "Gerrit Jansen"
 
 
+def test_a_pronoun_matches_the_name_in_the_sentence_before():
+    engine = bm25_only(" date 2024-03 Dinsdag sprak de boer Anna Visser met de pers. Zij beloofde een nieuwe "
+                       "schuur te bouwen. De gemeente beloofde een nieuwe weg. " + FILLER)
+    passages = engine.ask("Wat beloofde Anna Visser?").passages
+    assert passages[1].text.startswith("Zij beloofde") and passages[1].score > passages[2].score
+
+
+def test_what_someone_said_is_answered_by_a_quotation():
+    engine = bm25_only(" date 2024-03 Wethouder Jansen zegt dat de brug later komt. Over de brug zegt "
+                       "wethouder Jansen: \u201cWij bouwen hem zeker.\u201d " + FILLER)
+    assert engine.ask("What did Jansen say about the bridge?").passages[0].text.startswith("Over de brug")
+
+
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
