@@ -112,6 +112,9 @@ QUOTE_ASKED = re.compile(
     r"antwoordde|antwoordt|noemde|noemt|voegde)\b", re.I)
 # Words between quotation marks: “...”, ‘...’, "...", ,,...''
 QUOTATION = re.compile(r"[“„«]\s*\w[^”»]{3,}|‘\s*[A-Z][^’]{3,}’|\"\s*\w[^\"]{3,}\"|,,\s*\w", re.I)
+# "Which portfolios/welke partijen ...?" asks for several: a list answers it
+# ("als wethouder Wonen, Bouwen, Openbare Ruimte, Groen en Dierenwelzijn").
+ENUMERATION = re.compile(r"\b\w+(?:\s+\w+){0,2}(?:,\s*\w+(?:\s+\w+){0,2}){1,}\s+(en|of|and|or)\s+\w+")
 # A pronoun for a person named in the sentence before ("mailde Ivens haar").
 PRONOUN = re.compile(r"\b(hij|zij|ze|hem|haar|hun|hen|he|she|him|her|they|them)\b", re.I)
 ANTECEDENT_WEIGHT = 0.5
@@ -145,6 +148,14 @@ BOUNDS = [
     (re.compile(r"\b(since|from) (when|what time)\b|\b(sinds|vanaf|sedert) (wanneer|hoe laat)\b", re.I),
      re.compile(r"\b(sinds|vanaf|sedert|since|from)\s+$", re.I)),
 ]
+
+
+def _asks_for_several(q: Question) -> bool:
+    """A which-question about a plural noun: "Which portfolios ...", "Welke partijen ..."."""
+    focus = FOCUS.search(q.text)
+    noun = focus.group(2).lower() if focus else ""
+    return len(noun) > 3 and (noun.endswith("en") if q.language == "nl" else
+                              noun.endswith("s") and not noun.endswith("ss"))
 
 
 def _bound_asked(q: Question):
@@ -362,10 +373,12 @@ class Engine:
             self._reason_follows(candidates, scores)
         ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
         quote = q.answer_type == "what" and QUOTE_ASKED.search(q.text)
-        if (q.answer_type in (*TYPED_ANSWERS, "why") or quote) and len(ranked):
+        several = q.answer_type == "what" and _asks_for_several(q)
+        if (q.answer_type in (*TYPED_ANSWERS, "why") or quote or several) and len(ranked):
             for n in ranked:
                 p = self.sentences[candidates[n]]
                 scores[n] += TYPE_BONUS * (bool(QUOTATION.search(p.text)) if quote else
+                                           bool(ENUMERATION.search(p.text)) if several else
                                            self._fits_type(q, p, asked))
             ranked = ranked[np.lexsort((ranked, -scores[ranked]))]
         best, copies = self._distinct(candidates[ranked], k)

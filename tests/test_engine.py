@@ -476,6 +476,16 @@ def test_what_someone_said_is_answered_by_a_quotation():
     assert engine.ask("What did Jansen say about the bridge?").passages[0].text.startswith("Over de brug")
 
 
+@pytest.mark.parametrize(("question", "listed_first"), [
+    ("Which tasks did Jansen have as alderman?", True),  # several asked for: the list
+    ("Which task did Jansen have as alderman?", False),
+])
+def test_a_question_about_several_things_prefers_a_list(question, listed_first):
+    engine = bm25_only(" date 2024-03 De taken van Jansen gaan naar een collega. Jansen was wethouder van "
+                       "Wonen, Groen en Verkeer. " + FILLER)
+    assert engine.ask(question).passages[0].text.startswith("Jansen was") == listed_first
+
+
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
