@@ -115,6 +115,11 @@ QUOTATION = re.compile(r"[“„«]\s*\w[^”»]{3,}|‘\s*[A-Z][^’]{3,}’|\"
 # "Which portfolios/welke partijen ...?" asks for several: a list answers it
 # ("als wethouder Wonen, Bouwen, Openbare Ruimte, Groen en Dierenwelzijn").
 ENUMERATION = re.compile(r"\b\w+(?:\s+\w+){0,2}(?:,\s*\w+(?:\s+\w+){0,2}){1,}\s+(en|of|and|or)\s+\w+")
+# A question that denies something ("not", "geen") is about a sentence that does;
+# the stopword lists drop these words from the query.
+NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|niet|geen|nooit|niemand|niets|nergens)\b|n't\b",
+                      re.I)
+NEGATION_SHARE = 0.15
 # A pronoun for a person named in the sentence before ("mailde Ivens haar").
 PRONOUN = re.compile(r"\b(hij|zij|ze|hem|haar|hun|hen|he|she|him|her|they|them)\b", re.I)
 ANTECEDENT_WEIGHT = 0.5
@@ -369,6 +374,9 @@ class Engine:
         top = float(lexical_best[0]) if len(lexical_best) else 0.0
         scores = self._fuse(lexical, semantic, top) + COVERAGE_SHARE * coverages
         scores[self._heading[candidates]] *= HEADING_WEIGHT
+        if NEGATION.search(q.text):  # "Why did they not investigate?": "We doen geen nader onderzoek"
+            scores += NEGATION_SHARE * np.array([bool(NEGATION.search(self.sentences[int(i)].text))
+                                                 for i in candidates])
         if q.answer_type == "why":
             self._reason_follows(candidates, scores)
         ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates

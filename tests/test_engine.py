@@ -486,6 +486,16 @@ def test_a_question_about_several_things_prefers_a_list(question, listed_first):
     assert engine.ask(question).passages[0].text.startswith("Jansen was") == listed_first
 
 
+@pytest.mark.parametrize(("question", "first"), [
+    ("Waarom onderzoekt de gemeente de klacht niet?", "De gemeente doet geen"),  # denied: the denial
+    ("Waarom onderzoekt de gemeente de klacht?", "De gemeente onderzoekt"),
+])
+def test_a_question_that_denies_prefers_a_sentence_that_denies(question, first):
+    engine = bm25_only(" date 2024-03 De gemeente onderzoekt de klacht omdat die ernstig is. De gemeente doet "
+                       "geen onderzoek, omdat de klacht al is opgelost. " + FILLER)
+    assert engine.ask(question).passages[0].text.startswith(first)
+
+
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
