@@ -491,8 +491,8 @@ def test_a_question_about_several_things_prefers_a_list(question, listed_first):
     ("Waarom onderzoekt de gemeente de klacht?", "De gemeente onderzoekt"),
 ])
 def test_a_question_that_denies_prefers_a_sentence_that_denies(question, first):
-    engine = bm25_only(" date 2024-03 De gemeente onderzoekt de klacht omdat die ernstig is. De gemeente doet "
-                       "geen onderzoek, omdat de klacht al is opgelost. " + FILLER)
+    engine = bm25_only(" date 2024-03 De gemeente onderzoekt de klacht omdat die ernstig is. "
+                       "De gemeente doet geen onderzoek, omdat de klacht al is opgelost. " + FILLER)
     assert engine.ask(question).passages[0].text.startswith(first)
 
 
