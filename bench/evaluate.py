@@ -1,7 +1,7 @@
 """Answer quality on question sets, in process (no server needed): the dev
 set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl over the seeds,
 eval/other.jsonl over eval/other/ (Dutch articles on other stories), and
-eval/fresh*.jsonl over eval/fresh*/ (twenty-three more, in twelve sets, each written
+eval/fresh*.jsonl over eval/fresh*/ (twenty-five more, in thirteen sets, each written
 and run before any change made for it),
 scored by the shared scorer ../shared/eval/run_eval.py, the same code that
 scores the running service.
@@ -32,7 +32,8 @@ DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", RO
                 (ROOT / "eval" / "fresh9", ROOT / "eval" / "fresh9.jsonl"),
                 (ROOT / "eval" / "fresh10", ROOT / "eval" / "fresh10.jsonl"),
                 (ROOT / "eval" / "fresh11", ROOT / "eval" / "fresh11.jsonl"),
-                (ROOT / "eval" / "fresh12", ROOT / "eval" / "fresh12.jsonl")]
+                (ROOT / "eval" / "fresh12", ROOT / "eval" / "fresh12.jsonl"),
+                (ROOT / "eval" / "fresh13", ROOT / "eval" / "fresh13.jsonl")]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,6 +121,19 @@ def article_base(date: str | None) -> dt.datetime | None:
     return next_month - dt.timedelta(days=1)
 
 
+_MONTH_NUMBER = {name.lower(): n + 1 for names in MONTHS.values() for n, name in enumerate(names)}
+
+
+def before_article(span: Span, base: dt.datetime) -> bool:
+    """Whether a rendered date ("2019", "March 2025", "5 maart 2025") lies in a
+    year, or a month, before the article's."""
+    year = re.search(r"\b(\d{4})\b", span.text)
+    if not year:
+        return False
+    month = next((_MONTH_NUMBER[w.lower()] for w in span.text.split() if w.lower() in _MONTH_NUMBER), None)
+    return (int(year.group(1)), month or 13) < (base.year, base.month)
+
+
 def find_dates(sentence: str, article_date: str | None, language: str) -> list[Span]:
     """Dates and periods in `sentence`, rendered in `language` ('en' or 'nl')."""
     # Only spans with a digit, a month name or a relative year are kept (see

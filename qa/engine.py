@@ -715,9 +715,8 @@ class Engine:
             weekdays = answers.find_weekdays(p.text, q.language)
             times = answers.find_times(p.text, q.language)
             base = answers.article_base(self.documents[p.doc_id].date)
-            if base and FUTURE.search(q.text):  # "When will it open?" is not answered by a year gone by
-                dates = [d for d in dates
-                         if not any(int(year) < base.year for year in re.findall(r"\b\d{4}\b", d.text))]
+            if base and FUTURE.search(q.text):  # "When will it open?" is not answered by a month gone by
+                dates = [d for d in dates if not answers.before_article(d, base)]
             relative = answers.find_relative_times(p.text, q.language)
             # a date, else the weekday, else the time of day (first when asked for), else a
             # time after something ("na drie weken")

@@ -62,7 +62,9 @@ MONEY = re.compile(
     r"\b(cost|costs|costed|price|prices|priced|pay|pays|paid|payment|earn|earns|earned|earnings|salary|"
     r"salaries|wage|wages|income|fee|fees|fine|fined|worth|budget|spend|spent|kost|kosten|kostte|kostten|"
     r"prijs|prijzen|betaalt|betalen|betaalde|betaalden|betaald|verdient|verdienen|verdiende|verdienden|"
-    r"verdiend|salaris\w*|loon\w*|lonen|inkomen|bedrag|boete|begroting|uitgeven|uitgegeven)\b", re.I)
+    r"verdiend|salaris\w*|loon\w*|lonen|inkomen|bedrag|boete|begroting|uitgeven|uitgegeven|"
+    r"subsidy|subsidies|grant|grants|compensation|damages|ransom|subsidie\w*|vergoeding\w*|"
+    r"schadevergoeding\w*|losgeld|toelage\w*|uitkering\w*)\b", re.I)
 
 # A change in an amount, which a percentage answers ("how much of a pay rise").
 CHANGE = re.compile(r"\b(rise|raise|increase|decrease|cut|cuts|more|less|extra|\w*verhoging|\w*stijging|"
