@@ -609,7 +609,7 @@ def find_relative_times(sentence: str, language: str) -> list[Span]:
     spans = []
     for m in _RELATIVE_TIME.finditer(sentence):
         number = m.group("number")
-        value = int(number) if number.isdigit() else 1 if number.lower() in ("een", "an", "a") \
+        value = int(number) if number.isdecimal() else 1 if number.lower() in ("een", "an", "a") \
             else number_word_value(number)
         if value is None or not (m.group("preposition") or m.group("event")):
             continue

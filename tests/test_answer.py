@@ -252,6 +252,7 @@ def test_numbers_written_in_words(sentence, language, numbers):
     ("Aanvragen kan tot drie maanden na de reisdatum.", "en", ["drie maanden na de reisdatum"]),  # as written
     ("Twee dagen voor de verkiezingen trad hij af.", "nl", ["twee dagen voor de verkiezingen"]),
     ("De staking duurde drie weken.", "nl", []),  # a length of time, not when
+    ("Hij kwam na \u00b2 weken.", "en", []),  # a superscript two is a digit to str.isdigit, not to int()
     ("Daar begint volgende week de uitverkoop.", "en", ["next week"]),  # counted from the article's date
     ("Hij zei gisteren dat het klaar is.", "nl", ["gisteren"]),
 ])
