@@ -274,6 +274,8 @@ _VAGUE_IN_ENGLISH = {
 _SCALED_IN_ENGLISH = {"tientallen": "tens of", "honderden": "hundreds of"}
 _SCALE_IN_ENGLISH = {"miljoen": "million", "miljoenen": "million",
                      "miljard": "billion", "miljarden": "billion"}
+_CURRENCY_IN_ENGLISH = {"euro's": "euros", "euro": "euros", "dollar": "dollars", "pond": "pounds",
+                        "ponden": "pounds", "pound": "pounds"}
 _TOO_VAGUE = {"enkele", "een paar", "vele", "several", "a few", "many"}
 
 
@@ -290,21 +292,24 @@ def _vague_amounts(sentence: str, language: str) -> list[Span]:
             continue
         text = m.group(0).lower()
         if language == "en":
-            text = _vague_in_english(quantifier, (m.group(4) or "").lower(), bool(m.group("unit")))
+            currency = (m.group("unit") or "").strip().lower()
+            text = _vague_in_english(quantifier, (m.group(4) or "").lower(), currency)
         spans.append(Span(text, m.start(), m.end(), vague=True))
     return spans
 
 
-def _vague_in_english(quantifier: str, scale: str, money: bool) -> str:
-    if scale:
-        scale = _SCALE_IN_ENGLISH.get(scale, scale)
-        if quantifier in _SCALED_IN_ENGLISH:
-            words = f"{_SCALED_IN_ENGLISH[quantifier]} {scale}s" + (" of euros" if money else "")
-        else:
-            words = f"{_VAGUE_IN_ENGLISH.get(quantifier, quantifier)} {scale}" + (" euros" if money else "")
-        return words
-    words = _VAGUE_IN_ENGLISH.get(quantifier, quantifier)
-    return f"{words} euros" if money else words.removesuffix(" of")
+def _vague_in_english(quantifier: str, scale: str, currency: str) -> str:
+    """"tientallen miljoenen euro" -> "tens of millions of euros", "enkele
+    miljoenen euro's" -> "several million euros", "duizenden" -> "thousands"."""
+    currency = _CURRENCY_IN_ENGLISH.get(currency, currency)
+    if scale and quantifier in _SCALED_IN_ENGLISH:
+        words = f"{_SCALED_IN_ENGLISH[quantifier]} {_SCALE_IN_ENGLISH[scale]}s" + (" of" if currency else "")
+    elif scale:
+        words = f"{_VAGUE_IN_ENGLISH.get(quantifier, quantifier)} {_SCALE_IN_ENGLISH[scale]}"
+    else:
+        words = _VAGUE_IN_ENGLISH.get(quantifier, quantifier)
+        words = words if currency else words.removesuffix(" of")
+    return f"{words} {currency}" if currency else words
 
 
 def find_numbers(sentence: str, language: str) -> list[Span]:

@@ -154,18 +154,6 @@ BOUNDS = [
      re.compile(r"\b(sinds|vanaf|sedert|since|from)\s+$", re.I)),
 ]
 
-
-def _asks_for_several(q: Question) -> bool:
-    """A which-question about a plural noun: "Which portfolios ...", "Welke partijen ..."."""
-    focus = FOCUS.search(q.text)
-    noun = focus.group(2).lower() if focus else ""
-    return len(noun) > 3 and (noun.endswith("en") if q.language == "nl" else
-                              noun.endswith("s") and not noun.endswith("ss"))
-
-
-def _bound_asked(q: Question):
-    """The (asks, written) pair of BOUNDS an "until when" question asks about; None otherwise."""
-    return next((b for b in BOUNDS if b[0].search(q.text)), None) if q.answer_type == "when" else None
 # A count of things ("how many visitors", "hoeveel meldingen"), not of money
 # and not of time ("al twee jaar" counts no teachers) unless time is counted.
 COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
@@ -281,6 +269,19 @@ class Result:
         return out
 
 
+def _asks_for_several(q: Question) -> bool:
+    """A which-question about a plural noun: "Which portfolios ...", "Welke partijen ..."."""
+    focus = FOCUS.search(q.text)
+    noun = focus.group(2).lower() if focus else ""
+    return len(noun) > 3 and (noun.endswith("en") if q.language == "nl" else
+                              noun.endswith("s") and not noun.endswith("ss"))
+
+
+def _bound_asked(q: Question):
+    """The (asks, written) pair of BOUNDS an "until when" question asks about; None otherwise."""
+    return next((b for b in BOUNDS if b[0].search(q.text)), None) if q.answer_type == "when" else None
+
+
 class Engine:
     def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
                  dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
@@ -380,14 +381,11 @@ class Engine:
         if q.answer_type == "why":
             self._reason_follows(candidates, scores)
         ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
-        quote = q.answer_type == "what" and QUOTE_ASKED.search(q.text)
-        several = q.answer_type == "what" and _asks_for_several(q)
-        if (q.answer_type in (*TYPED_ANSWERS, "why") or quote or several) and len(ranked):
+        lifted = q.answer_type in (*TYPED_ANSWERS, "why") or \
+            (q.answer_type == "what" and (QUOTE_ASKED.search(q.text) or _asks_for_several(q)))
+        if lifted and len(ranked):
             for n in ranked:
-                p = self.sentences[candidates[n]]
-                scores[n] += TYPE_BONUS * (bool(QUOTATION.search(p.text)) if quote else
-                                           bool(ENUMERATION.search(p.text)) if several else
-                                           self._fits_type(q, p, asked))
+                scores[n] += TYPE_BONUS * self._fits_type(q, self.sentences[candidates[n]], asked)
             ranked = ranked[np.lexsort((ranked, -scores[ranked]))]
         best, copies = self._distinct(candidates[ranked], k)
         clock.lap("rank")
@@ -626,11 +624,14 @@ class Engine:
 
     def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> float:
         """How well sentence `p` holds an answer of the kind asked for: 1 when
-        it does, 0 when not, and 1.5 for the person holding the role asked
+        it does (a quotation or a list for a what-question that asks for one),
+        0 when not, and 1.5 for the person holding the role asked
         about named in full ("burgemeester Femke Halsema" introduces her;
         later mentions say "Halsema")."""
         if q.answer_type == "why":
             return float(bool(REASON.search(p.text)))
+        if q.answer_type == "what":  # someone's own words, or several things
+            return float(bool((QUOTATION if QUOTE_ASKED.search(q.text) else ENUMERATION).search(p.text)))
         bound = _bound_asked(q)
         span = bound and self._typed_span(q, p, asked, bound)
         if bound and span:

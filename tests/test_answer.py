@@ -229,6 +229,7 @@ def test_the_first_amount_of_a_range_has_the_seconds_unit(sentence, amounts):
     ("De storing kost de NS enkele miljoenen euro's.", "nl", [("enkele miljoenen euro's", True)]),
     ("De storing kost de NS enkele miljoenen euro's.", "en", [("several million euros", True)]),
     ("Het kost tientallen miljoenen euro.", "en", [("tens of millions of euros", True)]),
+    ("Er gingen honderden miljarden dollars op.", "en", [("hundreds of billions of dollars", True)]),
     ("Duizenden reizigers strandden.", "en", [("thousands", False)]),
     ("Er strandden enkele reizigers.", "nl", []),  # too vague to answer how many
 ])
