@@ -315,6 +315,11 @@ def _vague_in_english(quantifier: str, scale: str, currency: str) -> str:
 def find_numbers(sentence: str, language: str) -> list[Span]:
     """Counts and amounts; years are dates, not counts, and are left out, and
     so is the whole of a part ("twaalf van de zeventien": twaalf)."""
+    return list(_find_numbers(sentence, language))
+
+
+@lru_cache(maxsize=65536)  # the sources' sentences come back question after question
+def _find_numbers(sentence: str, language: str) -> tuple[Span, ...]:
     spans = _vague_amounts(sentence, language)
     found = [(m.group(1), m.start(1), m.end(1)) for m in _NUMBER.finditer(sentence)
              if not _YEAR.match(m.group(1)) or counts_things(sentence, m.start(1), m.end(1))]
@@ -335,8 +340,8 @@ def find_numbers(sentence: str, language: str) -> list[Span]:
             text, start = sign.group(0).strip() + " " + text, sign.start()
         spans.append(Span(text, start, unit.end()))
     spans = [_ratio(sentence, s, language) for s in sorted(spans, key=lambda s: s.start)]
-    return [_unit_of_range_end(sentence, s, spans[n + 1] if n + 1 < len(spans) else None)
-            for n, s in enumerate(spans)]
+    return tuple(_unit_of_range_end(sentence, s, spans[n + 1] if n + 1 < len(spans) else None)
+            for n, s in enumerate(spans))
 
 
 # "van 250 miljoen naar 380 miljoen euro": the first amount has the second's unit.
@@ -611,6 +616,11 @@ def find_relative_times(sentence: str, language: str) -> list[Span]:
     maanden na de reisdatum", quoted as written: the event is the sources'
     own words); and weeks and days before or after the article's ("volgende
     week"). A bare length of time ("duurde drie weken") is none."""
+    return list(_find_relative_times(sentence, language))
+
+
+@lru_cache(maxsize=65536)  # the sources' sentences come back question after question
+def _find_relative_times(sentence: str, language: str) -> tuple[Span, ...]:
     spans = []
     for m in _RELATIVE_TIME.finditer(sentence):
         number = m.group("number")
@@ -631,7 +641,7 @@ def find_relative_times(sentence: str, language: str) -> list[Span]:
         if language == "en":
             text = " ".join(_RELATIVE_DAY_IN_ENGLISH.get(w, w) for w in text.split())
         spans.append(Span(text, m.start(), m.end(), vague=True))
-    return sorted(spans, key=lambda s: s.start)
+    return tuple(sorted(spans, key=lambda s: s.start))
 
 
 def find_weekdays(sentence: str, language: str) -> list[Span]:

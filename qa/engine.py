@@ -318,6 +318,9 @@ class Engine:
             lambda i: frozenset(self.analyzer.terms(self.sentences[i].text)))
         self._warm_up()
         self._heading = np.array([s.kind == "heading" for s in self.sentences], dtype=bool)
+        # Whether each sentence matches a pattern (a pronoun, a denial, ...): found when first
+        # asked, then kept, -1 until then; the sentences come back question after question.
+        self._matches: dict[re.Pattern, np.ndarray] = {}
         self._doc_range: dict[str, tuple[int, int]] = {}
         for i, s in enumerate(self.sentences):
             first, _ = self._doc_range.get(s.doc_id, (i, i))
@@ -376,16 +379,19 @@ class Engine:
         scores = self._fuse(lexical, semantic, top) + COVERAGE_SHARE * coverages
         scores[self._heading[candidates]] *= HEADING_WEIGHT
         if NEGATION.search(q.text):  # "Why did they not investigate?": "We doen geen nader onderzoek"
-            scores += NEGATION_SHARE * np.array([bool(NEGATION.search(self.sentences[int(i)].text))
-                                                 for i in candidates])
+            scores += NEGATION_SHARE * self._matching(NEGATION, candidates)
         if q.answer_type == "why":
             self._reason_follows(candidates, scores)
         ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
         lifted = q.answer_type in (*TYPED_ANSWERS, "why") or \
             (q.answer_type == "what" and (QUOTE_ASKED.search(q.text) or _asks_for_several(q)))
         if lifted and len(ranked):
-            for n in ranked:
-                scores[n] += TYPE_BONUS * self._fits_type(q, self.sentences[candidates[n]], asked)
+            if q.answer_type == "what":  # someone's own words, or several things
+                pattern = QUOTATION if QUOTE_ASKED.search(q.text) else ENUMERATION
+                scores[ranked] += TYPE_BONUS * self._matching(pattern, candidates[ranked])
+            else:
+                for n in ranked:
+                    scores[n] += TYPE_BONUS * self._fits_type(q, self.sentences[candidates[n]], asked)
             ranked = ranked[np.lexsort((ranked, -scores[ranked]))]
         best, copies = self._distinct(candidates[ranked], k)
         clock.lap("rank")
@@ -534,6 +540,13 @@ class Engine:
                 out[p.sentences[at] == candidates] += p.term.weight * self._term_idf(p) / total
         return out
 
+    def _matching(self, pattern: re.Pattern, ids: np.ndarray) -> np.ndarray:
+        """Whether each sentence of `ids` matches `pattern` (cached per sentence)."""
+        known = self._matches.setdefault(pattern, np.full(len(self.sentences), -1, dtype=np.int8))
+        for i in ids[known[ids] < 0]:
+            known[i] = bool(pattern.search(self.sentences[int(i)].text))
+        return known[ids] == 1
+
     def _coverable(self, parts) -> tuple[list, float]:
         """The query parts a passage's coverage counts, and their idf mass. An
         English word no dictionary translates counts when the sources write
@@ -553,7 +566,7 @@ class Engine:
         first_of_doc = np.array([self._doc_range[self.sentences[int(i)].doc_id][0] for i in candidates])
         previous = candidates - 1
         has_previous = previous >= first_of_doc
-        pronoun = np.array([bool(PRONOUN.search(self.sentences[int(i)].text)) for i in candidates])
+        pronoun = self._matching(PRONOUN, candidates)
         _, total = self._coverable(parts)
         for part in named:
             here = self.index.scores_of([part], candidates) > 0
@@ -624,14 +637,11 @@ class Engine:
 
     def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> float:
         """How well sentence `p` holds an answer of the kind asked for: 1 when
-        it does (a quotation or a list for a what-question that asks for one),
-        0 when not, and 1.5 for the person holding the role asked
+        it does, 0 when not, and 1.5 for the person holding the role asked
         about named in full ("burgemeester Femke Halsema" introduces her;
         later mentions say "Halsema")."""
         if q.answer_type == "why":
             return float(bool(REASON.search(p.text)))
-        if q.answer_type == "what":  # someone's own words, or several things
-            return float(bool((QUOTATION if QUOTE_ASKED.search(q.text) else ENUMERATION).search(p.text)))
         bound = _bound_asked(q)
         span = bound and self._typed_span(q, p, asked, bound)
         if bound and span:
