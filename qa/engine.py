@@ -135,6 +135,10 @@ REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat
                     r"oorzaak|als gevolg van|het gevolg van|te wijten aan|toe te schrijven aan|because|since|"
                     r"due to|owing to|as a result|therefore|reason|"
                     r"reasons|cause|caused by)\b", re.I)
+# Causal words after which the cause follows and before which the effect
+# stands ("X, omdat Y"; "X wegens Y"), unlike "daardoor" or "de reden is".
+CAUSE_FOLLOWS = re.compile(r"omdat|doordat|want|vanwege|wegens|als gevolg van|het gevolg van|te wijten aan|"
+                           r"toe te schrijven aan|because|since|due to|owing to|caused by", re.I)
 # A sentence giving a reason right after a sentence about the event asked
 # "why" about scores at least this share of that sentence (0.5 left the
 # reason below the event on the question it was made for; 0.9 moved another
@@ -641,7 +645,7 @@ class Engine:
         about named in full ("burgemeester Femke Halsema" introduces her;
         later mentions say "Halsema")."""
         if q.answer_type == "why":
-            return float(bool(REASON.search(p.text)))
+            return float(self._explains(q, p))
         bound = _bound_asked(q)
         span = bound and self._typed_span(q, p, asked, bound)
         if bound and span:
@@ -662,6 +666,22 @@ class Engine:
         if span.vague:
             return RELATIVE_TIME_FIT if q.answer_type == "when" else VAGUE_FIT
         return 1.0
+
+    def _explains(self, q: Question, p: Sentence) -> bool:
+        """Whether `p` gives a reason for what the question asks about: a
+        causal word, and not with the question's words only after it ("We
+        doen geen onderzoek, omdat de wethouder is afgetreden" gives a reason
+        for not investigating, not for resigning)."""
+        reason = REASON.search(p.text)
+        if not reason:
+            return False
+        if not CAUSE_FOLLOWS.fullmatch(reason.group(0)):  # "De reden is ...", "Daardoor ...": it states one
+            return True
+        names = names_in(q.text)  # the event's words, not who it is about
+        members = {m for t in q.terms if t.label not in names for m in t.members}
+        before = set(self.analyzer.terms(p.text[:reason.start()])) & members
+        after = set(self.analyzer.terms(p.text[reason.end():])) & members
+        return bool(before) or not after
 
     def _holder_of(self, q: Question, role: str, p: Sentence, asked: set[str]):
         """The first name in `p` written right after the role asked about

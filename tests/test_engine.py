@@ -496,6 +496,13 @@ def test_a_question_that_denies_prefers_a_sentence_that_denies(question, first):
     assert engine.ask(question).passages[0].text.startswith(first)
 
 
+def test_why_wants_the_reason_for_the_event_not_the_event_as_a_reason():
+    # the resignation is the cause in the first sentence, not what it explains
+    engine = bm25_only(" date 2024-03 De commissie doet geen onderzoek, omdat de minister is afgetreden. "
+                       "De minister is vorige week afgetreden wegens een fout. " + FILLER)
+    assert engine.ask("Waarom is de minister afgetreden?").passages[0].text.startswith("De minister")
+
+
 def test_a_percentage_is_no_count():
     article = " date 2024-04 In Urk is slechts 61 procent van de kinderen gevaccineerd. " + FILLER
     assert bm25_only(article).ask("Hoeveel kinderen zijn in Urk gevaccineerd?").answer is None
