@@ -18,22 +18,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+# Our own sets: eval/<name>.jsonl over the articles in eval/<name>/.
+OWN_SETS = ["other", "fresh", *(f"fresh{n}" for n in range(2, 14))]
 # (sources, question set) pairs run when no set is named
 DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
-                (ROOT / "eval" / "other", ROOT / "eval" / "other.jsonl"),
-                (ROOT / "eval" / "fresh", ROOT / "eval" / "fresh.jsonl"),
-                (ROOT / "eval" / "fresh2", ROOT / "eval" / "fresh2.jsonl"),
-                (ROOT / "eval" / "fresh3", ROOT / "eval" / "fresh3.jsonl"),
-                (ROOT / "eval" / "fresh4", ROOT / "eval" / "fresh4.jsonl"),
-                (ROOT / "eval" / "fresh5", ROOT / "eval" / "fresh5.jsonl"),
-                (ROOT / "eval" / "fresh6", ROOT / "eval" / "fresh6.jsonl"),
-                (ROOT / "eval" / "fresh7", ROOT / "eval" / "fresh7.jsonl"),
-                (ROOT / "eval" / "fresh8", ROOT / "eval" / "fresh8.jsonl"),
-                (ROOT / "eval" / "fresh9", ROOT / "eval" / "fresh9.jsonl"),
-                (ROOT / "eval" / "fresh10", ROOT / "eval" / "fresh10.jsonl"),
-                (ROOT / "eval" / "fresh11", ROOT / "eval" / "fresh11.jsonl"),
-                (ROOT / "eval" / "fresh12", ROOT / "eval" / "fresh12.jsonl"),
-                (ROOT / "eval" / "fresh13", ROOT / "eval" / "fresh13.jsonl")]
+                *((ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS)]
 
 
 def main(argv: list[str] | None = None) -> int:
