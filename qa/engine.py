@@ -1,6 +1,7 @@
 """The question-answering engine, usable without Flask: sources in, cited
 answers out. It wires the stages together in the order data flows:
-sources -> sentences -> analysis -> index -> question -> answer."""
+sources -> sentences -> analysis -> index -> question -> features and
+ranking (ranking/) -> whether to answer (abstain.py) -> answer."""
 from __future__ import annotations
 
 import logging
@@ -13,15 +14,42 @@ from pathlib import Path
 
 import numpy as np
 
+from . import abstain, snapshot
 from . import answer as answers
-from . import snapshot
 from .analysis import Analyzer, normalize, stopwords
 from .index import top_k
+from .lexicon import (
+    AGE,
+    BOUNDS,
+    CAUSE_FOLLOWS,
+    COPULA_FOCUS,
+    COUNT,
+    EARLIER,
+    FOCUS,
+    FUTURE,
+    GENERIC_COUNTS,
+    KIND_FOCUS,
+    LOCATIVE,
+    MEASURES,
+    NEW_ROLE,
+    NUMBER,
+    PLACE_BEFORE,
+    PLACE_ROLES,
+    PRONOUN,
+    PUBLICATION,
+    REASON,
+    SHARE,
+    TIME_OF_DAY,
+    TIME_UNIT,
+    WHO_IS,
+    WHO_IS_ROLE,
+)
 from .neighbours import Neighbours
+from .ranking import features
+from .ranking.model import MODEL_FILE, Models
 from .question import (
     CHANGE,
     HISTORY_WEIGHT,
-    KIND_ADJECTIVES,
     MONEY,
     Question,
     detect_language,
@@ -38,91 +66,30 @@ log = logging.getLogger(__name__)
 K_MIN, K_MAX, K_DEFAULT = 1, 20, 5
 # How many of the best passages a short answer may come from.
 ANSWER_DEPTH = 3
-# The service answers only when one of those passages is close enough to the
-# question: the share of the query's idf mass it matches plus its cosine
-# similarity to the question (the best passage alone measured the same on the
-# four question sets, except "Which alderman spoke about ...?", whose best
-# passage names the alderman and matches one word, the next the topic).
-# Calibrated on the dev set and eval/extra.jsonl (68 questions): the
-# unanswerable ones that no other rule (a number or name the sources lack)
-# catches scored 0.38-0.42 or above 0.54; answerable ones scored from 0.35,
-# most above 0.46. 0.45 misclassifies 6 of the 68, 0.52 did 9.
-MIN_CONFIDENCE = 0.45
-# Without the sentence encoder, the bar for idf coverage alone (an estimate:
-# the dev set's unanswerable questions covered at most 0.40 of their terms).
-MIN_COVERAGE_LEXICAL = 0.35
-NUMBER = re.compile(r"\b\d+\b")
+# A question's numbers count as written near a sentence this many sentences either side.
 NUMBER_WINDOW = 2
 # A typed answer is taken from a sentence with the question's names this
 # close (or in its document's headline).
 NAME_WINDOW = 2
-FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
-# The noun a which/what question asks for ("What salary did ...", "Welke
-# partijen willen ..."), past "kind of" and the like: the last of the word(s)
-# between the question word and the verb ("Which construction company will
-# ...": company; "What happened" has none).
-KIND_FOCUS = re.compile(
-    r"^\W*(which|what|welke|welk)\s+(?:(?:kind|type|sort|soort)s?\s+(?:of\s+)?)?" + KIND_ADJECTIVES +
-    r"(?:[^\W\d_]+\s+)?([^\W\d_]+)\s+"
-    r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
-    r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
-    re.I)
-# The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
-# "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
-# The last word of a noun phrase after its article, before "of"/"van" or the
-# end: "de technisch directeur van Vitesse" -> directeur (group 1).
-_NOUN_PHRASE_HEAD = (r"(?:the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?([^\W\d_]+)"
-                     r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)")
-COPULA_FOCUS = re.compile(r"^\W*(what|wat|which|welke|welk)\s+(?:is|was|are|were|zijn|waren)\s+"
-                          + _NOUN_PHRASE_HEAD, re.I)
-PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
-# Share of the sentence-encoder similarity in the fused score (the rest is BM25).
-SEMANTIC_SHARE = 0.5
-# Weight of the coverage share (see _coverages) added to the fused score.
-COVERAGE_SHARE = 0.2
-# A headline scores this share of its fused score: it is short (BM25 favours
-# it) and says in brief what a sentence of the article says in full, with the
-# details a reader checks (on ten question sets 0.9 put the sentence first
-# in 4 questions, 0.85 in 5; 0.8 also moved a headline that alone answers
-# below a sentence).
-HEADING_WEIGHT = 0.85
 # Content words (not stopwords) a sentence needs to be cited.
 MIN_PASSAGE_WORDS = 2
 # How many of BM25's and of the encoder's best sentences are ranked (the rest
 # of a large corpus is never looked at).
 CANDIDATES = 100
-# How many fused candidates are re-ranked by whether they hold an answer of
-# the expected type, and the bonus they get for it.
+# How many of stage 1's best candidates stage 2 reads for an answer of the
+# asked type (the type fits cost most of a question's time).
 RERANK_DEPTH = 30
-TYPE_BONUS = 0.25
-# TYPE_BONUS is multiplied by this for a sentence naming the holder of the role asked about in full.
+# Stage 1's scores are lowered by this below stage 2's, so that a candidate
+# stage 2 did not read comes after every one it did.
+RERANK_OFFSET = 1000.0
+# The values of the type-fit features (the models weigh them): the person
+# holding the role asked about named in full ("burgemeester Femke Halsema"
+# introduces her; later mentions say "Halsema") fits more than a name, an amount
+# without its number ("tientallen schepen") less than one with it, a time told
+# only from an event ("na twee dagen") not at all as a sign of a passage about when.
 FULL_NAME_FIT = 1.5
-# A sentence with only an amount without its number ("tientallen schepen")
-# holds a weaker answer than one that gives the number ("37 schepen").
 VAGUE_FIT = 0.5
-# A time told only by its distance from an event ("na twee dagen") may answer
-# when-questions but is no sign of a passage about when: a headline "Staking na
-# twee dagen voorbij" outranked "De cao loopt tot 1 januari 2025".
 RELATIVE_TIME_FIT = 0.0
-# "What did X say/write ...?" asks for X's own words: a quotation answers it.
-QUOTE_ASKED = re.compile(
-    r"\bwhat (did|does|do|has|have|had) .+ (say|said|write|wrote|written|tell|told|mail|e-?mail|text|tweet|"
-    r"answer|reply|respond|call|add)\b|"
-    r"^\W*(en\s+)?wat (zei|zegt|zeiden|zeggen|schreef|schrijft|schreven|mailde|mailt|tweette|twitterde|"
-    r"antwoordde|antwoordt|noemde|noemt|voegde)\b", re.I)
-# Words between quotation marks: “...”, ‘...’, "...", ,,...''
-QUOTATION = re.compile(r"[“„«]\s*\w[^”»]{3,}|‘\s*[A-Z][^’]{3,}’|\"\s*\w[^\"]{3,}\"|,,\s*\w", re.I)
-# "Which portfolios/welke partijen ...?" asks for several: a list answers it
-# ("als wethouder Wonen, Bouwen, Openbare Ruimte, Groen en Dierenwelzijn").
-ENUMERATION = re.compile(r"\b\w+(?:\s+\w+){0,2}(?:,\s*\w+(?:\s+\w+){0,2}){1,}\s+(en|of|and|or)\s+\w+")
-# A question that denies something ("not", "geen") is about a sentence that does;
-# the stopword lists drop these words from the query.
-NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|niet|geen|nooit|niemand|niets|nergens)\b|n't\b",
-                      re.I)
-NEGATION_SHARE = 0.15
-# A pronoun for a person named in the sentence before ("mailde Ivens haar").
-PRONOUN = re.compile(r"\b(hij|zij|ze|hem|haar|hun|hen|he|she|him|her|they|them)\b", re.I)
-ANTECEDENT_WEIGHT = 0.5
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
@@ -130,88 +97,8 @@ TYPED_ANSWERS = ("when", "how_many", "who", "where")
 # Words either side of a candidate answer in which the question's words count
 # towards choosing it.
 SPAN_WINDOW = 4
-# A "why" question is answered by a sentence that gives a reason.
-REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|aanleiding|reden|redenen|"
-                    r"oorzaak|als gevolg van|het gevolg van|te wijten aan|toe te schrijven aan|because|since|"
-                    r"due to|owing to|as a result|therefore|reason|"
-                    r"reasons|cause|caused by)\b", re.I)
-# Causal words after which the cause follows and before which the effect
-# stands ("X, omdat Y"; "X wegens Y"), unlike "daardoor" or "de reden is".
-CAUSE_FOLLOWS = re.compile(r"omdat|doordat|want|vanwege|wegens|als gevolg van|het gevolg van|te wijten aan|"
-                           r"toe te schrijven aan|because|since|due to|owing to|caused by", re.I)
-# A sentence giving a reason right after a sentence about the event asked
-# "why" about scores at least this share of that sentence (0.5 left the
-# reason below the event on the question it was made for; 0.9 moved another
-# question's answer down a rank; 0.7 measured best on the five question sets).
-REASON_FOLLOWS = 0.7
-# A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal",
-# "voor het GelreDome", "op Schiphol").
-LOCATIVE = re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|naar|uit|vanuit|nabij|rond|at|on|near|outside|"
-                      r"to|from)\s+(de |het |the )?$", re.I)
-# "Until when ...?", "Since when ...?": the question's bound, and the words
-# that write it before a date in a sentence.
-BOUNDS = [
-    (re.compile(r"\b(until|till|by) (when|what time)\b|\btot (wanneer|hoe laat)\b|\buiterlijk wanneer\b",
-                re.I),
-     re.compile(r"\b(tot|tot en met|t/m|uiterlijk|until|till|through)\s+$", re.I)),
-    (re.compile(r"\b(since|from) (when|what time)\b|\b(sinds|vanaf|sedert) (wanneer|hoe laat)\b", re.I),
-     re.compile(r"\b(sinds|vanaf|sedert|since|from)\s+$", re.I)),
-]
-
-# A count of things ("how many visitors", "hoeveel meldingen"), not of money
-# and not of time ("al twee jaar" counts no teachers) unless time is counted.
-COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
-                   r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
-# Counted nouns that any count of people or things answers.
-GENERIC_COUNTS = {"mensen", "personen", "keer", "stuks", "mannen", "vrouwen"}
+# A Dutch count's noun is looked for among this many words after the number.
 COUNTED_WITHIN = 3
-TIME_UNIT = re.compile(r"(jaar|jaren|maand|maanden|week|weken|dag|dagen|uur|uren|minuten|seconden|eeuw|"
-                       r"eeuwen|years?|months?|weeks?|days?|hours?|minutes?|seconds?|centur(y|ies))\b", re.I)
-# "How deep/far/fast/long ...?": a measure, answered by a number with its unit.
-_LENGTH = r"(kilometers?|km|meters?|m|centimeters?|cm|millimeters?|mm|mijl|miles?|feet|foot|ft)\b"
-_SPEED = r"(kilometers?|km|mijl|miles?)\s*(per uur|per hour|an hour|/\s*[uh])\b|km/[uh]\b"
-MEASURES = [
-    (re.compile(r"\b(how|hoe) (deep|high|wide|far|tall|diep|hoog|breed|ver)\b", re.I),
-     re.compile(r"\s*" + _LENGTH)),
-    (re.compile(r"\b(how|hoe) (fast|snel)\b", re.I), re.compile(r"\s*(" + _SPEED + ")", re.I)),
-    (re.compile(r"\b(how|hoe) (long|lang)\b|\b(how much|hoeveel) (later|earlier|sooner|longer|eerder|"
-                r"langer)\b", re.I),
-     re.compile(r"\s*(" + _LENGTH + "|" + TIME_UNIT.pattern + ")", re.I)),
-]
-# A question about an amount as it was before it changed.
-EARLIER = re.compile(r"\b(original|originally|initial|initially|first|previous|old|before|planned|"
-                     r"oorspronkelijke?|aanvankelijke?|eerst|eerste|vorige|oude|eerder|begrote|geplande)\b",
-                     re.I)
-AGE = re.compile(r"\b(how old|hoe oud|at what age|op welke leeftijd)\b", re.I)
-# A share of a whole: a percentage answers it.
-SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
-# A question about what is still to come.
-FUTURE = re.compile(r"\b(will|shall|going to|zal|zullen|zult)\b", re.I)
-TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
-# Where someone came from, where someone went, or (asked neither) where
-# something happened: the question's words, and the prepositions that write
-# each place before a name. "uit Rotterdam ... verdronken in de Rottemeren".
-# (The prepositions are those of LOCATIVE, which a place name must follow.)
-PLACE_ROLES = [
-    (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I),
-     re.compile(r"\b(uit|vanuit|from)\s+(de |het |the )?$", re.I)),
-    (re.compile(r"\b(to|go|goes|going|went|gone|taken|brought|sent|moved|travel\w*|naartoe|heen|gebracht|"
-                r"gaan|gaat|ging|gingen|verhuis\w*|reis\w*)\b", re.I),
-     re.compile(r"\b(naar|to)\s+(de |het |the )?$", re.I)),
-    (re.compile(r""), re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|nabij|rond|at|on|near|outside)\s+"
-                                 r"(de |het |the )?$", re.I)),
-]
-WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
-# Before a name: a place, which answers where, not who ("opgericht in Doetinchem
-# door Gerrit van Dalen").
-PLACE_BEFORE = re.compile(r"\b(in|te|uit|vanuit|nabij|tegenover|naast)\s+(de |het )?$", re.I)
-# "Who is the mayor of X?" asks for the person holding a role, not for a role.
-# A role's next holder: "Who will be the new mayor?", "de nieuwe burgemeester".
-NEW_ROLE = re.compile(r"\b(new|next|future|nieuwe|nieuw|volgende|toekomstige|kersverse)\b", re.I)
-# (Also "Who will be the new head coach?"; the role is the noun phrase's last
-# word: "de technisch directeur van Vitesse" -> directeur, group 3.)
-WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren|will be|would be|becomes|became|wordt|"
-                         r"werd|worden|werden)\s+" + _NOUN_PHRASE_HEAD, re.I)
 
 
 class _Stopwatch:
@@ -273,12 +160,20 @@ class Result:
         return out
 
 
-def _asks_for_several(q: Question) -> bool:
-    """A which-question about a plural noun: "Which portfolios ...", "Welke partijen ..."."""
-    focus = FOCUS.search(q.text)
-    noun = focus.group(2).lower() if focus else ""
-    return len(noun) > 3 and (noun.endswith("en") if q.language == "nl" else
-                              noun.endswith("s") and not noun.endswith("ss"))
+@dataclass
+class Ranking:
+    """One question's candidate sentences, their features and scores."""
+
+    question: Question
+    asked: set[str]
+    parts: list
+    ids: np.ndarray  # candidate sentence ids, ascending
+    lexical: np.ndarray  # BM25 of each
+    semantic: np.ndarray | None  # cosine similarity of each
+    X: np.ndarray  # features (features.names()), one row per candidate
+    retrieve: np.ndarray  # stage 1 logits
+    logits: np.ndarray  # final logits (stage 2 for the ones it read)
+    order: np.ndarray  # positions in ids, best first
 
 
 def _bound_asked(q: Question):
@@ -289,9 +184,12 @@ def _bound_asked(q: Question):
 class Engine:
     def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
                  dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
-                 index_path: str | Path | None = None):
+                 index_path: str | Path | None = None, models: Models | None = None):
         """Index `documents`. With `index_path`, the index saved there is used
-        when it was built from these documents, and (re)written otherwise."""
+        when it was built from these documents, and (re)written otherwise.
+        `models`: the fitted ranking and abstention models (default: the
+        package's, written by `make train`)."""
+        self.models = models or Models.load(MODEL_FILE)
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
@@ -329,6 +227,10 @@ class Engine:
         for i, s in enumerate(self.sentences):
             first, _ = self._doc_range.get(s.doc_id, (i, i))
             self._doc_range[s.doc_id] = (first, i + 1)
+        self._position = np.array([i - self._doc_range[s.doc_id][0] for i, s in enumerate(self.sentences)],
+                                  dtype=np.int64)
+        documents_in_order = {doc_id: n for n, doc_id in enumerate(self._doc_range)}
+        self._document = np.array([documents_in_order[s.doc_id] for s in self.sentences], dtype=np.int64)
         log.info("indexed %d sentences from %d sources (%d skipped)",
                  len(self.sentences), len(self.documents), len(self.skipped))
 
@@ -345,9 +247,9 @@ class Engine:
     @classmethod
     def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR,
                     semantic: bool = True, index_path: str | Path | None = None,
-                    max_source_bytes: int = MAX_SOURCE_BYTES) -> Engine:
+                    max_source_bytes: int = MAX_SOURCE_BYTES, models: Models | None = None) -> Engine:
         documents, skipped = load_sources(folder, max_source_bytes)
-        return cls(documents, skipped, dict_dir, semantic, index_path)
+        return cls(documents, skipped, dict_dir, semantic, index_path, models)
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:
         first, end = self._doc_range.get(doc_id, (0, 0))
@@ -357,6 +259,41 @@ class Engine:
         if not K_MIN <= k <= K_MAX:
             raise ValueError(f"k must be between {K_MIN} and {K_MAX}")
         clock = _Stopwatch()
+        ranking = self.rank(question, history, clock=clock)
+        q = ranking.question
+        best, copies = self._distinct(ranking.ids[ranking.order], k)
+        clock.lap("rank")
+        at = {int(c): n for n, c in enumerate(ranking.ids)}
+        probability = features.sigmoid(ranking.logits)
+        passages = [self._passage(int(i), float(probability[at[int(i)]]), ranking.parts,
+                                  float(ranking.lexical[at[int(i)]]),
+                                  None if ranking.semantic is None else float(ranking.semantic[at[int(i)]]),
+                                  copies[int(i)])
+                    for i in best]
+        chosen = [at[int(i)] for i in best]
+        confidence = self.confidence(ranking, chosen)
+        answer = None
+        if passages and confidence >= self.models.abstain.threshold:
+            answer = self._short_answer(q, ranking.asked, best) or self.sentences[best[0]].text
+        clock.lap("answer")
+        coverage = float(ranking.X[chosen[0], features.names().index("coverage")]) if chosen else 0.0
+        return Result(answer, passages, q, coverage, confidence, clock.laps)
+
+    def confidence(self, ranking: Ranking, chosen: Sequence[int]) -> float:
+        """The abstention model's probability that the best passage (of the
+        candidates at positions `chosen`, best first) answers the question."""
+        chosen = list(chosen)
+        ranked = abstain.Ranked(ranking.question, ranking.X[chosen], ranking.logits[chosen],
+                                self._unknown_name(ranking.question))
+        return float(self.models.abstain.probability(abstain.signals(ranked)))
+
+    def rank(self, question: str, history: Sequence[dict] = (), full: bool = False,
+             clock: _Stopwatch | None = None, previous: bool = True) -> Ranking:
+        """The question's candidate sentences with their features, ordered by
+        the fitted models: stage 1 (`retrieve`) over every candidate, stage 2
+        (`rerank`) over its best RERANK_DEPTH. With `full`, the stage 2
+        features are computed for every candidate (for training)."""
+        clock = clock or _Stopwatch()
         q = read_question(question, history, self.analyzer, self.translator, self.neighbours)
         clock.lap("question")
         # Candidates: BM25's best and the encoder's best; only they are ranked.
@@ -370,49 +307,41 @@ class Engine:
         asked = self._asked(q, history)
         if q.answer_type == "what" and self._asks_for_a_name(q, lexical_ids[:RERANK_DEPTH], asked):
             q = replace(q, answer_type="who")
-        if q.answer_type == "why":
+        if q.answer_type == "why":  # the reason may be told in the sentence after the event
             candidates = np.union1d(candidates, self._following(candidates))
         # A section label ("Coach") or a stray fragment ("Hij zegt:") states nothing to cite.
         candidates = candidates[self.index.doc_len[candidates] >= MIN_PASSAGE_WORDS]
         clock.lap("encoder")
-        lexical = self.index.scores_of(parts, candidates)
-        semantic = None if semantic_all is None else semantic_all[candidates]
-        coverages = self._coverages(parts, candidates)
-        self._antecedents(q, parts, candidates, lexical, coverages)
-        top = float(lexical_best[0]) if len(lexical_best) else 0.0
-        scores = self._fuse(lexical, semantic, top) + COVERAGE_SHARE * coverages
-        scores[self._heading[candidates]] *= HEADING_WEIGHT
-        if NEGATION.search(q.text):  # "Why did they not investigate?": "We doen geen nader onderzoek"
-            scores += NEGATION_SHARE * self._matching(NEGATION, candidates)
-        if q.answer_type == "why":
-            self._reason_follows(candidates, scores)
-        ranked = top_k(scores, RERANK_DEPTH)  # positions in candidates
-        lifted = q.answer_type in (*TYPED_ANSWERS, "why") or \
-            (q.answer_type == "what" and (QUOTE_ASKED.search(q.text) or _asks_for_several(q)))
-        if lifted and len(ranked):
-            if q.answer_type == "what":  # someone's own words, or several things
-                pattern = QUOTATION if QUOTE_ASKED.search(q.text) else ENUMERATION
-                scores[ranked] += TYPE_BONUS * self._matching(pattern, candidates[ranked])
-            else:
-                for n in ranked:
-                    scores[n] += TYPE_BONUS * self._fits_type(q, self.sentences[candidates[n]], asked)
-            ranked = ranked[np.lexsort((ranked, -scores[ranked]))]
-        best, copies = self._distinct(candidates[ranked], k)
-        clock.lap("rank")
-        at = {int(c): n for n, c in enumerate(candidates)}
-        passages = [self._passage(int(i), float(scores[at[int(i)]]), parts, float(lexical[at[int(i)]]),
-                                  None if semantic is None else float(semantic[at[int(i)]]), copies[int(i)])
-                    for i in best]
-        # Confidence: that of the surest of the passages an answer may come from.
-        sure = [(float(coverages[at[int(i)]]) + (0.0 if semantic is None else float(semantic[at[int(i)]])),
-                 float(coverages[at[int(i)]])) for i in best[:ANSWER_DEPTH]]
-        confidence, coverage = max(sure, default=(0.0, 0.0))
-        enough = confidence >= (MIN_CONFIDENCE if semantic is not None else MIN_COVERAGE_LEXICAL)
-        answer = None
-        if passages and enough and not self._unmatched_number(q, best) and not self._unknown_name(q):
-            answer = self._short_answer(q, asked, best)
-        clock.lap("answer")
-        return Result(answer, passages, q, coverage, confidence, clock.laps)
+        cited = self._previously_cited(history) if previous and q.follow_up else frozenset()
+        found = features.Candidates(
+            self, q, candidates, parts, self.index.scores_of(parts, candidates),
+            None if semantic_all is None else semantic_all[candidates],
+            float(lexical_best[0]) if len(lexical_best) else 0.0, asked, cited)
+        everyone = np.arange(len(candidates))
+        X = np.zeros((len(candidates), len(features.names())))
+        n1 = len(features.names(stage=1))
+        X[:, :n1] = features.matrix(found, everyone, stage=1)
+        retrieve = self.models.retrieve.logits(X[:, :n1])
+        depth = top_k(retrieve, RERANK_DEPTH)
+        reranked = everyone if full else depth
+        X[reranked] = features.matrix(found, reranked, stage=2)
+        logits = retrieve - RERANK_OFFSET  # below every reranked candidate
+        logits[depth] = self.models.rerank.logits(X[depth])
+        if full:
+            logits = self.models.rerank.logits(X)
+        order = np.lexsort((everyone, -logits))
+        return Ranking(q, asked, parts, candidates, found.lexical, found.semantic, X, retrieve, logits, order)
+
+    def _previously_cited(self, history: Sequence[dict]) -> frozenset[int]:
+        """The sentences the service cited for the last question of `history`
+        (asked again: the server keeps no state)."""
+        turns = [n for n, t in enumerate(history) if t.get("role") == "user" and t.get("content", "").strip()]
+        if not turns:
+            return frozenset()
+        last = turns[-1]
+        earlier = self.rank(history[last]["content"], history[:last], previous=False)
+        best, _ = self._distinct(earlier.ids[earlier.order], ANSWER_DEPTH)
+        return frozenset(int(i) for i in best)
 
     def _unknown_name(self, q: Question) -> bool:
         """The question names someone or something the sources never mention
@@ -426,17 +355,23 @@ class Engine:
         return any(t.label in asked_for and not any(m in self.index.vocabulary for m in t.members)
                    for t in q.terms)
 
-    def _unmatched_number(self, q: Question, best: np.ndarray) -> bool:
-        """The question names a number or year that none of the passages holds:
-        'Who won the 2022 elections?' over sources that never mention 2022."""
+    def numbers_missing(self, q: Question, ids: np.ndarray) -> np.ndarray:
+        """For each sentence, whether a number or year the question names is
+        written neither in it nor in the NUMBER_WINDOW sentences around it
+        ('Who won the 2022 elections?' over sources that never mention 2022)."""
         numbers = set(NUMBER.findall(q.text))
         if not numbers:
-            return False
-        # The number may be written in a sentence just before or after the
-        # passage ("In 2020 ... Daarop wilde de burgemeester ...").
-        found = {n for i in best for j in self._window(int(i), NUMBER_WINDOW)
-                 for n in NUMBER.findall(self.sentences[j].text)}
-        return bool(numbers - found)
+            return np.zeros(len(ids), dtype=bool)
+        return np.array([bool(numbers - {n for j in self._window(int(i), NUMBER_WINDOW)
+                                         for n in NUMBER.findall(self.sentences[j].text)}) for i in ids])
+
+    def names_missing(self, q: Question, ids: np.ndarray) -> np.ndarray:
+        """For each sentence, whether a name of the question is written neither
+        near it (NAME_WINDOW sentences either side) nor in its headline."""
+        named = self._named_terms(q)
+        if not named:
+            return np.zeros(len(ids), dtype=bool)
+        return np.array([not self._names_near(int(i), named) for i in ids])
 
     def _asks_for_a_name(self, q: Question, ids: np.ndarray, asked: set[str]) -> bool:
         """'Which board runs the school?' asks for a name when the sources
@@ -453,18 +388,6 @@ class Engine:
         return np.array([i + 1 for i in map(int, ids) if i + 1 < len(self.sentences)
                          and self.sentences[i + 1].doc_id == self.sentences[i].doc_id], dtype=np.int64)
 
-    def _reason_follows(self, candidates: np.ndarray, scores: np.ndarray) -> None:
-        """A sentence giving a reason right after one about the event asked
-        about ("... is afgetreden. Aanleiding is een rapport ...") shares the
-        question's subject though not its words: it scores at least
-        REASON_FOLLOWS times the sentence before it."""
-        at = {int(c): n for n, c in enumerate(candidates)}
-        for n, i in enumerate(map(int, candidates)):
-            before = at.get(i - 1)
-            if before is not None and self.sentences[i - 1].doc_id == self.sentences[i].doc_id and \
-                    REASON.search(self.sentences[i].text) and not REASON.search(self.sentences[i - 1].text):
-                scores[n] = max(scores[n], REASON_FOLLOWS * scores[before])
-
     def _window(self, i: int, width: int) -> range:
         """Sentence i and up to `width` sentences either side, within its document."""
         first, end = self._doc_range[self.sentences[i].doc_id]
@@ -480,14 +403,6 @@ class Engine:
                 vector = vector + HISTORY_WEIGHT * self.encoder.encode([earlier])[0]
                 vector /= np.linalg.norm(vector)
         return self.vectors @ vector
-
-    @staticmethod
-    def _fuse(lexical: np.ndarray, semantic: np.ndarray | None, top: float) -> np.ndarray:
-        """BM25 scaled to [0, 1] by the best match, blended with cosine similarity."""
-        scaled = lexical / top if top > 0 else lexical.copy()
-        if semantic is None:
-            return scaled
-        return (1 - SEMANTIC_SHARE) * scaled + SEMANTIC_SHARE * np.maximum(semantic, 0)
 
     def _distinct(self, ranked: np.ndarray, k: int) -> tuple[np.ndarray, dict[int, list[int]]]:
         """The first k ranked sentences that say different things. A sentence
@@ -529,7 +444,22 @@ class Engine:
                        debug={"bm25": round(lexical, 6), "terms": matched,
                               "semantic": None if semantic is None else round(semantic, 6)})
 
-    def _coverages(self, parts, candidates: np.ndarray) -> np.ndarray:
+    # ---- what the features read (ranking/features.py) ----
+
+    def is_heading(self, ids: np.ndarray) -> np.ndarray:
+        return self._heading[ids]
+
+    def position(self, ids: np.ndarray) -> np.ndarray:
+        """Each sentence's number within its article."""
+        return self._position[ids]
+
+    def same_document(self, ids: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Whether each of `others` is a sentence of the same article as the one in `ids`."""
+        valid = (others >= 0) & (others < len(self.sentences))
+        safe = np.where(valid, others, ids)
+        return valid & (self._document[safe] == self._document[ids])
+
+    def coverages(self, parts, candidates: np.ndarray) -> np.ndarray:
         """For each candidate sentence, the share of the query's weighted idf
         mass it matches (Lucene's old coordination factor, by idf): a sentence
         that matches more of the question's words beats one that repeats one
@@ -544,7 +474,7 @@ class Engine:
                 out[p.sentences[at] == candidates] += p.term.weight * self._term_idf(p) / total
         return out
 
-    def _matching(self, pattern: re.Pattern, ids: np.ndarray) -> np.ndarray:
+    def matching(self, pattern: re.Pattern, ids: np.ndarray) -> np.ndarray:
         """Whether each sentence of `ids` matches `pattern` (cached per sentence)."""
         known = self._matches.setdefault(pattern, np.full(len(self.sentences), -1, dtype=np.int8))
         for i in ids[known[ids] < 0]:
@@ -558,27 +488,25 @@ class Engine:
         known = [p for p in parts if p.term.known or len(p.sentences)]
         return known, sum(p.term.weight * self._term_idf(p) for p in known)
 
-    def _antecedents(self, q: Question, parts, candidates: np.ndarray, lexical: np.ndarray,
-                     coverages: np.ndarray) -> None:
-        """A sentence that speaks of someone by a pronoun ("mailde Ivens haar")
-        matches, at ANTECEDENT_WEIGHT, a name of the question written in the
-        sentence before it ("een vrouw, Amber, haar verhaal")."""
+    def antecedents(self, q: Question, parts, candidates: np.ndarray) -> np.ndarray:
+        """For each candidate that speaks of someone by a pronoun ("mailde
+        Ivens haar"), the idf share of the question's names written in the
+        sentence before it and not in it ("een vrouw, Amber, haar verhaal")."""
+        out = np.zeros(len(candidates))
         names = names_in(q.text)
         named = [p for p in parts if p.term.label in names and len(p.sentences)]
-        if not named or not len(candidates):
-            return
-        first_of_doc = np.array([self._doc_range[self.sentences[int(i)].doc_id][0] for i in candidates])
-        previous = candidates - 1
-        has_previous = previous >= first_of_doc
-        pronoun = self._matching(PRONOUN, candidates)
         _, total = self._coverable(parts)
+        if not named or not len(candidates) or total <= 0:
+            return out
+        previous = candidates - 1
+        has_previous = self.same_document(candidates, previous)
+        pronoun = self.matching(PRONOUN, candidates)
         for part in named:
             here = self.index.scores_of([part], candidates) > 0
             before = self.index.scores_of([part], np.where(has_previous, previous, candidates))
             credit = ~here & has_previous & pronoun & (before > 0)
-            lexical[credit] += ANTECEDENT_WEIGHT * before[credit]
-            if total > 0:
-                coverages[credit] += ANTECEDENT_WEIGHT * part.term.weight * self._term_idf(part) / total
+            out[credit] += part.term.weight * self._term_idf(part) / total
+        return out
 
     def _term_idf(self, part) -> float:
         # A term the sources never use still counts, with the idf of a term seen once.
@@ -639,7 +567,7 @@ class Engine:
                   if n.text.endswith(" " + name)]
         return max(longer, key=len, default=name)
 
-    def _fits_type(self, q: Question, p: Sentence, asked: set[str]) -> float:
+    def fits_type(self, q: Question, p: Sentence, asked: set[str]) -> float:
         """How well sentence `p` holds an answer of the kind asked for: 1 when
         it does, 0 when not, and 1.5 for the person holding the role asked
         about named in full ("burgemeester Femke Halsema" introduces her;

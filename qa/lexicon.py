@@ -1,0 +1,140 @@
+"""The words and patterns the engine reads questions and sentences with, in
+one place: question words that ask for a kind of answer, and the words that
+mark a reason, a denial, a quotation, a list, a place, a bound, a unit."""
+from __future__ import annotations
+
+import re
+
+from .question import KIND_ADJECTIVES, Question
+
+NUMBER = re.compile(r"\b\d+\b")
+FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
+# The noun a which/what question asks for ("What salary did ...", "Welke
+# partijen willen ..."), past "kind of" and the like: the last of the word(s)
+# between the question word and the verb ("Which construction company will
+# ...": company; "What happened" has none).
+KIND_FOCUS = re.compile(
+    r"^\W*(which|what|welke|welk)\s+(?:(?:kind|type|sort|soort)s?\s+(?:of\s+)?)?" + KIND_ADJECTIVES +
+    r"(?:[^\W\d_]+\s+)?([^\W\d_]+)\s+"
+    r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
+    r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
+    re.I)
+# The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
+# "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
+# The last word of a noun phrase after its article, before "of"/"van" or the
+# end: "de technisch directeur van Vitesse" -> directeur (group 1).
+_NOUN_PHRASE_HEAD = (r"(?:the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?([^\W\d_]+)"
+                     r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)")
+COPULA_FOCUS = re.compile(r"^\W*(what|wat|which|welke|welk)\s+(?:is|was|are|were|zijn|waren)\s+"
+                          + _NOUN_PHRASE_HEAD, re.I)
+PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
+# Share of the sentence-encoder similarity in the fused score (the rest is BM25).
+# "What did X say/write ...?" asks for X's own words: a quotation answers it.
+QUOTE_ASKED = re.compile(
+    r"\bwhat (did|does|do|has|have|had) .+ (say|said|write|wrote|written|tell|told|mail|e-?mail|text|tweet|"
+    r"answer|reply|respond|call|add)\b|"
+    r"^\W*(en\s+)?wat (zei|zegt|zeiden|zeggen|schreef|schrijft|schreven|mailde|mailt|tweette|twitterde|"
+    r"antwoordde|antwoordt|noemde|noemt|voegde)\b", re.I)
+# Words between quotation marks: “...”, ‘...’, "...", ,,...''
+QUOTATION = re.compile(r"[“„«]\s*\w[^”»]{3,}|‘\s*[A-Z][^’]{3,}’|\"\s*\w[^\"]{3,}\"|,,\s*\w", re.I)
+# "Which portfolios/welke partijen ...?" asks for several: a list answers it
+# ("als wethouder Wonen, Bouwen, Openbare Ruimte, Groen en Dierenwelzijn").
+ENUMERATION = re.compile(r"\b\w+(?:\s+\w+){0,2}(?:,\s*\w+(?:\s+\w+){0,2}){1,}\s+(en|of|and|or)\s+\w+")
+# A question that denies something ("not", "geen") is about a sentence that does;
+# the stopword lists drop these words from the query.
+NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|niet|geen|nooit|niemand|niets|nergens)\b|n't\b",
+                      re.I)
+# A pronoun for a person named in the sentence before ("mailde Ivens haar").
+PRONOUN = re.compile(r"\b(hij|zij|ze|hem|haar|hun|hen|he|she|him|her|they|them)\b", re.I)
+# A "why" question is answered by a sentence that gives a reason.
+REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|aanleiding|reden|redenen|"
+                    r"oorzaak|als gevolg van|het gevolg van|te wijten aan|toe te schrijven aan|because|since|"
+                    r"due to|owing to|as a result|therefore|reason|"
+                    r"reasons|cause|caused by)\b", re.I)
+# Causal words after which the cause follows and before which the effect
+# stands ("X, omdat Y"; "X wegens Y"), unlike "daardoor" or "de reden is".
+CAUSE_FOLLOWS = re.compile(r"omdat|doordat|want|vanwege|wegens|als gevolg van|het gevolg van|te wijten aan|"
+                           r"toe te schrijven aan|because|since|due to|owing to|caused by", re.I)
+# A sentence giving a reason right after a sentence about the event asked
+# "why" about scores at least this share of that sentence (0.5 left the
+# reason below the event on the question it was made for; 0.9 moved another
+# question's answer down a rank; 0.7 measured best on the five question sets).
+# A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal",
+# "voor het GelreDome", "op Schiphol").
+LOCATIVE = re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|naar|uit|vanuit|nabij|rond|at|on|near|outside|"
+                      r"to|from)\s+(de |het |the )?$", re.I)
+# "Until when ...?", "Since when ...?": the question's bound, and the words
+# that write it before a date in a sentence.
+BOUNDS = [
+    (re.compile(r"\b(until|till|by) (when|what time)\b|\btot (wanneer|hoe laat)\b|\buiterlijk wanneer\b",
+                re.I),
+     re.compile(r"\b(tot|tot en met|t/m|uiterlijk|until|till|through)\s+$", re.I)),
+    (re.compile(r"\b(since|from) (when|what time)\b|\b(sinds|vanaf|sedert) (wanneer|hoe laat)\b", re.I),
+     re.compile(r"\b(sinds|vanaf|sedert|since|from)\s+$", re.I)),
+]
+
+# A count of things ("how many visitors", "hoeveel meldingen"), not of money
+# and not of time ("al twee jaar" counts no teachers) unless time is counted.
+COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
+                   r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
+# Counted nouns that any count of people or things answers.
+TIME_UNIT = re.compile(r"(jaar|jaren|maand|maanden|week|weken|dag|dagen|uur|uren|minuten|seconden|eeuw|"
+                       r"eeuwen|years?|months?|weeks?|days?|hours?|minutes?|seconds?|centur(y|ies))\b", re.I)
+# "How deep/far/fast/long ...?": a measure, answered by a number with its unit.
+_LENGTH = r"(kilometers?|km|meters?|m|centimeters?|cm|millimeters?|mm|mijl|miles?|feet|foot|ft)\b"
+_SPEED = r"(kilometers?|km|mijl|miles?)\s*(per uur|per hour|an hour|/\s*[uh])\b|km/[uh]\b"
+MEASURES = [
+    (re.compile(r"\b(how|hoe) (deep|high|wide|far|tall|diep|hoog|breed|ver)\b", re.I),
+     re.compile(r"\s*" + _LENGTH)),
+    (re.compile(r"\b(how|hoe) (fast|snel)\b", re.I), re.compile(r"\s*(" + _SPEED + ")", re.I)),
+    (re.compile(r"\b(how|hoe) (long|lang)\b|\b(how much|hoeveel) (later|earlier|sooner|longer|eerder|"
+                r"langer)\b", re.I),
+     re.compile(r"\s*(" + _LENGTH + "|" + TIME_UNIT.pattern + ")", re.I)),
+]
+# A question about an amount as it was before it changed.
+EARLIER = re.compile(r"\b(original|originally|initial|initially|first|previous|old|before|planned|"
+                     r"oorspronkelijke?|aanvankelijke?|eerst|eerste|vorige|oude|eerder|begrote|geplande)\b",
+                     re.I)
+AGE = re.compile(r"\b(how old|hoe oud|at what age|op welke leeftijd)\b", re.I)
+# A share of a whole: a percentage answers it.
+SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
+# A question about what is still to come.
+FUTURE = re.compile(r"\b(will|shall|going to|zal|zullen|zult)\b", re.I)
+TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
+# Where someone came from, where someone went, or (asked neither) where
+# something happened: the question's words, and the prepositions that write
+# each place before a name. "uit Rotterdam ... verdronken in de Rottemeren".
+# (The prepositions are those of LOCATIVE, which a place name must follow.)
+PLACE_ROLES = [
+    (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I),
+     re.compile(r"\b(uit|vanuit|from)\s+(de |het |the )?$", re.I)),
+    (re.compile(r"\b(to|go|goes|going|went|gone|taken|brought|sent|moved|travel\w*|naartoe|heen|gebracht|"
+                r"gaan|gaat|ging|gingen|verhuis\w*|reis\w*)\b", re.I),
+     re.compile(r"\b(naar|to)\s+(de |het |the )?$", re.I)),
+    (re.compile(r""), re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|nabij|rond|at|on|near|outside)\s+"
+                                 r"(de |het |the )?$", re.I)),
+]
+WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
+# Before a name: a place, which answers where, not who ("opgericht in Doetinchem
+# door Gerrit van Dalen").
+PLACE_BEFORE = re.compile(r"\b(in|te|uit|vanuit|nabij|tegenover|naast)\s+(de |het )?$", re.I)
+# "Who is the mayor of X?" asks for the person holding a role, not for a role.
+# A role's next holder: "Who will be the new mayor?", "de nieuwe burgemeester".
+NEW_ROLE = re.compile(r"\b(new|next|future|nieuwe|nieuw|volgende|toekomstige|kersverse)\b", re.I)
+# (Also "Who will be the new head coach?"; the role is the noun phrase's last
+# word: "de technisch directeur van Vitesse" -> directeur, group 3.)
+WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren|will be|would be|becomes|became|wordt|"
+                         r"werd|worden|werden)\s+" + _NOUN_PHRASE_HEAD, re.I)
+
+
+
+def asks_for_several(q: Question) -> bool:
+    """A which-question about a plural noun: "Which portfolios ...", "Welke partijen ..."."""
+    focus = FOCUS.search(q.text)
+    noun = focus.group(2).lower() if focus else ""
+    return len(noun) > 3 and (noun.endswith("en") if q.language == "nl" else
+                              noun.endswith("s") and not noun.endswith("ss"))
+
+
+# Counted nouns that any count of people or things answers.
+GENERIC_COUNTS = {"mensen", "personen", "keer", "stuks", "mannen", "vrouwen"}

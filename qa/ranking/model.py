@@ -1,0 +1,77 @@
+"""Stage 8b: the fitted models that weigh the features. Each is a logistic
+regression over standardised features, stored as JSON (`qa/data/model.json`,
+written by `make train`, provenance in `qa/data/model-provenance.json`):
+
+* `retrieve` scores every candidate by the stage 1 features;
+* `rerank` scores stage 1's best RERANK_DEPTH by all features;
+* `abstain` gives the probability that the best passage answers the question,
+  from the signals of abstain.py, with the threshold chosen on cross-validation.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "model.json"
+MODELS = ("retrieve", "rerank", "abstain")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float = 0.5  # a probability; used by the abstention model
+
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        if X.shape[-1] != len(self.features):
+            raise ValueError(f"expected {len(self.features)} features ({', '.join(self.features)}), "
+                             f"got {X.shape[-1]}")
+        return ((X - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-np.clip(self.logits(X), -50, 50)))
+
+    def weights(self) -> dict[str, float]:
+        """Each feature's coefficient on the standardised scale: how much one
+        standard deviation of it moves the log-odds."""
+        return {name: round(float(c), 4) for name, c in zip(self.features, self.coef, strict=True)}
+
+    def to_json(self) -> dict:
+        return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "coef": self.coef.tolist(), "intercept": self.intercept, "threshold": self.threshold}
+
+    @classmethod
+    def from_json(cls, data: dict) -> LinearModel:
+        n = len(data["features"])
+        arrays = [np.asarray(data[key], dtype=float) for key in ("mean", "scale", "coef")]
+        if any(a.shape != (n,) for a in arrays):
+            raise ValueError(f"mean, scale and coef must each have {n} values, one per feature")
+        return cls(tuple(data["features"]), *arrays, float(data["intercept"]), float(data.get("threshold", 0.5)))
+
+
+@dataclass(frozen=True)
+class Models:
+    retrieve: LinearModel
+    rerank: LinearModel
+    abstain: LinearModel
+
+    @classmethod
+    def load(cls, path: str | Path = MODEL_FILE) -> Models:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        missing = [m for m in MODELS if m not in data]
+        if missing:
+            raise ValueError(f"{path} lacks the models {missing}; it needs {list(MODELS)}")
+        return cls(*(LinearModel.from_json(data[m]) for m in MODELS))
+
+    def save(self, path: str | Path = MODEL_FILE) -> None:
+        # One line per model and field: a diff of a refit shows what moved.
+        text = ",\n".join(f'"{m}": {{' + ", ".join(f'"{key}": {json.dumps(value)}' for key, value in
+                                                 getattr(self, m).to_json().items()) + "}"
+                          for m in MODELS)
+        Path(path).write_text("{\n" + text + "\n}\n", encoding="utf-8")
