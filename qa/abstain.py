@@ -3,6 +3,7 @@ one question's ranking, one named signal each, that the fitted `abstain`
 model (ranking/model.py) turns into the probability that the best passage
 answers it; below the threshold chosen on cross-validation the service says
 the sources do not say."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -26,6 +27,9 @@ class Ranked:
     X: np.ndarray  # all features (features.names()), one row per candidate
     logits: np.ndarray  # the rerank model's scores, same order
     unknown_name: bool  # the question names someone or something the sources never mention
+    answer_missing: (
+        bool  # a date, number, name or place is asked and no best passage holds one near its names
+    )
 
 
 @dataclass(frozen=True)
@@ -51,22 +55,50 @@ def _typed_found(r: Ranked) -> float:
 
 SIGNALS = [
     Signal("top_logit", "the rerank model's score of the best passage", lambda r: float(r.logits[0])),
-    Signal("margin", "its score minus the second's",
-           lambda r: float(r.logits[0] - r.logits[1]) if len(r.logits) > 1 else 0.0),
-    Signal("coverage", "the best passages' largest share of the question's idf mass", lambda r: _best(r, "coverage")),
+    Signal(
+        "margin",
+        "its score minus the second's",
+        lambda r: float(r.logits[0] - r.logits[1]) if len(r.logits) > 1 else 0.0,
+    ),
+    Signal(
+        "coverage",
+        "the best passages' largest share of the question's idf mass",
+        lambda r: _best(r, "coverage"),
+    ),
     Signal("semantic", "their largest cosine similarity to the question", lambda r: _best(r, "semantic")),
     Signal("bm25_log", "their largest log(1 + BM25)", lambda r: _best(r, "bm25_log")),
-    Signal("typed", "the question asks for a date, number, name, place or reason",
-           lambda r: float(r.question.answer_type in (*TYPED, "why"))),
+    Signal(
+        "typed",
+        "the question asks for a date, number, name, place or reason",
+        lambda r: float(r.question.answer_type in (*TYPED, "why")),
+    ),
     Signal("typed_found", "one of the best passages holds an answer of that kind", _typed_found),
-    Signal("numbers_missing", "none of the best passages has the question's numbers written near it",
-           lambda r: float(len(r.logits) > 0 and _column(r, "numbers_missing").min() > 0)),
-    Signal("names_missing", "none of the best passages has the question's names written near it",
-           lambda r: float(len(r.logits) > 0 and _column(r, "names_missing").min() > 0)),
-    Signal("unknown_name", "the question names someone or something the sources never mention",
-           lambda r: float(r.unknown_name)),
-    Signal("unknown_words", "share of the question's words that no dictionary translates and the sources "
-                            "do not write", lambda r: _unknown_share(r.question)),
+    Signal(
+        "answer_missing",
+        "a date, number, name or place is asked for and none of the best passages holds "
+        "one with the question's names written near it",
+        lambda r: float(r.answer_missing),
+    ),
+    Signal(
+        "numbers_missing",
+        "none of the best passages has the question's numbers written near it",
+        lambda r: float(len(r.logits) > 0 and _column(r, "numbers_missing").min() > 0),
+    ),
+    Signal(
+        "names_missing",
+        "none of the best passages has the question's names written near it",
+        lambda r: float(len(r.logits) > 0 and _column(r, "names_missing").min() > 0),
+    ),
+    Signal(
+        "unknown_name",
+        "the question names someone or something the sources never mention",
+        lambda r: float(r.unknown_name),
+    ),
+    Signal(
+        "unknown_words",
+        "share of the question's words that no dictionary translates and the sources do not write",
+        lambda r: _unknown_share(r.question),
+    ),
     Signal("follow_up", "the question leans on an earlier turn", lambda r: float(r.question.follow_up)),
 ]
 

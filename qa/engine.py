@@ -45,8 +45,6 @@ from .lexicon import (
     WHO_IS_ROLE,
 )
 from .neighbours import Neighbours
-from .ranking import features
-from .ranking.model import MODEL_FILE, Models
 from .question import (
     CHANGE,
     HISTORY_WEIGHT,
@@ -56,6 +54,8 @@ from .question import (
     names_in,
     read_question,
 )
+from .ranking import features
+from .ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models
 from .semantic import SentenceEncoder
 from .sentences import Sentence
 from .sources import MAX_SOURCE_BYTES, Document, load_sources
@@ -147,7 +147,8 @@ class Result:
     timings_ms: dict[str, float] = field(default_factory=dict)  # per stage of ask()
 
     def to_json(self, debug: bool = False) -> dict:
-        out = {"answer": self.answer, "passages": [p.to_json(debug) for p in self.passages]}
+        out = {"answer": self.answer, "confidence": round(self.confidence, 4),
+               "passages": [p.to_json(debug) for p in self.passages]}
         if debug:
             q = self.question
             out["debug"] = {
@@ -188,8 +189,8 @@ class Engine:
         """Index `documents`. With `index_path`, the index saved there is used
         when it was built from these documents, and (re)written otherwise.
         `models`: the fitted ranking and abstention models (default: the
-        package's, written by `make train`)."""
-        self.models = models or Models.load(MODEL_FILE)
+        package's, written by `make train`, fitted with or without the encoder)."""
+        self.models = models or Models.load(MODEL_FILE if semantic else LEXICAL_MODEL_FILE)
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
@@ -271,20 +272,25 @@ class Engine:
                                   copies[int(i)])
                     for i in best]
         chosen = [at[int(i)] for i in best]
-        confidence = self.confidence(ranking, chosen)
+        for passage, n in zip(passages, chosen, strict=True):
+            passage.debug["features"] = {name: round(float(v), 4)
+                                         for name, v in zip(features.names(), ranking.X[n], strict=True)}
+        short = self._short_answer(q, ranking.asked, best) if passages else None
+        confidence = self.confidence(ranking, chosen, short is None) if passages else 0.0
         answer = None
         if passages and confidence >= self.models.abstain.threshold:
-            answer = self._short_answer(q, ranking.asked, best) or self.sentences[best[0]].text
+            answer = short or self.sentences[best[0]].text
         clock.lap("answer")
         coverage = float(ranking.X[chosen[0], features.names().index("coverage")]) if chosen else 0.0
         return Result(answer, passages, q, coverage, confidence, clock.laps)
 
-    def confidence(self, ranking: Ranking, chosen: Sequence[int]) -> float:
+    def confidence(self, ranking: Ranking, chosen: Sequence[int], answer_missing: bool) -> float:
         """The abstention model's probability that the best passage (of the
-        candidates at positions `chosen`, best first) answers the question."""
+        candidates at positions `chosen`, best first) answers the question;
+        `answer_missing`: no short answer of the asked type was found in them."""
         chosen = list(chosen)
         ranked = abstain.Ranked(ranking.question, ranking.X[chosen], ranking.logits[chosen],
-                                self._unknown_name(ranking.question))
+                                self._unknown_name(ranking.question), answer_missing)
         return float(self.models.abstain.probability(abstain.signals(ranked)))
 
     def rank(self, question: str, history: Sequence[dict] = (), full: bool = False,
@@ -322,7 +328,7 @@ class Engine:
         n1 = len(features.names(stage=1))
         X[:, :n1] = features.matrix(found, everyone, stage=1)
         retrieve = self.models.retrieve.logits(X[:, :n1])
-        depth = top_k(retrieve, RERANK_DEPTH)
+        depth = np.lexsort((everyone, -retrieve))[:RERANK_DEPTH]  # logits may be negative: not top_k
         reranked = everyone if full else depth
         X[reranked] = features.matrix(found, reranked, stage=2)
         logits = retrieve - RERANK_OFFSET  # below every reranked candidate

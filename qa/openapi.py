@@ -28,16 +28,21 @@ PASSAGE = {
         "source": {"type": "string"}, "title": {"type": "string"}, "date": {"type": ["string", "null"]},
         "sentence": {"type": "integer", "minimum": 0}, "text": {"type": "string"},
         "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
-        "score": {"type": "number"},
+        "score": {"type": "number", "minimum": 0, "maximum": 1,
+                  "description": "the ranking model's probability that this sentence holds the answer"},
         "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Cited"}, "minItems": 1},
         "debug": {"type": "object"},
     },
 }
 ANSWER = {
-    "type": "object", "required": ["answer", "passages"],
+    "type": "object", "required": ["answer", "confidence", "passages"],
     "properties": {
         "answer": {"type": ["string", "null"],
-                   "description": "short answer; null when the sources do not say"},
+                   "description": "short answer (a date, number, name or place), else the best cited "
+                                  "sentence; null when the sources do not say"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1,
+                       "description": "the fitted probability that the best passage answers the question; "
+                                      "below the threshold chosen on cross-validation `answer` is null"},
         "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}},
         "debug": {"type": "object"},
     },

@@ -2,13 +2,18 @@
 carry over, by cross-validation grouped by article: every question is scored
 by models fitted without any question about its article.
 
-    python -m qa.train [--folds 5] [--out qa/data/model.json] [--no-write]
+    python -m qa.train [--folds 5] [--no-write]
+
+writes qa/data/model.json (with the sentence encoder) and
+qa/data/model-lexical.json (without it, QA_SEMANTIC=0), each with its
+provenance beside it.
 
 Data: every question set of bench/evaluate.py (the shared dev set, our own
 sets) and ../shared/eval/xquad-nl (English and Dutch questions; the two
 languages of one article are one group). Needs scikit-learn (a dev
 dependency); the service itself only reads the JSON it writes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,16 +33,20 @@ import numpy as np
 from . import abstain
 from .engine import ANSWER_DEPTH, RERANK_DEPTH, RERANK_OFFSET, Engine
 from .ranking import features
-from .ranking.model import MODEL_FILE, LinearModel, Models
+from .ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, LinearModel, Models
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 XQUAD = SHARED_EVAL / "xquad-nl"
 OWN_SETS = ["other", "fresh", *(f"fresh{n}" for n in range(2, 14))]
 # (name, sources, questions)
-SETS = [("dev", ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), ("extra", ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
-        *((name, ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS),
-        ("xquad-en", XQUAD / "sources", XQUAD / "en.jsonl"), ("xquad-nl", XQUAD / "sources", XQUAD / "nl.jsonl")]
+SETS = [
+    ("dev", ROOT / "seeds", SHARED_EVAL / "dev.jsonl"),
+    ("extra", ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
+    *((name, ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS),
+    ("xquad-en", XQUAD / "sources", XQUAD / "en.jsonl"),
+    ("xquad-nl", XQUAD / "sources", XQUAD / "nl.jsonl"),
+]
 # Regularisation of the logistic regressions (scikit-learn's C, its default):
 # 0.1 and 10 were tried on the cross-validation and moved hit@1 by under 0.005.
 C = 1.0
@@ -70,6 +79,8 @@ class Item:
     y: np.ndarray  # candidate holds a support string
     unknown_name: bool
     question: object
+    asked: set
+    weight: float = 1.0  # of this question in the fits (see balance)
 
 
 def _xquad_article(question: dict, texts: dict[str, str]) -> str | None:
@@ -80,50 +91,86 @@ def _xquad_article(question: dict, texts: dict[str, str]) -> str | None:
     return None
 
 
-def collect(log=print) -> list[Item]:
+def collect(semantic: bool, log=print) -> list[Item]:
     """Rank every question of every set with all features computed, as the
     shared scorer asks it (earlier turns first, their answers passed back)."""
     engines: dict[Path, Engine] = {}
     items: list[Item] = []
+    try:  # the earlier turns of a conversation are answered by the current models
+        models = Models.load(MODEL_FILE if semantic else LEXICAL_MODEL_FILE)
+    except (OSError, ValueError) as exc:
+        log(f"{exc}: earlier turns are answered by unfitted models")
+        models = Models.neutral()
     for name, sources, path in SETS:
         if not path.exists():
             log(f"{path}: not there, skipped")
             continue
         if sources not in engines:
-            engines[sources] = Engine.from_folder(sources)
+            engines[sources] = Engine.from_folder(sources, semantic=semantic, models=models)
         engine = engines[sources]
         texts = {p.name: norm(p.read_text(encoding="utf-8")) for p in sources.glob("*.txt")}
         article = None
         started = time.perf_counter()
-        questions = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        questions = [
+            json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
         for q in questions:
             history: list[dict] = []
             for turn in q.get("history", []):
                 earlier = engine.ask(turn, history)
-                history += [{"role": "user", "content": turn}, {"role": "assistant", "content": earlier.answer or ""}]
+                history += [
+                    {"role": "user", "content": turn},
+                    {"role": "assistant", "content": earlier.answer or ""},
+                ]
             ranking = engine.rank(q["question"], history, full=True)
             support = [norm(s) for s in q.get("support", [])]
-            y = np.array([any(s in norm(engine.sentences[int(i)].text) for s in support) for i in ranking.ids])
+            y = np.array(
+                [any(s in norm(engine.sentences[int(i)].text) for s in support) for i in ranking.ids]
+            )
             if name.startswith("xquad"):
                 # An unanswerable XQuAD question comes right after its article's answerable ones.
                 article = _xquad_article(q, texts) or article
                 group = f"xquad:{article}"
             else:
                 group = "seeds" if sources == ROOT / "seeds" else name
-            items.append(Item(name, group, q["id"], q.get("answerable", True), bool(support), engine,
-                              ranking.ids, ranking.X, y, engine._unknown_name(ranking.question),
-                              ranking.question))
+            items.append(
+                Item(
+                    name,
+                    group,
+                    q["id"],
+                    q.get("answerable", True),
+                    bool(support),
+                    engine,
+                    ranking.ids,
+                    ranking.X,
+                    y,
+                    engine._unknown_name(ranking.question),
+                    ranking.question,
+                    ranking.asked,
+                )
+            )
         log(f"{name}: {len(questions)} questions ranked in {time.perf_counter() - started:.1f} s")
+    balance(items)
     return items
 
 
-def fit(X: np.ndarray, y: np.ndarray, names: list[str]) -> LinearModel:
+def balance(items: list[Item]) -> None:
+    """XQuAD-nl (encyclopaedic text, two languages of the same questions) and
+    the news sets weigh the same in total: the service is for news, and the
+    sets it is judged on are both."""
+    xquad = sum(it.group.startswith("xquad:") for it in items)
+    news = len(items) - xquad
+    for it in items:
+        it.weight = news / xquad if it.group.startswith("xquad:") and xquad and news else 1.0
+
+
+def fit(X: np.ndarray, y: np.ndarray, names: list[str], weight: np.ndarray) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
+    mean = np.average(X, axis=0, weights=weight)
+    scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=weight))
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=C, max_iter=2000).fit((X - mean) / scale, y)
+    model = LogisticRegression(C=C, max_iter=2000).fit((X - mean) / scale, y, sample_weight=weight)
     return LinearModel(tuple(names), mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
@@ -133,14 +180,14 @@ def _n1() -> int:
 
 def rank(item: Item, retrieve: LinearModel, rerank: LinearModel) -> tuple[np.ndarray, np.ndarray]:
     """(logits, order) as Engine.rank computes them."""
-    logits = retrieve.logits(item.X[:, :_n1()]) - RERANK_OFFSET
+    logits = retrieve.logits(item.X[:, : _n1()]) - RERANK_OFFSET
     depth = np.argsort(-logits, kind="stable")[:RERANK_DEPTH]
     logits[depth] = rerank.logits(item.X[depth])
     return logits, np.lexsort((np.arange(len(logits)), -logits))
 
 
 def _depth(item: Item, retrieve: LinearModel) -> np.ndarray:
-    return np.argsort(-retrieve.logits(item.X[:, :_n1()]), kind="stable")[:RERANK_DEPTH]
+    return np.argsort(-retrieve.logits(item.X[:, : _n1()]), kind="stable")[:RERANK_DEPTH]
 
 
 @dataclass
@@ -155,22 +202,40 @@ def outcome(item: Item, retrieve: LinearModel, rerank: LinearModel) -> Outcome:
     at = {int(c): n for n, c in enumerate(item.ids)}
     chosen = [at[int(i)] for i in best]
     hit = next((n + 1 for n, p in enumerate(chosen) if item.y[p]), None)
-    ranked = abstain.Ranked(item.question, item.X[chosen[:ANSWER_DEPTH]], logits[chosen[:ANSWER_DEPTH]],
-                            item.unknown_name)
+    missing = not len(best) or item.engine._short_answer(item.question, item.asked, best) is None
+    ranked = abstain.Ranked(
+        item.question,
+        item.X[chosen[:ANSWER_DEPTH]],
+        logits[chosen[:ANSWER_DEPTH]],
+        item.unknown_name,
+        missing,
+    )
     return Outcome(hit, abstain.signals(ranked))
 
 
 def fit_all(items: list[Item]) -> tuple[Models, list[Outcome]]:
     """The three models fitted on `items`, and each item's outcome under them."""
     learn = [it for it in items if it.has_support and it.y.any()]
-    retrieve = fit(np.vstack([it.X[:, :_n1()] for it in learn]), np.concatenate([it.y for it in learn]),
-                   features.names(stage=1))
+    retrieve = fit(
+        np.vstack([it.X[:, : _n1()] for it in learn]),
+        np.concatenate([it.y for it in learn]),
+        features.names(stage=1),
+        np.concatenate([np.full(len(it.y), it.weight) for it in learn]),
+    )
     depths = [_depth(it, retrieve) for it in learn]
-    rerank = fit(np.vstack([it.X[d] for it, d in zip(learn, depths, strict=True)]),
-                 np.concatenate([it.y[d] for it, d in zip(learn, depths, strict=True)]), features.names())
+    rerank = fit(
+        np.vstack([it.X[d] for it, d in zip(learn, depths, strict=True)]),
+        np.concatenate([it.y[d] for it, d in zip(learn, depths, strict=True)]),
+        features.names(),
+        np.concatenate([np.full(len(d), it.weight) for it, d in zip(learn, depths, strict=True)]),
+    )
     outcomes = [outcome(it, retrieve, rerank) for it in items]
-    decide = fit(np.vstack([o.signals for o in outcomes]), np.array([it.answerable for it in items]),
-                 abstain.names())
+    decide = fit(
+        np.vstack([o.signals for o in outcomes]),
+        np.array([it.answerable for it in items]),
+        abstain.names(),
+        np.array([it.weight for it in items]),
+    )
     return Models(retrieve, rerank, decide), outcomes
 
 
@@ -204,9 +269,10 @@ def cross_validate(items: list[Item], k: int) -> tuple[list[Outcome], np.ndarray
 
 def choose_threshold(items: list[Item], probability: np.ndarray) -> float:
     answerable = np.array([it.answerable for it in items])
+    weight = np.array([it.weight for it in items])[answerable]
     best = 0.0
     for t in np.unique(np.round(probability, 4)):
-        if (probability[answerable] < t).mean() <= MAX_FALSE_ABSTAIN:
+        if np.average(probability[answerable] < t, weights=weight) <= MAX_FALSE_ABSTAIN:
             best = float(t)
     return best
 
@@ -230,43 +296,60 @@ def report(items: list[Item], outcomes: list[Outcome], probability: np.ndarray, 
     return by_set
 
 
+def train(semantic: bool, folds: int, out: Path | None) -> None:
+    """Cross-validate, print the figures, fit on everything and write the models to `out`."""
+    started = time.perf_counter()
+    print(f"== {'with' if semantic else 'without'} the sentence encoder")
+    items = collect(semantic)
+    outcomes, probability = cross_validate(items, folds)
+    threshold = choose_threshold(items, probability)
+    figures = report(items, outcomes, probability, threshold)
+    print(f"cross-validated ({folds} folds grouped by article), abstention threshold {threshold:.4f}:")
+    for name, scores in figures.items():
+        print(f"  {name}: {json.dumps(scores)}")
+    models, _ = fit_all(items)
+    models = Models(
+        models.retrieve,
+        models.rerank,
+        LinearModel(
+            *[getattr(models.abstain, f) for f in ("features", "mean", "scale", "coef", "intercept")],
+            threshold,
+        ),
+    )
+    for model in ("retrieve", "rerank", "abstain"):
+        print(f"{model} weights (per standard deviation): {json.dumps(getattr(models, model).weights())}")
+    if out is not None:
+        models.save(out)
+        provenance = {
+            "trained": dt.date.today().isoformat(),
+            "sentence_encoder": semantic,
+            "data": {name: str(path.relative_to(ROOT.parent)) for name, _, path in SETS if path.exists()},
+            "questions": len(items),
+            "folds": folds,
+            "grouped_by": "article (the seeds are one group, each "
+            "own set one, each XQuAD-nl article one for both languages)",
+            "weights": "XQuAD-nl and the news sets weigh the same in total",
+            "regularisation_C": C,
+            "max_false_abstain": MAX_FALSE_ABSTAIN,
+            "abstain_threshold": threshold,
+            "cross_validated": figures,
+        }
+        provenance_file = out.with_name(out.stem + "-provenance.json")
+        provenance_file.write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {out.name} and {provenance_file.name}")
+    print(f"in {time.perf_counter() - started:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--no-write", action="store_true", help="cross-validate only")
     args = parser.parse_args(argv)
     if args.folds < 2:
         parser.error("--folds must be at least 2")
     logging.disable(logging.INFO)
-    started = time.perf_counter()
-    items = collect()
-    outcomes, probability = cross_validate(items, args.folds)
-    threshold = choose_threshold(items, probability)
-    figures = report(items, outcomes, probability, threshold)
-    print(f"cross-validated ({args.folds} folds grouped by article), abstention threshold {threshold:.4f}:")
-    for name, scores in figures.items():
-        print(f"  {name}: {json.dumps(scores)}")
-    models, _ = fit_all(items)
-    models = Models(models.retrieve, models.rerank,
-                    LinearModel(*[getattr(models.abstain, f) for f in ("features", "mean", "scale", "coef",
-                                                                       "intercept")], threshold))
-    for model in ("retrieve", "rerank", "abstain"):
-        print(f"{model} weights (per standard deviation): {json.dumps(getattr(models, model).weights())}")
-    if not args.no_write:
-        models.save(args.out)
-        provenance = {
-            "trained": dt.date.today().isoformat(),
-            "data": {name: str(path.relative_to(ROOT.parent)) for name, _, path in SETS if path.exists()},
-            "questions": len(items), "folds": args.folds, "grouped_by": "article (the seeds are one group, each "
-            "own set one, each XQuAD-nl article one for both languages)",
-            "regularisation_C": C, "max_false_abstain": MAX_FALSE_ABSTAIN, "abstain_threshold": threshold,
-            "cross_validated": figures,
-        }
-        args.out.with_name("model-provenance.json").write_text(json.dumps(provenance, indent=1) + "\n",
-                                                                encoding="utf-8")
-        print(f"wrote {args.out} and {args.out.with_name('model-provenance.json').name}")
-    print(f"in {time.perf_counter() - started:.0f} s")
+    for semantic, out in ((True, MODEL_FILE), (False, LEXICAL_MODEL_FILE)):
+        train(semantic, args.folds, None if args.no_write else out)
     return 0
 
 

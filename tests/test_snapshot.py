@@ -63,7 +63,7 @@ def test_unreadable_index_file_is_rebuilt(tmp_path, content, caplog):
     path = tmp_path / "index.npz"
     path.write_bytes(content)
     engine = Engine(documents(), semantic=False, index_path=path)
-    assert engine.ask("Wie neemt de taken van Jan de Vries waar?").answer == "Anna Bakker"
+    assert "Anna Bakker" in engine.ask("Wie neemt de taken van Jan de Vries waar?").passages[0].text
     assert any("unreadable" in r.getMessage() for r in caplog.records)
     assert np.load(path, allow_pickle=False)["fingerprint"].size == 1  # rewritten, readable
 
@@ -82,5 +82,5 @@ def test_unwritable_index_path_still_serves(tmp_path, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     engine = Engine(documents(), semantic=False, index_path=blocker / "index.npz")
-    assert engine.ask("Wie neemt de taken van Jan de Vries waar?").answer == "Anna Bakker"
+    assert "Anna Bakker" in engine.ask("Wie neemt de taken van Jan de Vries waar?").passages[0].text
     assert any("could not save" in r.getMessage() for r in caplog.records)

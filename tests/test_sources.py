@@ -101,7 +101,7 @@ def test_an_empty_folder_starts_and_answers_null(tmp_path, caplog):
     client = create_app({"TESTING": True, "QA_SOURCES": str(tmp_path), "QA_SEMANTIC": False}).test_client()
     assert client.get("/healthz").get_json()["sources"] == 0
     response = client.post("/api/ask", json={"question": "Wie?"}).get_json()
-    assert response == {"answer": None, "passages": []}
+    assert response == {"answer": None, "confidence": 0.0, "passages": []}
     assert any("no readable .txt sources" in r.getMessage() for r in caplog.records)
 
 

@@ -7,6 +7,7 @@ Stage 1 features are cheap and computed for every candidate; stage 2
 features read the sentence for an answer of the asked kind (dates, names,
 numbers, reasons) and are computed only for the candidates stage 1 put first.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..question import Question
 from .. import lexicon
+from ..question import Question
 
 # Candidates with at most this many sentences between them and a sentence of
 # the previous answer count as its context (follow-up questions).
@@ -67,6 +68,7 @@ def feature(name: str, measures: str, stage: int = 1):
             raise ValueError(f"feature {name!r} is registered twice")
         FEATURES.append(Feature(name, measures, stage, compute))
         return compute
+
     return register
 
 
@@ -91,6 +93,7 @@ def sigmoid(x):
 
 
 # ---- stage 1: how the sentence matches the question's words and meaning -----------------------------------
+
 
 @feature("bm25", "BM25 (synonym sets, term weights) over the best sentence's")
 def bm25(c: Candidates, rows: np.ndarray) -> np.ndarray:
@@ -123,8 +126,11 @@ def coverage(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.once("coverage", lambda: _coverages(c))[rows]
 
 
-@feature("antecedent", "idf share of the question's names matched through a pronoun for a name "
-                       "in the sentence before ('Amber ...' / '... mailde Ivens haar')")
+@feature(
+    "antecedent",
+    "idf share of the question's names matched through a pronoun for a name "
+    "in the sentence before ('Amber ...' / '... mailde Ivens haar')",
+)
 def antecedent(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.once("antecedent", lambda: c.corpus.antecedents(c.question, c.parts, c.ids))[rows]
 
@@ -163,8 +169,11 @@ def denial(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.corpus.matching(lexicon.NEGATION, c.ids[rows]).astype(float)
 
 
-@feature("reason_follows", "a why-question, the sentence gives a reason, times the BM25 (over the best's) "
-                           "of the sentence before it ('... is afgetreden. Aanleiding is ...')")
+@feature(
+    "reason_follows",
+    "a why-question, the sentence gives a reason, times the BM25 (over the best's) "
+    "of the sentence before it ('... is afgetreden. Aanleiding is ...')",
+)
 def reason_follows(c: Candidates, rows: np.ndarray) -> np.ndarray:
     if c.question.answer_type != "why":
         return np.zeros(len(rows))
@@ -177,8 +186,11 @@ def reason_follows(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return np.where(gives, scores / c.top if c.top > 0 else scores, 0.0)
 
 
-@feature("previous", "a follow-up question, and the sentence is one cited for the previous question "
-                     "or at most two sentences from one")
+@feature(
+    "previous",
+    "a follow-up question, and the sentence is one cited for the previous question "
+    "or at most two sentences from one",
+)
 def previous(c: Candidates, rows: np.ndarray) -> np.ndarray:
     if not c.previous:
         return np.zeros(len(rows))
@@ -191,25 +203,38 @@ def previous(c: Candidates, rows: np.ndarray) -> np.ndarray:
 
 # ---- stage 2: whether the sentence holds an answer of the kind asked for -------------------------------
 
+
 def _fits(c: Candidates, rows: np.ndarray, kinds: Sequence[str]) -> np.ndarray:
     if c.question.answer_type not in kinds:
         return np.zeros(len(rows))
-    return np.array([c.corpus.fits_type(c.question, c.corpus.sentences[int(i)], c.asked) for i in c.ids[rows]])
+    return np.array(
+        [c.corpus.fits_type(c.question, c.corpus.sentences[int(i)], c.asked) for i in c.ids[rows]]
+    )
 
 
-@feature("fit_when", "a when-question, and the sentence holds a date or time (1), or only a vague one", stage=2)
+@feature(
+    "fit_when", "a when-question, and the sentence holds a date or time (1), or only a vague one", stage=2
+)
 def fit_when(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return _fits(c, rows, ("when",))
 
 
-@feature("fit_number", "a how-many/how-much question, and the sentence holds a number of the kind asked "
-                       "(money, a share, a count, an age, a measure; less for 'tientallen')", stage=2)
+@feature(
+    "fit_number",
+    "a how-many/how-much question, and the sentence holds a number of the kind asked "
+    "(money, a share, a count, an age, a measure; less for 'tientallen')",
+    stage=2,
+)
 def fit_number(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return _fits(c, rows, ("how_many",))
 
 
-@feature("fit_name", "a who/where-question, and the sentence holds a name of that kind (1.5 for the "
-                     "holder of the role asked about named in full)", stage=2)
+@feature(
+    "fit_name",
+    "a who/where-question, and the sentence holds a name of that kind (1.5 for the "
+    "holder of the role asked about named in full)",
+    stage=2,
+)
 def fit_name(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return _fits(c, rows, ("who", "where"))
 
@@ -233,13 +258,20 @@ def enumeration(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.corpus.matching(lexicon.ENUMERATION, c.ids[rows]).astype(float)
 
 
-@feature("numbers_missing", "a number or year the question names is written neither in the sentence nor "
-                            "in the two sentences either side", stage=2)
+@feature(
+    "numbers_missing",
+    "a number or year the question names is written neither in the sentence nor "
+    "in the two sentences either side",
+    stage=2,
+)
 def numbers_missing(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.corpus.numbers_missing(c.question, c.ids[rows]).astype(float)
 
 
-@feature("names_missing", "a name the question uses is written neither near the sentence nor in its "
-                          "article's headline", stage=2)
+@feature(
+    "names_missing",
+    "a name the question uses is written neither near the sentence nor in its article's headline",
+    stage=2,
+)
 def names_missing(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.corpus.names_missing(c.question, c.ids[rows]).astype(float)

@@ -7,6 +7,7 @@ written by `make train`, provenance in `qa/data/model-provenance.json`):
 * `abstain` gives the probability that the best passage answers the question,
   from the signals of abstain.py, with the threshold chosen on cross-validation.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,9 @@ from pathlib import Path
 import numpy as np
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "model.json"
+# Fitted without the sentence encoder (QA_SEMANTIC=0): its features are then
+# zero, and BM25's must carry the ranking and the decision alone.
+LEXICAL_MODEL_FILE = MODEL_FILE.with_name("model-lexical.json")
 MODELS = ("retrieve", "rerank", "abstain")
 
 
@@ -30,8 +34,9 @@ class LinearModel:
 
     def logits(self, X: np.ndarray) -> np.ndarray:
         if X.shape[-1] != len(self.features):
-            raise ValueError(f"expected {len(self.features)} features ({', '.join(self.features)}), "
-                             f"got {X.shape[-1]}")
+            raise ValueError(
+                f"expected {len(self.features)} features ({', '.join(self.features)}), got {X.shape[-1]}"
+            )
         return ((X - self.mean) / self.scale) @ self.coef + self.intercept
 
     def probability(self, X: np.ndarray) -> np.ndarray:
@@ -43,8 +48,14 @@ class LinearModel:
         return {name: round(float(c), 4) for name, c in zip(self.features, self.coef, strict=True)}
 
     def to_json(self) -> dict:
-        return {"features": list(self.features), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-                "coef": self.coef.tolist(), "intercept": self.intercept, "threshold": self.threshold}
+        return {
+            "features": list(self.features),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> LinearModel:
@@ -52,7 +63,9 @@ class LinearModel:
         arrays = [np.asarray(data[key], dtype=float) for key in ("mean", "scale", "coef")]
         if any(a.shape != (n,) for a in arrays):
             raise ValueError(f"mean, scale and coef must each have {n} values, one per feature")
-        return cls(tuple(data["features"]), *arrays, float(data["intercept"]), float(data.get("threshold", 0.5)))
+        return cls(
+            tuple(data["features"]), *arrays, float(data["intercept"]), float(data.get("threshold", 0.5))
+        )
 
 
 @dataclass(frozen=True)
@@ -63,15 +76,57 @@ class Models:
 
     @classmethod
     def load(cls, path: str | Path = MODEL_FILE) -> Models:
+        """The models saved at `path`; a ValueError when they were fitted for
+        other features than the registries hold now (run `make train`)."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         missing = [m for m in MODELS if m not in data]
         if missing:
             raise ValueError(f"{path} lacks the models {missing}; it needs {list(MODELS)}")
-        return cls(*(LinearModel.from_json(data[m]) for m in MODELS))
+        models = cls(*(LinearModel.from_json(data[m]) for m in MODELS))
+        for name, expected in models.expected().items():
+            if getattr(models, name).features != expected:
+                raise ValueError(
+                    f"{path}: the {name} model was fitted for the features "
+                    f"{list(getattr(models, name).features)}, not {list(expected)}; run make train"
+                )
+        return models
+
+    @staticmethod
+    def expected() -> dict[str, tuple[str, ...]]:
+        from .. import abstain
+        from . import features
+
+        return {
+            "retrieve": tuple(features.names(stage=1)),
+            "rerank": tuple(features.names()),
+            "abstain": tuple(abstain.names()),
+        }
+
+    @classmethod
+    def neutral(cls) -> Models:
+        """Unfitted models: BM25 plus similarity, always answering. What
+        `make train` ranks with when the saved models no longer fit the features."""
+
+        def plain(names: tuple[str, ...], weights: dict[str, float], threshold: float = 0.5) -> LinearModel:
+            n = len(names)
+            return LinearModel(
+                names, np.zeros(n), np.ones(n), np.array([weights.get(f, 0.0) for f in names]), 0.0, threshold
+            )
+
+        expected = cls.expected()
+        lexical_and_semantic = {"bm25": 1.0, "semantic": 1.0, "coverage": 1.0}
+        return cls(
+            plain(expected["retrieve"], lexical_and_semantic),
+            plain(expected["rerank"], lexical_and_semantic),
+            plain(expected["abstain"], {}, threshold=0.0),
+        )
 
     def save(self, path: str | Path = MODEL_FILE) -> None:
         # One line per model and field: a diff of a refit shows what moved.
-        text = ",\n".join(f'"{m}": {{' + ", ".join(f'"{key}": {json.dumps(value)}' for key, value in
-                                                 getattr(self, m).to_json().items()) + "}"
-                          for m in MODELS)
+        text = ",\n".join(
+            f'"{m}": {{'
+            + ", ".join(f'"{key}": {json.dumps(value)}' for key, value in getattr(self, m).to_json().items())
+            + "}"
+            for m in MODELS
+        )
         Path(path).write_text("{\n" + text + "\n}\n", encoding="utf-8")
