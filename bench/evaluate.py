@@ -2,7 +2,8 @@
 set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl over the seeds,
 eval/other.jsonl over eval/other/ (Dutch articles on other stories), and
 eval/fresh*.jsonl over eval/fresh*/ (twenty-five more, in thirteen sets, each written
-and run before any change made for it),
+and run before any change made for it), and ../shared/eval/xquad-nl (English and
+Dutch questions over Dutch Wikipedia paragraphs),
 scored by the shared scorer ../shared/eval/run_eval.py, the same code that
 scores the running service.
 
@@ -21,8 +22,10 @@ SHARED_EVAL = ROOT.parent / "shared" / "eval"
 # Our own sets: eval/<name>.jsonl over the articles in eval/<name>/.
 OWN_SETS = ["other", "fresh", *(f"fresh{n}" for n in range(2, 14))]
 # (sources, question set) pairs run when no set is named
+XQUAD = SHARED_EVAL / "xquad-nl"
 DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
-                *((ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS)]
+                *((ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS),
+                (XQUAD / "sources", XQUAD / "en.jsonl"), (XQUAD / "sources", XQUAD / "nl.jsonl")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             return client.post("/api/ask", json={"question": question, "history": history}).get_json()
 
         scores = run_eval.evaluate(ask, run_eval.load(str(path)), verbose=args.verbose)
-        print(f"{path.name}: {json.dumps(scores)}")
+        print(f"{path.parent.name + '/' if path.parent == XQUAD else ''}{path.name}: {json.dumps(scores)}")
     return 0
 
 
