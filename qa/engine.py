@@ -55,7 +55,7 @@ from .question import (
     read_question,
 )
 from .ranking import features
-from .ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models
+from .ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, RERANK_DEPTH, Models, sigmoid, two_stage
 from .semantic import SentenceEncoder
 from .sentences import Sentence
 from .sources import MAX_SOURCE_BYTES, Document, load_sources
@@ -76,12 +76,6 @@ MIN_PASSAGE_WORDS = 2
 # How many of BM25's and of the encoder's best sentences are ranked (the rest
 # of a large corpus is never looked at).
 CANDIDATES = 100
-# How many of stage 1's best candidates stage 2 reads for an answer of the
-# asked type (the type fits cost most of a question's time).
-RERANK_DEPTH = 30
-# Stage 1's scores are lowered by this below stage 2's, so that a candidate
-# stage 2 did not read comes after every one it did.
-RERANK_OFFSET = 1000.0
 # The values of the type-fit features (the models weigh them): the person
 # holding the role asked about named in full ("burgemeester Femke Halsema"
 # introduces her; later mentions say "Halsema") fits more than a name, an amount
@@ -172,8 +166,7 @@ class Ranking:
     lexical: np.ndarray  # BM25 of each
     semantic: np.ndarray | None  # cosine similarity of each
     X: np.ndarray  # features (features.names()), one row per candidate
-    retrieve: np.ndarray  # stage 1 logits
-    logits: np.ndarray  # final logits (stage 2 for the ones it read)
+    logits: np.ndarray  # stage 2's for the ones it read, stage 1's below them for the rest
     order: np.ndarray  # positions in ids, best first
 
 
@@ -265,7 +258,7 @@ class Engine:
         best, copies = self._distinct(ranking.ids[ranking.order], k)
         clock.lap("rank")
         at = {int(c): n for n, c in enumerate(ranking.ids)}
-        probability = features.sigmoid(ranking.logits)
+        probability = sigmoid(ranking.logits)
         passages = [self._passage(int(i), float(probability[at[int(i)]]), ranking.parts,
                                   float(ranking.lexical[at[int(i)]]),
                                   None if ranking.semantic is None else float(ranking.semantic[at[int(i)]]),
@@ -276,7 +269,10 @@ class Engine:
             passage.debug["features"] = {name: round(float(v), 4)
                                          for name, v in zip(features.names(), ranking.X[n], strict=True)}
         short = self._short_answer(q, ranking.asked, best) if passages else None
-        confidence = self.confidence(ranking, chosen, short is None) if passages else 0.0
+        confidence = 0.0
+        if passages:
+            signals = self.abstention_signals(q, ranking.ids, ranking.X, ranking.logits, best, short is None)
+            confidence = float(self.models.abstain.probability(signals))
         answer = None
         if passages and confidence >= self.models.abstain.threshold:
             answer = short or self.sentences[best[0]].text
@@ -284,14 +280,20 @@ class Engine:
         coverage = float(ranking.X[chosen[0], features.names().index("coverage")]) if chosen else 0.0
         return Result(answer, passages, q, coverage, confidence, clock.laps)
 
-    def confidence(self, ranking: Ranking, chosen: Sequence[int], answer_missing: bool) -> float:
-        """The abstention model's probability that the best passage (of the
-        candidates at positions `chosen`, best first) answers the question;
-        `answer_missing`: no short answer of the asked type was found in them."""
-        chosen = list(chosen)
-        ranked = abstain.Ranked(ranking.question, ranking.X[chosen], ranking.logits[chosen],
-                                self._unknown_name(ranking.question), answer_missing)
-        return float(self.models.abstain.probability(abstain.signals(ranked)))
+    def abstention_signals(self, q: Question, ids: np.ndarray, X: np.ndarray, logits: np.ndarray,
+                           best: np.ndarray, answer_missing: bool) -> np.ndarray:
+        """What the abstention model reads (abstain.names()) of the passages
+        `best` (sentence ids, best first) of the candidates `ids` with features
+        `X` and scores `logits`; `answer_missing`: no short answer of the asked
+        type was found in them (see answer_missing)."""
+        at = {int(c): n for n, c in enumerate(ids)}
+        chosen = [at[int(i)] for i in best[:abstain.DEPTH]]
+        ranked = abstain.Ranked(q, X[chosen], logits[chosen], self._unknown_name(q), answer_missing)
+        return abstain.signals(ranked)
+
+    def answer_missing(self, q: Question, asked: set[str], best: np.ndarray) -> bool:
+        """No short answer of the asked type in the passages `best`."""
+        return not len(best) or self._short_answer(q, asked, best) is None
 
     def rank(self, question: str, history: Sequence[dict] = (), full: bool = False,
              clock: _Stopwatch | None = None, previous: bool = True) -> Ranking:
@@ -324,19 +326,19 @@ class Engine:
             None if semantic_all is None else semantic_all[candidates],
             float(lexical_best[0]) if len(lexical_best) else 0.0, asked, cited)
         everyone = np.arange(len(candidates))
-        X = np.zeros((len(candidates), len(features.names())))
         n1 = len(features.names(stage=1))
+        X = np.zeros((len(candidates), len(features.names())))
         X[:, :n1] = features.matrix(found, everyone, stage=1)
-        retrieve = self.models.retrieve.logits(X[:, :n1])
-        depth = np.lexsort((everyone, -retrieve))[:RERANK_DEPTH]  # logits may be negative: not top_k
-        reranked = everyone if full else depth
-        X[reranked] = features.matrix(found, reranked, stage=2)
-        logits = retrieve - RERANK_OFFSET  # below every reranked candidate
-        logits[depth] = self.models.rerank.logits(X[depth])
         if full:
-            logits = self.models.rerank.logits(X)
-        order = np.lexsort((everyone, -logits))
-        return Ranking(q, asked, parts, candidates, found.lexical, found.semantic, X, retrieve, logits, order)
+            X = features.matrix(found, everyone, stage=2)
+
+        def stage2(rows: np.ndarray) -> np.ndarray:
+            if not full:
+                X[rows] = features.matrix(found, rows, stage=2)
+            return X[rows]
+
+        logits, order = two_stage(self.models.retrieve, self.models.rerank, X[:, :n1], stage2)
+        return Ranking(q, asked, parts, candidates, found.lexical, found.semantic, X, logits, order)
 
     def _previously_cited(self, history: Sequence[dict]) -> frozenset[int]:
         """The sentences the service cited for the last question of `history`

@@ -31,9 +31,17 @@ from pathlib import Path
 import numpy as np
 
 from . import abstain
-from .engine import ANSWER_DEPTH, RERANK_DEPTH, RERANK_OFFSET, Engine
+from .engine import Engine
 from .ranking import features
-from .ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, LinearModel, Models
+from .ranking.model import (
+    LEXICAL_MODEL_FILE,
+    MODEL_FILE,
+    RERANK_DEPTH,
+    LinearModel,
+    Models,
+    best_first,
+    two_stage,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -178,16 +186,8 @@ def _n1() -> int:
     return len(features.names(stage=1))
 
 
-def rank(item: Item, retrieve: LinearModel, rerank: LinearModel) -> tuple[np.ndarray, np.ndarray]:
-    """(logits, order) as Engine.rank computes them."""
-    logits = retrieve.logits(item.X[:, : _n1()]) - RERANK_OFFSET
-    depth = np.argsort(-logits, kind="stable")[:RERANK_DEPTH]
-    logits[depth] = rerank.logits(item.X[depth])
-    return logits, np.lexsort((np.arange(len(logits)), -logits))
-
-
 def _depth(item: Item, retrieve: LinearModel) -> np.ndarray:
-    return np.argsort(-retrieve.logits(item.X[:, : _n1()]), kind="stable")[:RERANK_DEPTH]
+    return best_first(retrieve.logits(item.X[:, : _n1()]))[:RERANK_DEPTH]
 
 
 @dataclass
@@ -197,20 +197,15 @@ class Outcome:
 
 
 def outcome(item: Item, retrieve: LinearModel, rerank: LinearModel) -> Outcome:
-    logits, order = rank(item, retrieve, rerank)
+    """Where the first supporting passage comes, and the abstention signals, as the service would have it."""
+    logits, order = two_stage(retrieve, rerank, item.X[:, : _n1()], lambda rows: item.X[rows])
     best, _ = item.engine._distinct(item.ids[order], HIT_DEPTH)
-    at = {int(c): n for n, c in enumerate(item.ids)}
-    chosen = [at[int(i)] for i in best]
-    hit = next((n + 1 for n, p in enumerate(chosen) if item.y[p]), None)
-    missing = not len(best) or item.engine._short_answer(item.question, item.asked, best) is None
-    ranked = abstain.Ranked(
-        item.question,
-        item.X[chosen[:ANSWER_DEPTH]],
-        logits[chosen[:ANSWER_DEPTH]],
-        item.unknown_name,
-        missing,
+    supported = {int(i) for i, y in zip(item.ids, item.y, strict=True) if y}
+    hit = next((n + 1 for n, i in enumerate(best) if int(i) in supported), None)
+    missing = item.engine.answer_missing(item.question, item.asked, best)
+    return Outcome(
+        hit, item.engine.abstention_signals(item.question, item.ids, item.X, logits, best, missing)
     )
-    return Outcome(hit, abstain.signals(ranked))
 
 
 def fit_all(items: list[Item]) -> tuple[Models, list[Outcome]]:

@@ -40,12 +40,11 @@ def signals_of(engine: Engine, question: str) -> dict[str, float]:
     """The abstention model's inputs for `question`."""
     ranking = engine.rank(question)
     best, _ = engine._distinct(ranking.ids[ranking.order], abstain.DEPTH)
-    at = {int(c): n for n, c in enumerate(ranking.ids)}
-    chosen = [at[int(i)] for i in best]
-    missing = not len(best) or engine._short_answer(ranking.question, ranking.asked, best) is None
-    ranked = abstain.Ranked(ranking.question, ranking.X[chosen], ranking.logits[chosen],
-                            engine._unknown_name(ranking.question), missing)
-    return dict(zip(abstain.names(), abstain.signals(ranked), strict=True))
+    missing = engine.answer_missing(ranking.question, ranking.asked, best)
+    signals = engine.abstention_signals(ranking.question, ranking.ids, ranking.X, ranking.logits, best,
+                                        missing)
+    return dict(zip(abstain.names(), signals, strict=True))
+
 
 ARTICLES = {
     "a": " date 2021-03 De minister van Verkeer Jan de Vries is op 4 maart afgetreden. "

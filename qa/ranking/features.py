@@ -10,7 +10,6 @@ numbers, reasons) and are computed only for the candidates stage 1 put first.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,11 +84,6 @@ def matrix(c: Candidates, rows: np.ndarray, stage: int) -> np.ndarray:
         if len(rows):
             out[:, j] = f.compute(c, rows)
     return out
-
-
-def sigmoid(x):
-    """The logistic function: a model's logit as a probability."""
-    return 1 / (1 + np.exp(-np.clip(x, -50, 50))) if isinstance(x, np.ndarray) else 1 / (1 + math.exp(-x))
 
 
 # ---- stage 1: how the sentence matches the question's words and meaning -----------------------------------
@@ -204,44 +198,43 @@ def previous(c: Candidates, rows: np.ndarray) -> np.ndarray:
 # ---- stage 2: whether the sentence holds an answer of the kind asked for -------------------------------
 
 
-def _fits(c: Candidates, rows: np.ndarray, kinds: Sequence[str]) -> np.ndarray:
-    if c.question.answer_type not in kinds:
-        return np.zeros(len(rows))
-    return np.array(
-        [c.corpus.fits_type(c.question, c.corpus.sentences[int(i)], c.asked) for i in c.ids[rows]]
-    )
+def _fits(kinds: Sequence[str]) -> Callable[[Candidates, np.ndarray], np.ndarray]:
+    """How well each sentence holds an answer of the kind asked, for questions
+    of `kinds` (engine.fits_type)."""
+
+    def compute(c: Candidates, rows: np.ndarray) -> np.ndarray:
+        if c.question.answer_type not in kinds:
+            return np.zeros(len(rows))
+        return np.array(
+            [c.corpus.fits_type(c.question, c.corpus.sentences[int(i)], c.asked) for i in c.ids[rows]]
+        )
+
+    return compute
 
 
-@feature(
-    "fit_when", "a when-question, and the sentence holds a date or time (1), or only a vague one", stage=2
-)
-def fit_when(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return _fits(c, rows, ("when",))
-
-
-@feature(
-    "fit_number",
-    "a how-many/how-much question, and the sentence holds a number of the kind asked "
-    "(money, a share, a count, an age, a measure; less for 'tientallen')",
-    stage=2,
-)
-def fit_number(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return _fits(c, rows, ("how_many",))
-
-
-@feature(
-    "fit_name",
-    "a who/where-question, and the sentence holds a name of that kind (1.5 for the "
-    "holder of the role asked about named in full)",
-    stage=2,
-)
-def fit_name(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return _fits(c, rows, ("who", "where"))
-
-
-@feature("reason", "a why-question, and the sentence gives a reason for what is asked", stage=2)
-def reason(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return _fits(c, rows, ("why",))
+# (name, the question types it is for, what it measures)
+TYPE_FITS = [
+    (
+        "fit_when",
+        ("when",),
+        "a when-question, and the sentence holds a date or time (1), or only a vague one",
+    ),
+    (
+        "fit_number",
+        ("how_many",),
+        "a how-many/how-much question, and the sentence holds a number of the kind "
+        "asked (money, a share, a count, an age, a measure; less for 'tientallen')",
+    ),
+    (
+        "fit_name",
+        ("who", "where"),
+        "a who/where-question, and the sentence holds a name of that kind (1.5 for the "
+        "holder of the role asked about named in full)",
+    ),
+    ("reason", ("why",), "a why-question, and the sentence gives a reason for what is asked"),
+]
+for _name, _kinds, _measures in TYPE_FITS:
+    feature(_name, _measures, stage=2)(_fits(_kinds))
 
 
 @feature("quotation", "'what did X say/write', and the sentence holds a quotation", stage=2)

@@ -11,6 +11,7 @@ written by `make train`, provenance in `qa/data/model-provenance.json`):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,22 @@ MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "model.json"
 # zero, and BM25's must carry the ranking and the decision alone.
 LEXICAL_MODEL_FILE = MODEL_FILE.with_name("model-lexical.json")
 MODELS = ("retrieve", "rerank", "abstain")
+# How many of stage 1's best candidates stage 2 reads for an answer of the
+# asked type (the type fits cost most of a question's time).
+RERANK_DEPTH = 30
+# Stage 1's scores are lowered by this below stage 2's, so that a candidate
+# stage 2 did not read comes after every one it did.
+RERANK_OFFSET = 1000.0
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """A logit as a probability."""
+    return 1 / (1 + np.exp(-np.clip(x, -50, 50)))
+
+
+def best_first(logits: np.ndarray) -> np.ndarray:
+    """Positions by descending score; ties by position."""
+    return np.lexsort((np.arange(len(logits)), -logits))
 
 
 @dataclass(frozen=True)
@@ -40,7 +57,7 @@ class LinearModel:
         return ((X - self.mean) / self.scale) @ self.coef + self.intercept
 
     def probability(self, X: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-np.clip(self.logits(X), -50, 50)))
+        return sigmoid(self.logits(X))
 
     def weights(self) -> dict[str, float]:
         """Each feature's coefficient on the standardised scale: how much one
@@ -130,3 +147,16 @@ class Models:
             for m in MODELS
         )
         Path(path).write_text("{\n" + text + "\n}\n", encoding="utf-8")
+
+
+def two_stage(
+    retrieve: LinearModel, rerank: LinearModel, stage1: np.ndarray, stage2: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(logits, order) of a question's candidates: `retrieve` scores every one
+    by its stage 1 features, `rerank` the best RERANK_DEPTH by all features
+    (`stage2(rows)` gives them for those rows), the rest follow."""
+    first = retrieve.logits(stage1)
+    depth = best_first(first)[:RERANK_DEPTH]
+    logits = first - RERANK_OFFSET
+    logits[depth] = rerank.logits(stage2(depth))
+    return logits, best_first(logits)
