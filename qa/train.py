@@ -272,23 +272,32 @@ def choose_threshold(items: list[Item], probability: np.ndarray) -> float:
     return best
 
 
+def _scores(rows: list[tuple[Item, Outcome, float]], threshold: float) -> dict:
+    ranked = [o.rank for it, o, _ in rows if it.answerable and it.has_support]
+    answerable = [p for it, _, p in rows if it.answerable]
+    unanswerable = [p for it, _, p in rows if not it.answerable]
+
+    def ratio(a: float, b: int) -> float | None:
+        return round(a / b, 3) if b else None
+
+    return {
+        "questions": len(rows),
+        "hit@1": ratio(sum(r == 1 for r in ranked), len(ranked)),
+        "hit@3": ratio(sum(r is not None and r <= 3 for r in ranked), len(ranked)),
+        "mrr@10": ratio(sum(1 / r for r in ranked if r), len(ranked)),
+        "abstain": ratio(sum(p < threshold for p in unanswerable), len(unanswerable)),
+        "false_abstain": ratio(sum(p < threshold for p in answerable), len(answerable)),
+    }
+
+
 def report(items: list[Item], outcomes: list[Outcome], probability: np.ndarray, threshold: float) -> dict:
-    by_set: dict[str, dict] = {}
-    for name in dict.fromkeys(it.set for it in items):
-        rows = [(it, o, p) for it, o, p in zip(items, outcomes, probability, strict=True) if it.set == name]
-        ranked = [o.rank for it, o, _ in rows if it.answerable and it.has_support]
-        answerable = [p for it, _, p in rows if it.answerable]
-        unanswerable = [p for it, _, p in rows if not it.answerable]
-        ratio = lambda a, b: round(a / b, 3) if b else None  # noqa: E731
-        by_set[name] = {
-            "questions": len(rows),
-            "hit@1": ratio(sum(r == 1 for r in ranked), len(ranked)),
-            "hit@3": ratio(sum(r is not None and r <= 3 for r in ranked), len(ranked)),
-            "mrr@10": ratio(sum(1 / r for r in ranked if r), len(ranked)),
-            "abstain": ratio(sum(p < threshold for p in unanswerable), len(unanswerable)),
-            "false_abstain": ratio(sum(p < threshold for p in answerable), len(answerable)),
-        }
-    return by_set
+    """The figures per set, then pooled over the news sets (ours and the dev set) and over XQuAD-nl."""
+    rows = list(zip(items, outcomes, probability, strict=True))
+    figures = {name: _scores([r for r in rows if r[0].set == name], threshold)
+               for name in dict.fromkeys(it.set for it in items)}
+    figures["all news"] = _scores([r for r in rows if not r[0].group.startswith("xquad:")], threshold)
+    figures["all xquad"] = _scores([r for r in rows if r[0].group.startswith("xquad:")], threshold)
+    return figures
 
 
 def train(semantic: bool, folds: int, out: Path | None) -> None:
