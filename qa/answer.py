@@ -213,7 +213,8 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
     if period == "year":
         text = str(value.year)
     elif period == "month":
-        text = f"{names[value.month - 1]} {value.year}"
+        # With no year written and no article date to place it by, the year would be today's.
+        text = f"{names[value.month - 1]} {value.year}" if has_year or base else names[value.month - 1]
     else:
         day_month = f"{value.day} {names[value.month - 1]}"
         text = f"{day_month} {value.year}" if has_year or base else day_month

@@ -28,6 +28,15 @@ def test_dates(sentence, date, language, expected):
     assert [d.text for d in find_dates(sentence, date, language)][:1] == [expected]
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("In november schreef Luther een boek.", "November"),  # no year: not today's
+    ("Op 5 juli trad hij af.", "5 July"),
+    ("In november 1521 schreef Luther een boek.", "November 1521"),
+])
+def test_a_date_in_an_article_without_a_date_gets_no_year_it_does_not_write(sentence, expected):
+    assert [d.text for d in find_dates(sentence, None, "en")][:1] == [expected]
+
+
 def test_weekdays_in_the_questions_language():
     spans = find_weekdays("Donderdag moet zij zich verantwoorden.", "en")
     assert [(d.text, d.start, d.end) for d in spans] == [("Thursday", 0, 9)]
