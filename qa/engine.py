@@ -14,41 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
-from . import abstain, snapshot
+from . import abstain, answer_types, snapshot
 from . import answer as answers
-from .analysis import Analyzer, normalize, stopwords
+from .analysis import Analyzer, normalize
+from .answer_types import ANSWER_DEPTH
+from .answer_types.name import holder_of
 from .index import top_k
 from .lexicon import (
-    AGE,
-    BOUNDS,
-    CAUSE_FOLLOWS,
     COPULA_FOCUS,
-    COUNT,
-    EARLIER,
     FOCUS,
-    FUTURE,
-    GENERIC_COUNTS,
     KIND_FOCUS,
-    LOCATIVE,
-    MEASURES,
-    NEW_ROLE,
     NUMBER,
-    PLACE_BEFORE,
-    PLACE_ROLES,
     PRONOUN,
-    PUBLICATION,
-    REASON,
-    SHARE,
-    TIME_OF_DAY,
-    TIME_UNIT,
-    WHO_IS,
-    WHO_IS_ROLE,
 )
 from .neighbours import Neighbours
 from .question import (
-    CHANGE,
     HISTORY_WEIGHT,
-    MONEY,
     Question,
     detect_language,
     names_in,
@@ -64,8 +45,6 @@ from .translation import DEFAULT_DICT_DIR, Translator
 log = logging.getLogger(__name__)
 
 K_MIN, K_MAX, K_DEFAULT = 1, 20, 5
-# How many of the best passages a short answer may come from.
-ANSWER_DEPTH = 3
 # A question's numbers count as written near a sentence this many sentences either side.
 NUMBER_WINDOW = 2
 # A typed answer is taken from a sentence with the question's names this
@@ -76,23 +55,9 @@ MIN_PASSAGE_WORDS = 2
 # How many of BM25's and of the encoder's best sentences are ranked (the rest
 # of a large corpus is never looked at).
 CANDIDATES = 100
-# The values of the type-fit features (the models weigh them): the person
-# holding the role asked about named in full ("burgemeester Femke Halsema"
-# introduces her; later mentions say "Halsema") fits more than a name, an amount
-# without its number ("tientallen schepen") less than one with it, a time told
-# only from an event ("na twee dagen") not at all as a sign of a passage about when.
-FULL_NAME_FIT = 1.5
-VAGUE_FIT = 0.5
-RELATIVE_TIME_FIT = 0.0
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
-TYPED_ANSWERS = ("when", "how_many", "who", "where")
-# Words either side of a candidate answer in which the question's words count
-# towards choosing it.
-SPAN_WINDOW = 4
-# A Dutch count's noun is looked for among this many words after the number.
-COUNTED_WITHIN = 3
 
 
 class _Stopwatch:
@@ -168,11 +133,6 @@ class Ranking:
     X: np.ndarray  # features (features.names()), one row per candidate
     logits: np.ndarray  # stage 2's for the ones it read, stage 1's below them for the rest
     order: np.ndarray  # positions in ids, best first
-
-
-def _bound_asked(q: Question):
-    """The (asks, written) pair of BOUNDS an "until when" question asks about; None otherwise."""
-    return next((b for b in BOUNDS if b[0].search(q.text)), None) if q.answer_type == "when" else None
 
 
 class Engine:
@@ -268,10 +228,11 @@ class Engine:
         for passage, n in zip(passages, chosen, strict=True):
             passage.debug["features"] = {name: round(float(v), 4)
                                          for name, v in zip(features.names(), ranking.X[n], strict=True)}
-        short = self._short_answer(q, ranking.asked, best) if passages else None
+        short = answer_types.short_answer(self, q, ranking.asked, best) if passages else None
         confidence = 0.0
         if passages:
-            signals = self.abstention_signals(q, ranking.ids, ranking.X, ranking.logits, best, short is None)
+            missing = answer_types.asked_type(q) is not None and short is None
+            signals = self.abstention_signals(q, ranking.ids, ranking.X, ranking.logits, best, missing)
             confidence = float(self.models.abstain.probability(signals))
         answer = None
         if passages and confidence >= self.models.abstain.threshold:
@@ -292,8 +253,9 @@ class Engine:
         return abstain.signals(ranked)
 
     def answer_missing(self, q: Question, asked: set[str], best: np.ndarray) -> bool:
-        """No short answer of the asked type in the passages `best`."""
-        return not len(best) or self._short_answer(q, asked, best) is None
+        """A short answer is asked for and none of the passages `best` holds one."""
+        return answer_types.asked_type(q) is not None and \
+            (not len(best) or answer_types.short_answer(self, q, asked, best) is None)
 
     def rank(self, question: str, history: Sequence[dict] = (), full: bool = False,
              clock: _Stopwatch | None = None, previous: bool = True) -> Ranking:
@@ -376,10 +338,10 @@ class Engine:
     def names_missing(self, q: Question, ids: np.ndarray) -> np.ndarray:
         """For each sentence, whether a name of the question is written neither
         near it (NAME_WINDOW sentences either side) nor in its headline."""
-        named = self._named_terms(q)
+        named = self.named_terms(q)
         if not named:
             return np.zeros(len(ids), dtype=bool)
-        return np.array([not self._names_near(int(i), named) for i in ids])
+        return np.array([not self.names_near(int(i), named) for i in ids])
 
     def _asks_for_a_name(self, q: Question, ids: np.ndarray, asked: set[str]) -> bool:
         """'Which board runs the school?' asks for a name when the sources
@@ -389,7 +351,7 @@ class Engine:
         if not focus:
             return False
         kind = normalize(focus.group(2))
-        return any(self._holder_of(q, kind, self.sentences[int(i)], asked) for i in ids)
+        return any(holder_of(self, q, kind, self.sentences[int(i)], asked) for i in ids)
 
     def _following(self, ids: np.ndarray) -> np.ndarray:
         """The sentence after each of `ids` in the same document."""
@@ -527,237 +489,16 @@ class Engine:
         words = {normalize(w) for turn in turns for w in answers.WORD.findall(turn)}
         return words | {self.analyzer.term(w) for w in words}
 
-    def _mostly_asked(self, name: str, asked: set[str]) -> bool:
-        """A name at least half made of the question's own words repeats it."""
-        words = [w for w in answers.WORD.findall(name) if w.lower() not in answers.NAME_PARTICLES]
-        repeated = sum(self.analyzer.term(normalize(w)) in asked for w in words)
-        return bool(words) and repeated * 2 >= len(words)
-
-    def _short_answer(self, q: Question, asked: set[str], best: np.ndarray) -> str | None:
-        """The answer span of the asked type from the best passages; for other
-        questions the best sentence. None when a date, number or name was
-        asked for and no passage holds one: the passages do not answer it."""
-        if q.answer_type not in TYPED_ANSWERS:
-            return self.sentences[best[0]].text
-        # "Until when ...?": first a date written after "tot"/"until" in any
-        # of the passages, then any date.
-        bounded = _bound_asked(q)
-        named = self._named_terms(q)
-        for bound in ((bounded, None) if bounded else (None,)):
-            for i in best[:ANSWER_DEPTH]:
-                if named and not self._names_near(int(i), named):
-                    continue
-                span = self._typed_span(q, self.sentences[i], asked, bound)
-                if span and q.answer_type == "who":
-                    return self._full_name(span.text, best[:ANSWER_DEPTH])
-                if span:
-                    return span.text
-        return None
-
-    def _named_terms(self, q: Question) -> list[frozenset[str]]:
+    def named_terms(self, q: Question) -> list[frozenset[str]]:
         """The terms of the names the question uses that the sources know."""
         names = names_in(q.text)
         return [frozenset(m for m in t.members if m in self.index.vocabulary) for t in q.terms
                 if t.label in names and any(m in self.index.vocabulary for m in t.members)]
 
-    def _names_near(self, i: int, named: list[frozenset[str]]) -> bool:
+    def names_near(self, i: int, named: list[frozenset[str]]) -> bool:
         """Every name of the question is written near sentence i (NAME_WINDOW
         sentences either side) or in its document's headline: an amount
         beside "Hof van Twente" in another article is not what Hof van Twente paid."""
         first, _ = self._doc_range[self.sentences[i].doc_id]
         near = set().union(*(self._term_set(j) for j in {*self._window(i, NAME_WINDOW), first}))
         return all(terms & near for terms in named)
-
-    def _full_name(self, name: str, best: np.ndarray) -> str:
-        """The name as the best passages write it in full: "Halsema" is
-        "Femke Halsema" when one of them says so."""
-        longer = [n.text for i in best for n in answers.find_names(self.sentences[i].text, self.casing)
-                  if n.text.endswith(" " + name)]
-        return max(longer, key=len, default=name)
-
-    def fits_type(self, q: Question, p: Sentence, asked: set[str]) -> float:
-        """How well sentence `p` holds an answer of the kind asked for: 1 when
-        it does, 0 when not, and 1.5 for the person holding the role asked
-        about named in full ("burgemeester Femke Halsema" introduces her;
-        later mentions say "Halsema")."""
-        if q.answer_type == "why":
-            return float(self._explains(q, p))
-        bound = _bound_asked(q)
-        span = bound and self._typed_span(q, p, asked, bound)
-        if bound and span:
-            return self._fit_of(q, span)
-        span = self._typed_span(q, p, asked)
-        if span is None:
-            return 0.0
-        if bound:  # "Until when ...?" is answered best by a date after "tot"
-            return self._fit_of(q, span) * VAGUE_FIT
-        if WHO_IS_ROLE.match(q.text) and len([w for w in answers.WORD.findall(span.text)
-                                              if w.lower() not in answers.NAME_PARTICLES]) >= 2:
-            return FULL_NAME_FIT
-        return self._fit_of(q, span)
-
-    @staticmethod
-    def _fit_of(q: Question, span) -> float:
-        """1 for a typed answer with its number or date, less without."""
-        if span.vague:
-            return RELATIVE_TIME_FIT if q.answer_type == "when" else VAGUE_FIT
-        return 1.0
-
-    def _explains(self, q: Question, p: Sentence) -> bool:
-        """Whether `p` gives a reason for what the question asks about: a
-        causal word, and not with the question's words only after it ("We
-        doen geen onderzoek, omdat de wethouder is afgetreden" gives a reason
-        for not investigating, not for resigning)."""
-        reason = REASON.search(p.text)
-        if not reason:
-            return False
-        if not CAUSE_FOLLOWS.fullmatch(reason.group(0)):  # "De reden is ...", "Daardoor ...": it states one
-            return True
-        names = names_in(q.text)  # the event's words, not who it is about
-        members = {m for t in q.terms if t.label not in names for m in t.members}
-        before = set(self.analyzer.terms(p.text[:reason.start()])) & members
-        after = set(self.analyzer.terms(p.text[reason.end():])) & members
-        return bool(before) or not after
-
-    def _holder_of(self, q: Question, role: str, p: Sentence, asked: set[str]):
-        """The first name in `p` written right after the role asked about
-        (or a compound ending in it): 'burgemeester Femke Halsema'."""
-        members = next((set(t.members) for t in q.terms if t.label == role), {self.analyzer.term(role)})
-        # "Who will be the new coach?" is not answered by "trainer De Wit"
-        # but by "de nieuwe trainer De Wit".
-        new = NEW_ROLE.search(q.text)
-        for name in answers.find_names(p.text, self.casing, exclude=asked):
-            before = answers.role_before(p.text, name.text, self.casing)
-            stem = before and self.analyzer.term(normalize(before.text))
-            if stem and any(stem == m or (len(m) >= 5 and stem.endswith(m)) for m in members) and \
-                    (not new or NEW_ROLE.search(p.text[max(0, before.start - 20):before.start])):
-                return name
-        return None
-
-    @staticmethod
-    def _with_time_unit(sentence: str, number, language: str):
-        """The number with the unit of time written after it ("vier maanden": "4 months")."""
-        unit = re.match(r"\s+(" + TIME_UNIT.pattern + r")", sentence[number.end:], re.I)
-        if not unit:
-            return number
-        return answers.Span(f"{number.text} {answers.unit_in(unit.group(1), language)}", number.start,
-                            number.end + unit.end())
-
-    def _counts(self, q: Question, counted: str, sentence: str, number) -> bool:
-        """Whether `number` counts what a Dutch question counts: "hoeveel
-        toeschouwers" is not answered by "2000 supporters". The counted noun
-        is one of the three words after the number ("10.000 middeldure
-        huurwoningen": a compound ending in it counts); a number followed by
-        no such word may count anything. English questions are not checked:
-        their noun's translations may miss the sources' word."""
-        if q.language != "nl" or normalize(counted) in GENERIC_COUNTS:
-            return True
-        term = self.analyzer.term(normalize(counted))
-        after = answers.WORD.findall(sentence[number.end:])[:COUNTED_WITHIN]
-        if not after or not after[0].islower() or self.analyzer.is_stopword(after[0]):
-            return True
-        return any((t := self.analyzer.term(normalize(w))) == term or (len(term) >= 4 and t.endswith(term))
-                   for w in after)
-
-    def _closest_to_question(self, q: Question, p: Sentence, spans: list):
-        """Of several candidate answers in a sentence, the one with the most
-        of the question's own words around it ("dit jaar 6 procent ... en
-        volgend jaar nog eens 3 procent": 'next year' asks for the 3); the
-        first on a tie."""
-        if len(spans) < 2:
-            return answers.first_or_none(spans)
-        words = list(answers.WORD.finditer(p.text))
-        term_of = [self.analyzer.term(normalize(w.group(0))) for w in words]
-
-        def support(span) -> int:
-            at = next((n for n, w in enumerate(words) if w.end() > span.start), len(words))
-            near = set(term_of[max(0, at - SPAN_WINDOW):at + SPAN_WINDOW])  # at: the word after it
-            return sum(1 for t in q.terms if near & set(t.members))
-
-        return max(spans, key=support)
-
-    def _typed_span(self, q: Question, p: Sentence, asked: set[str], bound=None):
-        if q.answer_type == "when":
-            dates = answers.find_dates(p.text, self.documents[p.doc_id].date, q.language)
-            weekdays = answers.find_weekdays(p.text, q.language)
-            times = answers.find_times(p.text, q.language)
-            base = answers.article_base(self.documents[p.doc_id].date)
-            if base and FUTURE.search(q.text):  # "When will it open?" is not answered by a month gone by
-                dates = [d for d in dates if not answers.before_article(d, base)]
-            relative = answers.find_relative_times(p.text, q.language)
-            # a date, else the weekday, else the time of day (first when asked for), else a
-            # time after something ("na drie weken")
-            kinds = (times, dates, weekdays, relative) if TIME_OF_DAY.search(q.text) else \
-                (dates, weekdays, times, relative)
-            if bound:  # only those written after the bound asked about: "tot eind 2026", "tot 22.00 uur"
-                kinds = tuple([s for s in kind if bound[1].search(p.text[:s.start])] for kind in kinds)
-            spans = next((found for found in ([s for s in kind if normalize(s.text) not in asked]
-                                              for kind in kinds) if found), [])
-            return self._closest_to_question(q, p, spans)
-        if q.answer_type == "how_many":
-            numbers = answers.find_numbers(p.text, q.language)
-            count = COUNT.search(q.text)
-            if SHARE.search(q.text):  # "What share of the costs ...?": a percentage
-                numbers = [n for n in numbers if answers.is_share(n)]
-            elif MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count
-                numbers = [n for n in numbers if answers.is_money(n, share=bool(CHANGE.search(q.text)))]
-                free = not numbers and answers.FREE.search(p.text)
-                if free:  # "De vaccinatie is gratis"
-                    word = "gratis" if q.language == "nl" else "free"
-                    numbers = [answers.Span(word, free.start(), free.end())]
-            elif count:  # nor "How many visitors ...?" by money or a percentage, nor by "twee jaar"
-                counts_time = TIME_UNIT.match(count.group(0).split()[-1])
-                numbers = [n for n in numbers if not answers.is_money(n) and not answers.is_share(n)
-                           and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))
-                           and self._counts(q, count.group(0).split()[-1], p.text, n)]
-            elif AGE.search(q.text):  # "How old ...?": a number written as an age, if there is one
-                aged = [n for n in numbers if answers.is_age(p.text, n)]
-                numbers = [self._with_time_unit(p.text, n, q.language) for n in aged] or numbers
-            else:
-                measure = next((units for asks, units in MEASURES if asks.search(q.text)), None)
-                if measure:  # "How deep ...?": a number with a unit of length, shown with it
-                    numbers = [answers.Span(f"{n.text} {answers.unit_in(unit.group(0).strip(), q.language)}",
-                                            n.start, unit.end())
-                               for n in numbers for unit in [measure.match(p.text, n.end)] if unit]
-            # "van 250 miljoen naar 380 miljoen euro": the new amount, unless the old one is asked for
-            roles = {id(n): answers.range_role(p.text, n) for n in numbers}
-            wanted = "from" if EARLIER.search(q.text) else "to"
-            if any(roles.values()):
-                numbers = [n for n in numbers if roles[id(n)] in (None, wanted)]
-            return self._closest_to_question(q, p, [n for n in numbers if normalize(n.text) not in asked])
-        if q.answer_type in ("who", "where"):
-            role = WHO_IS_ROLE.match(q.text)
-            if role:
-                return self._holder_of(q, normalize(role.group(3)), p, asked)
-            if WHO_IS.match(q.text):  # "Who is X?": the role written before X
-                for name in answers.find_names(q.text, self.casing):
-                    role = answers.role_before(p.text, name.text, self.casing)
-                    if role and normalize(role.text) not in stopwords("nl"):
-                        return role
-            # "Which law ...?": the answer's own kind (law) may be part of its name.
-            focus = FOCUS.search(q.text)
-            known = asked - ({normalize(focus.group(2)), self.analyzer.term(normalize(focus.group(2)))}
-                             if focus else set())
-            names = answers.find_names(p.text, self.casing, exclude=known)
-            names = [n for n in names if not self._mostly_asked(n.text, known)]
-            if not focus:  # "SP" of "SP-wethouder" answers "which party", not "who"
-                names = [n for n in names if not n.prefix]
-                if q.answer_type == "who":
-                    names = [n for n in names if not PLACE_BEFORE.search(p.text[:n.start])] or names
-            if q.answer_type == "where":  # a place: a name after "in", "bij", "at", ...
-                names = [n for n in names if LOCATIVE.search(p.text[:n.start])]
-            if not names and PUBLICATION.search(q.text):
-                # "this newspaper" in an article stands for its own publisher
-                publisher = self.documents[p.doc_id].publisher
-                if publisher and answers.SELF_REFERENCE.search(p.text):
-                    return answers.Span(publisher, 0, 0)
-            if q.answer_type == "where":
-                # Where something happened ("in", "bij"), not where someone came from or went
-                # ("uit Rotterdam", "naar"), unless that is asked; then the place by the question's words.
-                for asks, written in PLACE_ROLES:
-                    if asks.search(q.text):
-                        names = [n for n in names if written.search(p.text[:n.start])] or names
-                        break
-                return self._closest_to_question(q, p, names)
-            return answers.first_or_none(names) if focus else self._closest_to_question(q, p, names)
-        return None

@@ -11,7 +11,8 @@ from functools import lru_cache
 import pytest
 
 from qa import abstain
-from qa.engine import COPULA_FOCUS, KIND_FOCUS, REASON, Engine, Passage
+from qa.engine import Engine, Passage
+from qa.lexicon import COPULA_FOCUS, KIND_FOCUS, REASON
 from qa.question import relative_period
 from qa.ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models
 from qa.sources import parse_document

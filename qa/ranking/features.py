@@ -10,13 +10,13 @@ numbers, reasons) and are computed only for the candidates stage 1 put first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .. import lexicon
+from .. import answer_types, lexicon
 from ..question import Question
 
 # Candidates with at most this many sentences between them and a sentence of
@@ -198,57 +198,20 @@ def previous(c: Candidates, rows: np.ndarray) -> np.ndarray:
 # ---- stage 2: whether the sentence holds an answer of the kind asked for -------------------------------
 
 
-def _fits(kinds: Sequence[str]) -> Callable[[Candidates, np.ndarray], np.ndarray]:
-    """How well each sentence holds an answer of the kind asked, for questions
-    of `kinds` (engine.fits_type)."""
+def _fit(answer_type: answer_types.AnswerType) -> Callable[[Candidates, np.ndarray], np.ndarray]:
+    """How well each sentence holds an answer of `answer_type`, for the questions that ask for one."""
 
     def compute(c: Candidates, rows: np.ndarray) -> np.ndarray:
-        if c.question.answer_type not in kinds:
+        if not answer_type.asks(c.question):
             return np.zeros(len(rows))
-        return np.array(
-            [c.corpus.fits_type(c.question, c.corpus.sentences[int(i)], c.asked) for i in c.ids[rows]]
-        )
+        return np.array([answer_type.fit(c.corpus, c.question, int(i), c.asked) for i in c.ids[rows]])
 
     return compute
 
 
-# (name, the question types it is for, what it measures)
-TYPE_FITS = [
-    (
-        "fit_when",
-        ("when",),
-        "a when-question, and the sentence holds a date or time (1), or only a vague one",
-    ),
-    (
-        "fit_number",
-        ("how_many",),
-        "a how-many/how-much question, and the sentence holds a number of the kind "
-        "asked (money, a share, a count, an age, a measure; less for 'tientallen')",
-    ),
-    (
-        "fit_name",
-        ("who", "where"),
-        "a who/where-question, and the sentence holds a name of that kind (1.5 for the "
-        "holder of the role asked about named in full)",
-    ),
-    ("reason", ("why",), "a why-question, and the sentence gives a reason for what is asked"),
-]
-for _name, _kinds, _measures in TYPE_FITS:
-    feature(_name, _measures, stage=2)(_fits(_kinds))
-
-
-@feature("quotation", "'what did X say/write', and the sentence holds a quotation", stage=2)
-def quotation(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    if c.question.answer_type != "what" or not lexicon.QUOTE_ASKED.search(c.question.text):
-        return np.zeros(len(rows))
-    return c.corpus.matching(lexicon.QUOTATION, c.ids[rows]).astype(float)
-
-
-@feature("list", "a which-question about a plural noun, and the sentence lists three or more", stage=2)
-def enumeration(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    if c.question.answer_type != "what" or not lexicon.asks_for_several(c.question):
-        return np.zeros(len(rows))
-    return c.corpus.matching(lexicon.ENUMERATION, c.ids[rows]).astype(float)
+# One feature per answer type (answer_types/), named and described by it.
+for _type in answer_types.TYPES:
+    feature(_type.feature, _type.measures, stage=2)(_fit(_type))
 
 
 @feature(

@@ -1,0 +1,10 @@
+"""The kinds of answer a question may ask for, one module each, in one
+registry (base.TYPES): which questions ask for it, how well a sentence fits
+it (each is a ranking feature of its own name) and, for a short answer, the
+span that answers it. Adding a kind: a module that registers an AnswerType,
+imported below, and its test; then `make train`."""
+from . import enumeration, name, number, quotation, reason, when  # noqa: F401  (they register themselves)
+from .base import TYPES, AnswerType, asked_type, register
+from .choose import ANSWER_DEPTH, short_answer
+
+__all__ = ["ANSWER_DEPTH", "TYPES", "AnswerType", "asked_type", "register", "short_answer"]

@@ -1,0 +1,21 @@
+"""What someone said or wrote: a sentence with a quotation; the sentence
+itself is the answer."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..lexicon import QUOTATION, QUOTE_ASKED
+from ..question import Question
+from .base import AnswerType, register
+
+
+def asks(q: Question) -> bool:
+    return q.answer_type == "what" and bool(QUOTE_ASKED.search(q.text))
+
+
+def quotes(corpus, q: Question, i: int, asked: set) -> float:
+    return float(corpus.matching(QUOTATION, np.array([i]))[0])
+
+
+QUOTE = register(AnswerType("quotation", "'what did X say/write', and the sentence holds a quotation", asks,
+                            quotes))

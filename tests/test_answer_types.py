@@ -1,0 +1,65 @@
+"""The answer types: one registry entry each, each a ranking feature of its own name."""
+import pytest
+
+from qa import answer_types
+from qa.engine import Engine
+from qa.question import read_question
+from qa.ranking import features
+from qa.sources import parse_document
+
+FILLER = " ".join(f"Zin {n} gaat over iets anders." for n in range(30))
+ARTICLE = (" date 2021-07 De wethouder Jan Smit is op 5 juli afgetreden. "
+           "Aanleiding is een rapport over zijn gedrag. "
+           "De brug kostte 40 miljoen euro. "
+           "Hij zei: \u201cIk heb fouten gemaakt.\u201d "
+           "Hij was wethouder van Wonen, Groen en Verkeer. " + FILLER)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine([parse_document("a", ARTICLE)], semantic=False)
+
+
+def sentence_id(engine, start):
+    return next(i for i, s in enumerate(engine.sentences) if s.text.startswith(start))
+
+
+def test_every_answer_type_is_a_ranking_feature_once():
+    names = [t.feature for t in answer_types.TYPES]
+    assert len(names) == len(set(names))
+    assert set(names) <= set(features.names(stage=2)) - set(features.names(stage=1))
+
+
+def test_registering_a_type_twice_is_refused():
+    with pytest.raises(ValueError, match="twice"):
+        answer_types.register(answer_types.TYPES[0])
+
+
+@pytest.mark.parametrize(("question", "feature", "start"), [
+    ("Wanneer is de wethouder afgetreden?", "fit_when", "De wethouder Jan Smit"),
+    ("Hoeveel kostte de brug?", "fit_number", "De brug kostte"),
+    ("Wie is afgetreden?", "fit_name", "De wethouder Jan Smit"),
+    ("Waarom is de wethouder afgetreden?", "reason", "Aanleiding is"),
+    ("Wat zei de wethouder?", "quotation", "Hij zei"),
+    ("Welke afdelingen had de wethouder?", "list", "Hij was wethouder van"),
+])
+def test_each_type_is_asked_by_its_questions_and_fits_its_sentence(engine, question, feature, start):
+    q = read_question(question, analyzer=engine.analyzer)
+    (answer_type,) = [t for t in answer_types.TYPES if t.feature == feature]
+    others = [t.feature for t in answer_types.TYPES if t.asks(q)]
+    assert others == [feature]  # one kind of answer per question
+    asked = {"wethouder"}
+    assert answer_type.fit(engine, q, sentence_id(engine, start), asked) > 0
+    assert answer_type.fit(engine, q, sentence_id(engine, "Zin 3"), asked) == 0
+
+
+@pytest.mark.parametrize(("question", "short"), [
+    ("Wanneer is de wethouder afgetreden?", "5 juli 2021"),
+    ("Hoeveel kostte de brug?", "40 miljoen euro"),
+    ("Wie is afgetreden?", "Jan Smit"),
+    ("Waarom is de wethouder afgetreden?", None),  # no short answer: the sentence is the answer
+])
+def test_a_short_answer_comes_from_the_type_the_question_asks_for(engine, question, short):
+    ranking = engine.rank(question)
+    best, _ = engine._distinct(ranking.ids[ranking.order], 3)
+    assert answer_types.short_answer(engine, ranking.question, ranking.asked, best) == short
