@@ -88,6 +88,7 @@ class Item:
     unknown_name: bool
     question: object
     asked: set
+    follows: bool  # asked after earlier turns
     weight: float = 1.0  # of this question in the fits (see balance)
 
 
@@ -155,6 +156,7 @@ def collect(semantic: bool, log=print) -> list[Item]:
                     engine._unknown_name(ranking.question),
                     ranking.question,
                     ranking.asked,
+                    bool(history),
                 )
             )
         log(f"{name}: {len(questions)} questions ranked in {time.perf_counter() - started:.1f} s")
@@ -297,6 +299,7 @@ def report(items: list[Item], outcomes: list[Outcome], probability: np.ndarray, 
                for name in dict.fromkeys(it.set for it in items)}
     figures["all news"] = _scores([r for r in rows if not r[0].group.startswith("xquad:")], threshold)
     figures["all xquad"] = _scores([r for r in rows if r[0].group.startswith("xquad:")], threshold)
+    figures["follow-ups"] = _scores([r for r in rows if r[0].follows], threshold)
     return figures
 
 
