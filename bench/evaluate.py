@@ -25,7 +25,8 @@ OWN_SETS = ["other", "fresh", *(f"fresh{n}" for n in range(2, 14))]
 XQUAD = SHARED_EVAL / "xquad-nl"
 DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
                 *((ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS),
-                (XQUAD / "sources", XQUAD / "en.jsonl"), (XQUAD / "sources", XQUAD / "nl.jsonl")]
+                (XQUAD / "sources", XQUAD / "en.jsonl"), (XQUAD / "sources", XQUAD / "nl.jsonl"),
+                (XQUAD / "sources", ROOT / "eval" / "xquad-followups.jsonl")]
 
 
 def main(argv: list[str] | None = None) -> int:

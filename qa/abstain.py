@@ -65,6 +65,12 @@ SIGNALS = [
         "the best passages' largest share of the question's idf mass",
         lambda r: _best(r, "coverage"),
     ),
+    Signal(
+        "own_coverage",
+        "their largest share of the idf mass of the question's own words (a follow-up's "
+        "words carried over from earlier turns aside)",
+        lambda r: _best(r, "own_coverage"),
+    ),
     Signal("semantic", "their largest cosine similarity to the question", lambda r: _best(r, "semantic")),
     Signal("bm25_log", "their largest log(1 + BM25)", lambda r: _best(r, "bm25_log")),
     Signal(

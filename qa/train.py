@@ -53,6 +53,7 @@ SETS = [
     ("extra", ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
     *((name, ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS),
     ("xquad-en", XQUAD / "sources", XQUAD / "en.jsonl"),
+    ("xquad-followups", XQUAD / "sources", ROOT / "eval" / "xquad-followups.jsonl"),
     ("xquad-nl", XQUAD / "sources", XQUAD / "nl.jsonl"),
 ]
 # Regularisation of the logistic regressions: scikit-learn's default C, not
@@ -138,7 +139,7 @@ def collect(semantic: bool, log=print) -> list[Item]:
             )
             if name.startswith("xquad"):
                 # An unanswerable XQuAD question comes right after its article's answerable ones.
-                article = _xquad_article(q, texts) or article
+                article = q.get("article") or _xquad_article(q, texts) or article
                 group = f"xquad:{article}"
             else:
                 group = "seeds" if sources == ROOT / "seeds" else name

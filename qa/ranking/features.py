@@ -120,6 +120,15 @@ def coverage(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.once("coverage", lambda: _coverages(c))[rows]
 
 
+@feature("own_coverage", "share of the idf mass of the question's own words (not those carried over from "
+                         "earlier turns) the sentence matches")
+def own_coverage(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if not c.question.context_terms:
+        return coverage(c, rows)
+    own = c.parts[: len(c.question.terms)]  # index.parts keeps the query's order: own terms first
+    return c.once("own_coverage", lambda: c.corpus.coverages(own, c.ids))[rows]
+
+
 @feature(
     "antecedent",
     "idf share of the question's names matched through a pronoun for a name "
