@@ -21,9 +21,6 @@ from .answer_types import ANSWER_DEPTH
 from .answer_types.name import holder_of
 from .index import top_k
 from .lexicon import (
-    COPULA_FOCUS,
-    FOCUS,
-    KIND_FOCUS,
     NUMBER,
     PRONOUN,
 )
@@ -32,7 +29,6 @@ from .question import (
     HISTORY_WEIGHT,
     Question,
     detect_language,
-    names_in,
     read_question,
 )
 from .ranking import features
@@ -274,7 +270,7 @@ class Engine:
         candidates = lexical_ids if semantic_all is None else \
             np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))
         candidates = np.sort(candidates).astype(np.int64)
-        asked = self._asked(q, history)
+        asked = set(q.asked)
         if q.answer_type == "what" and self._asks_for_a_name(q, lexical_ids[:RERANK_DEPTH], asked):
             q = replace(q, answer_type="who")
         if q.answer_type == "why":  # the reason may be told in the sentence after the event
@@ -319,9 +315,7 @@ class Engine:
         that never name Rotterdam cannot be answered from them. The same for
         the kind of thing a which/what question asks for: 'What salary did
         she earn?' over sources that never mention a salary."""
-        names = names_in(q.text)
-        focus = KIND_FOCUS.search(q.text) or COPULA_FOCUS.search(q.text)
-        asked_for = names | ({normalize(focus.group(2))} if focus else set())
+        asked_for = q.intent.names | ({q.intent.kind} if q.intent.kind else set())
         return any(t.label in asked_for and not any(m in self.index.vocabulary for m in t.members)
                    for t in q.terms)
 
@@ -329,7 +323,7 @@ class Engine:
         """For each sentence, whether a number or year the question names is
         written neither in it nor in the NUMBER_WINDOW sentences around it
         ('Who won the 2022 elections?' over sources that never mention 2022)."""
-        numbers = set(NUMBER.findall(q.text))
+        numbers = q.intent.numbers
         if not numbers:
             return np.zeros(len(ids), dtype=bool)
         return np.array([bool(numbers - {n for j in self._window(int(i), NUMBER_WINDOW)
@@ -347,10 +341,9 @@ class Engine:
         """'Which board runs the school?' asks for a name when the sources
         write that kind of thing before a name ("het schoolbestuur Stichting
         Leerrijk"), as for the kinds question.py knows ("which party")."""
-        focus = FOCUS.search(q.text)
-        if not focus:
+        if not q.intent.focus:
             return False
-        kind = normalize(focus.group(2))
+        kind = normalize(q.intent.focus)
         return any(holder_of(self, q, kind, self.sentences[int(i)], asked) for i in ids)
 
     def _following(self, ids: np.ndarray) -> np.ndarray:
@@ -463,8 +456,7 @@ class Engine:
         Ivens haar"), the idf share of the question's names written in the
         sentence before it and not in it ("een vrouw, Amber, haar verhaal")."""
         out = np.zeros(len(candidates))
-        names = names_in(q.text)
-        named = [p for p in parts if p.term.label in names and len(p.sentences)]
+        named = [p for p in parts if p.term.label in q.intent.names and len(p.sentences)]
         _, total = self._coverable(parts)
         if not named or not len(candidates) or total <= 0:
             return out
@@ -482,16 +474,9 @@ class Engine:
         # A term the sources never use still counts, with the idf of a term seen once.
         return part.idf if len(part.sentences) else self.index.idf_of(1)
 
-    def _asked(self, q: Question, history: Sequence[dict]) -> set[str]:
-        """Words (and their stems) of the question and earlier questions: an
-        answer tells something new."""
-        turns = [q.text, *(t.get("content", "") for t in history if t.get("role") == "user")]
-        words = {normalize(w) for turn in turns for w in answers.WORD.findall(turn)}
-        return words | {self.analyzer.term(w) for w in words}
-
     def named_terms(self, q: Question) -> list[frozenset[str]]:
         """The terms of the names the question uses that the sources know."""
-        names = names_in(q.text)
+        names = q.intent.names
         return [frozenset(m for m in t.members if m in self.index.vocabulary) for t in q.terms
                 if t.label in names and any(m in self.index.vocabulary for m in t.members)]
 

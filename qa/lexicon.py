@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
-from .question import KIND_ADJECTIVES, Question
+# Words that may stand between "which" and the kind of thing asked for:
+# "which other municipality", "welke nieuwe wethouder".
+KIND_ADJECTIVES = (r"(?:(?:other|else|new|old|former|first|last|next|previous|andere|ander|nieuwe|nieuw|oude|"
+                   r"voormalige|eerste|laatste|volgende|vorige)\s+)?")
 
 NUMBER = re.compile(r"\b\d+\b")
 FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
@@ -128,13 +131,28 @@ WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren|will be|w
 
 
 
-def asks_for_several(q: Question) -> bool:
+def asks_for_several(text: str, language: str) -> bool:
     """A which-question about a plural noun: "Which portfolios ...", "Welke partijen ..."."""
-    focus = FOCUS.search(q.text)
+    focus = FOCUS.search(text)
     noun = focus.group(2).lower() if focus else ""
-    return len(noun) > 3 and (noun.endswith("en") if q.language == "nl" else
+    return len(noun) > 3 and (noun.endswith("en") if language == "nl" else
                               noun.endswith("s") and not noun.endswith("ss"))
 
 
 # Counted nouns that any count of people or things answers.
 GENERIC_COUNTS = {"mensen", "personen", "keer", "stuks", "mannen", "vrouwen"}
+
+
+# A question about money: its answer is an amount of money (or a share of
+# one: "how much of a pay rise" is answered by "7 procent").
+MONEY = re.compile(
+    r"\b(cost|costs|costed|price|prices|priced|pay|pays|paid|payment|earn|earns|earned|earnings|salary|"
+    r"salaries|wage|wages|income|fee|fees|fine|fined|worth|budget|spend|spent|kost|kosten|kostte|kostten|"
+    r"prijs|prijzen|betaalt|betalen|betaalde|betaalden|betaald|verdient|verdienen|verdiende|verdienden|"
+    r"verdiend|salaris\w*|loon\w*|lonen|inkomen|bedrag|boete|begroting|uitgeven|uitgegeven|"
+    r"subsidy|subsidies|grant|grants|compensation|damages|ransom|subsidie\w*|vergoeding\w*|"
+    r"schadevergoeding\w*|losgeld|toelage\w*|uitkering\w*)\b", re.I)
+
+# A change in an amount, which a percentage answers ("how much of a pay rise").
+CHANGE = re.compile(r"\b(rise|raise|increase|decrease|cut|cuts|more|less|extra|\w*verhoging|\w*stijging|"
+                    r"\w*verlaging|daling|korting|bezuiniging|meer|minder|erbij)\b", re.I)

@@ -10,14 +10,35 @@ from functools import lru_cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from .analysis import MONTHS, WEEKDAYS, Analyzer, date_mentions, normalize, stopwords, tokenize
+from .answer import WORD
 from .index import QueryTerm
+from .lexicon import (
+    AGE,
+    BOUNDS,
+    CHANGE,
+    COPULA_FOCUS,
+    COUNT,
+    EARLIER,
+    FOCUS,
+    FUTURE,
+    KIND_ADJECTIVES,
+    KIND_FOCUS,
+    MEASURES,
+    MONEY,
+    NEGATION,
+    NEW_ROLE,
+    NUMBER,
+    PLACE_ROLES,
+    PUBLICATION,
+    QUOTE_ASKED,
+    SHARE,
+    TIME_OF_DAY,
+    WHO_IS,
+    WHO_IS_ROLE,
+    asks_for_several,
+)
 from .neighbours import Neighbours
 from .translation import Translator
-
-# Words that may stand between "which" and the kind of thing asked for:
-# "which other municipality", "welke nieuwe wethouder".
-KIND_ADJECTIVES = (r"(?:(?:other|else|new|old|former|first|last|next|previous|andere|ander|nieuwe|nieuw|oude|"
-                   r"voormalige|eerste|laatste|volgende|vorige)\s+)?")
 
 # The pattern matching earliest in the question decides its type; on a tie, the first listed.
 _TYPE_PATTERNS = [
@@ -55,20 +76,6 @@ _TYPE_PATTERNS = [
                r"zal|zou|werd|wordt)\b"),
 ]
 _TYPE_REGEXES = [(name, re.compile(p, re.I)) for name, p in _TYPE_PATTERNS]
-
-# A question about money: its answer is an amount of money (or a share of
-# one: "how much of a pay rise" is answered by "7 procent").
-MONEY = re.compile(
-    r"\b(cost|costs|costed|price|prices|priced|pay|pays|paid|payment|earn|earns|earned|earnings|salary|"
-    r"salaries|wage|wages|income|fee|fees|fine|fined|worth|budget|spend|spent|kost|kosten|kostte|kostten|"
-    r"prijs|prijzen|betaalt|betalen|betaalde|betaalden|betaald|verdient|verdienen|verdiende|verdienden|"
-    r"verdiend|salaris\w*|loon\w*|lonen|inkomen|bedrag|boete|begroting|uitgeven|uitgegeven|"
-    r"subsidy|subsidies|grant|grants|compensation|damages|ransom|subsidie\w*|vergoeding\w*|"
-    r"schadevergoeding\w*|losgeld|toelage\w*|uitkering\w*)\b", re.I)
-
-# A change in an amount, which a percentage answers ("how much of a pay rise").
-CHANGE = re.compile(r"\b(rise|raise|increase|decrease|cut|cuts|more|less|extra|\w*verhoging|\w*stijging|"
-                    r"\w*verlaging|daling|korting|bezuiniging|meer|minder|erbij)\b", re.I)
 
 # Words by which a question leans on an earlier turn.
 _ANAPHORA = re.compile(
@@ -141,6 +148,66 @@ def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None
 
 
 @dataclass(frozen=True)
+class Intent:
+    """What a question asks, read once from its text: the later stages read
+    these, not the text (the patterns are lexicon.py's)."""
+
+    names: frozenset[str] = frozenset()  # normalised words written with a capital inside it
+    numbers: frozenset[str] = frozenset()  # numbers and years it names
+    focus: str | None = None  # "Which party ...": the word after which/what, as written
+    kind: str | None = None  # the noun a which/what question asks for, normalised ("What salary did ...")
+    role: str | None = None  # "Who is the mayor (of X)?": the role whose holder is asked, normalised
+    who_is: bool = False  # "Who is X?": the role written before X
+    new_role: bool = False  # "Who will be the new coach?"
+    publication: bool = False  # asks about a newspaper
+    place_role: int = len(PLACE_ROLES) - 1  # where from, where to, or where something happened
+    counted: str | None = None  # the noun of "how many X", "hoeveel X"
+    share: bool = False  # a share of a whole: a percentage answers
+    money: bool = False  # an amount of money answers
+    change: bool = False  # a change in an amount: a percentage answers too
+    age: bool = False  # "how old"
+    measure: re.Pattern | None = None  # the units a "how deep/fast/long" question's answer is written in
+    earlier: bool = False  # the amount before it changed ("oorspronkelijke")
+    quote: bool = False  # "What did X say/write?"
+    several: bool = False  # a which-question about a plural noun
+    future: bool = False  # what is still to come
+    time_of_day: bool = False  # "what time", "hoe laat"
+    negated: bool = False  # denies something ("not", "geen")
+    bound: tuple | None = None  # the (asks, written) pair of BOUNDS of "until when", "since when"
+
+
+def read_intent(text: str, language: str) -> Intent:
+    focus = FOCUS.search(text)
+    kind = KIND_FOCUS.search(text) or COPULA_FOCUS.search(text)
+    role = WHO_IS_ROLE.match(text)
+    count = COUNT.search(text)
+    return Intent(
+        names=frozenset(names_in(text)),
+        numbers=frozenset(NUMBER.findall(text)),
+        focus=focus.group(2) if focus else None,
+        kind=normalize(kind.group(2)) if kind else None,
+        role=normalize(role.group(3)) if role else None,
+        who_is=bool(WHO_IS.match(text)),
+        new_role=bool(NEW_ROLE.search(text)),
+        publication=bool(PUBLICATION.search(text)),
+        place_role=next(n for n, (asks, _) in enumerate(PLACE_ROLES) if asks.search(text)),
+        counted=count.group(0).split()[-1] if count else None,
+        share=bool(SHARE.search(text)),
+        money=bool(MONEY.search(text)),
+        change=bool(CHANGE.search(text)),
+        age=bool(AGE.search(text)),
+        measure=next((units for asks, units in MEASURES if asks.search(text)), None),
+        earlier=bool(EARLIER.search(text)),
+        quote=bool(QUOTE_ASKED.search(text)),
+        several=asks_for_several(text, language),
+        future=bool(FUTURE.search(text)),
+        time_of_day=bool(TIME_OF_DAY.search(text)),
+        negated=bool(NEGATION.search(text)),
+        bound=next((b for b in BOUNDS if b[0].search(text)), None),
+    )
+
+
+@dataclass(frozen=True)
 class Question:
     text: str
     language: str
@@ -148,6 +215,9 @@ class Question:
     terms: list[QueryTerm] = field(default_factory=list)
     context_terms: list[QueryTerm] = field(default_factory=list)
     follow_up: bool = False
+    intent: Intent = field(default_factory=Intent)
+    # Words (and their terms) of the question and the earlier questions: an answer tells something new.
+    asked: frozenset[str] = frozenset()
 
     @property
     def query(self) -> list[QueryTerm]:
@@ -285,4 +355,8 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
             for term in turn_terms:
                 if not own & set(term.members) and term not in context:
                     context.append(term)
-    return Question(text, language, answer_type(text), terms, context, follow_up)
+    turns = [text, *(t.get("content", "") for t in history if t.get("role") == "user")]
+    words = {normalize(w) for turn in turns for w in WORD.findall(turn)}
+    asked = frozenset(words | {analyzer.term(w) for w in words})
+    return Question(text, language, answer_type(text), terms, context, follow_up, read_intent(text, language),
+                    asked)

@@ -1,6 +1,7 @@
 import pytest
 
 from qa.analysis import Analyzer
+from qa.lexicon import BOUNDS
 from qa.question import answer_type, detect_language, names_in, read_question, relative_period
 
 
@@ -110,3 +111,29 @@ def test_the_adjective_of_how_old_or_how_big_is_not_looked_up(question, labels):
 
 def test_days_and_months_are_no_names():
     assert names_in("Who visited the site on Sunday morning in March, with Halsema?") == {"halsema"}
+
+
+@pytest.mark.parametrize(("question", "fields"), [
+    ("Who is the mayor of Rotterdam?", {"role": "mayor", "names": frozenset({"rotterdam"})}),
+    ("Wie wordt de nieuwe trainer?", {"role": "trainer", "new_role": True}),
+    ("Who won the 2022 elections?", {"numbers": frozenset({"2022"})}),
+    ("Hoeveel toeschouwers zaten er in het stadion?", {"counted": "toeschouwers"}),
+    ("How much did the repairs cost?", {"money": True, "counted": None}),
+    ("What share of the costs does the city pay?", {"share": True}),
+    ("What was the original budget?", {"earlier": True, "kind": "budget"}),
+    ("Until when is the road closed?", {"bound": BOUNDS[0]}),
+    ("Why did the council not investigate?", {"negated": True}),
+    ("What did Ivens write to Amber?", {"quote": True}),
+    ("Welke partijen willen een onderzoek?", {"several": True, "focus": "partijen"}),
+    ("When will the airport open?", {"future": True}),
+    ("Where did the boy come from?", {"place_role": 0}),
+])
+def test_a_question_is_read_once_into_its_intent(question, fields):
+    intent = read_question(question).intent
+    assert {name: getattr(intent, name) for name in fields} == fields
+
+
+def test_the_asked_words_include_earlier_questions_but_not_answers():
+    history = [{"role": "user", "content": "Wie trad af?"}, {"role": "assistant", "content": "Ivens"}]
+    asked = read_question("En waarom?", history).asked
+    assert "trad" in asked and "waarom" in asked and "ivens" not in asked

@@ -7,7 +7,6 @@ from typing import Any
 
 from .. import answer as answers
 from ..analysis import normalize
-from ..lexicon import BOUNDS
 from ..question import Question
 from ..sentences import Sentence
 
@@ -62,7 +61,7 @@ def of_kind(*kinds: str) -> Callable[[Question], bool]:
 
 def bound_asked(q: Question):
     """The (asks, written) pair of BOUNDS an "until when" question asks about; None otherwise."""
-    return next((b for b in BOUNDS if b[0].search(q.text)), None) if q.answer_type == "when" else None
+    return q.intent.bound if q.answer_type == "when" else None
 
 
 def closest_to_question(corpus, q: Question, p: Sentence, spans: list):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..lexicon import ENUMERATION, asks_for_several
+from ..lexicon import ENUMERATION
 from ..question import Question
 from .base import AnswerType, register
 
 
 def asks(q: Question) -> bool:
-    return q.answer_type == "what" and asks_for_several(q)
+    return q.answer_type == "what" and q.intent.several
 
 
 def lists(corpus, q: Question, i: int, asked: set) -> float:

@@ -6,14 +6,10 @@ from __future__ import annotations
 from .. import answer as answers
 from ..analysis import normalize, stopwords
 from ..lexicon import (
-    FOCUS,
     LOCATIVE,
     NEW_ROLE,
     PLACE_BEFORE,
     PLACE_ROLES,
-    PUBLICATION,
-    WHO_IS,
-    WHO_IS_ROLE,
 )
 from ..question import Question
 from ..sentences import Sentence
@@ -38,7 +34,7 @@ def holder_of(corpus, q: Question, role: str, p: Sentence, asked: set):
     members = next((set(t.members) for t in q.terms if t.label == role), {analyzer.term(role)})
     # "Who will be the new coach?" is not answered by "trainer De Wit"
     # but by "de nieuwe trainer De Wit".
-    new = NEW_ROLE.search(q.text)
+    new = q.intent.new_role
     for name in answers.find_names(p.text, corpus.casing, exclude=asked):
         before = answers.role_before(p.text, name.text, corpus.casing)
         stem = before and analyzer.term(normalize(before.text))
@@ -57,18 +53,16 @@ def full_name(corpus, name: str, best) -> str:
 
 
 def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
-    role = WHO_IS_ROLE.match(q.text)
-    if role:
-        return holder_of(corpus, q, normalize(role.group(3)), p, asked)
-    if WHO_IS.match(q.text):  # "Who is X?": the role written before X
+    if q.intent.role:
+        return holder_of(corpus, q, q.intent.role, p, asked)
+    if q.intent.who_is:  # "Who is X?": the role written before X
         for name in answers.find_names(q.text, corpus.casing):
             role = answers.role_before(p.text, name.text, corpus.casing)
             if role and normalize(role.text) not in stopwords("nl"):
                 return role
     # "Which law ...?": the answer's own kind (law) may be part of its name.
-    focus = FOCUS.search(q.text)
-    known = asked - ({normalize(focus.group(2)), corpus.analyzer.term(normalize(focus.group(2)))}
-                     if focus else set())
+    focus = q.intent.focus and normalize(q.intent.focus)
+    known = asked - ({focus, corpus.analyzer.term(focus)} if focus else set())
     names = answers.find_names(p.text, corpus.casing, exclude=known)
     names = [n for n in names if not mostly_asked(corpus, n.text, known)]
     if not focus:  # "SP" of "SP-wethouder" answers "which party", not "who"
@@ -77,7 +71,7 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
             names = [n for n in names if not PLACE_BEFORE.search(p.text[:n.start])] or names
     if q.answer_type == "where":  # a place: a name after "in", "bij", "at", ...
         names = [n for n in names if LOCATIVE.search(p.text[:n.start])]
-    if not names and PUBLICATION.search(q.text):
+    if not names and q.intent.publication:
         # "this newspaper" in an article stands for its own publisher
         publisher = corpus.documents[p.doc_id].publisher
         if publisher and answers.SELF_REFERENCE.search(p.text):
@@ -85,10 +79,8 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
     if q.answer_type == "where":
         # Where something happened ("in", "bij"), not where someone came from or went
         # ("uit Rotterdam", "naar"), unless that is asked; then the place by the question's words.
-        for asks, written in PLACE_ROLES:
-            if asks.search(q.text):
-                names = [n for n in names if written.search(p.text[:n.start])] or names
-                break
+        written = PLACE_ROLES[q.intent.place_role][1]
+        names = [n for n in names if written.search(p.text[:n.start])] or names
         return closest_to_question(corpus, q, p, names)
     return answers.first_or_none(names) if focus else closest_to_question(corpus, q, p, names)
 
@@ -97,7 +89,7 @@ def fit(corpus, q: Question, i: int, asked: set) -> float:
     span = find(corpus, q, corpus.sentences[i], asked)
     if span is None:
         return 0.0
-    if WHO_IS_ROLE.match(q.text) and len([w for w in answers.WORD.findall(span.text)
+    if q.intent.role and len([w for w in answers.WORD.findall(span.text)
                                           if w.lower() not in answers.NAME_PARTICLES]) >= 2:
         return FULL_NAME_FIT
     return FIT

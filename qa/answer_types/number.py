@@ -6,8 +6,8 @@ import re
 
 from .. import answer as answers
 from ..analysis import normalize
-from ..lexicon import AGE, COUNT, EARLIER, GENERIC_COUNTS, MEASURES, SHARE, TIME_UNIT
-from ..question import CHANGE, MONEY, Question
+from ..lexicon import GENERIC_COUNTS, TIME_UNIT
+from ..question import Question
 from ..sentences import Sentence
 from .base import AnswerType, closest_to_question, fit_of_span, of_kind, register
 
@@ -44,33 +44,32 @@ def counts(corpus, q: Question, counted: str, sentence: str, number) -> bool:
 
 def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
     numbers = answers.find_numbers(p.text, q.language)
-    count = COUNT.search(q.text)
-    if SHARE.search(q.text):  # "What share of the costs ...?": a percentage
+    if q.intent.share:  # "What share of the costs ...?": a percentage
         numbers = [n for n in numbers if answers.is_share(n)]
-    elif MONEY.search(q.text):  # "How much did the repairs cost?" is not answered by a count
-        numbers = [n for n in numbers if answers.is_money(n, share=bool(CHANGE.search(q.text)))]
+    elif q.intent.money:  # "How much did the repairs cost?" is not answered by a count
+        numbers = [n for n in numbers if answers.is_money(n, share=q.intent.change)]
         free = not numbers and answers.FREE.search(p.text)
         if free:  # "De vaccinatie is gratis"
             word = "gratis" if q.language == "nl" else "free"
             numbers = [answers.Span(word, free.start(), free.end())]
-    elif count:  # nor "How many visitors ...?" by money or a percentage, nor by "twee jaar"
-        counted = count.group(0).split()[-1]
+    elif q.intent.counted:  # nor "How many visitors ...?" by money or a percentage, nor by "twee jaar"
+        counted = q.intent.counted
         counts_time = TIME_UNIT.match(counted)
         numbers = [n for n in numbers if not answers.is_money(n) and not answers.is_share(n)
                    and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))
                    and counts(corpus, q, counted, p.text, n)]
-    elif AGE.search(q.text):  # "How old ...?": a number written as an age, if there is one
+    elif q.intent.age:  # "How old ...?": a number written as an age, if there is one
         aged = [n for n in numbers if answers.is_age(p.text, n)]
         numbers = [with_time_unit(p.text, n, q.language) for n in aged] or numbers
     else:
-        measure = next((units for asks, units in MEASURES if asks.search(q.text)), None)
+        measure = q.intent.measure
         if measure:  # "How deep ...?": a number with a unit of length, shown with it
             numbers = [answers.Span(f"{n.text} {answers.unit_in(unit.group(0).strip(), q.language)}",
                                     n.start, unit.end())
                        for n in numbers for unit in [measure.match(p.text, n.end)] if unit]
     # "van 250 miljoen naar 380 miljoen euro": the new amount, unless the old one is asked for
     roles = {id(n): answers.range_role(p.text, n) for n in numbers}
-    wanted = "from" if EARLIER.search(q.text) else "to"
+    wanted = "from" if q.intent.earlier else "to"
     if any(roles.values()):
         numbers = [n for n in numbers if roles[id(n)] in (None, wanted)]
     return closest_to_question(corpus, q, p, [n for n in numbers if normalize(n.text) not in asked])

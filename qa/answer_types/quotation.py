@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..lexicon import QUOTATION, QUOTE_ASKED
+from ..lexicon import QUOTATION
 from ..question import Question
 from .base import AnswerType, register
 
 
 def asks(q: Question) -> bool:
-    return q.answer_type == "what" and bool(QUOTE_ASKED.search(q.text))
+    return q.answer_type == "what" and q.intent.quote
 
 
 def quotes(corpus, q: Question, i: int, asked: set) -> float:

@@ -3,7 +3,7 @@ sentence itself is the answer."""
 from __future__ import annotations
 
 from ..lexicon import CAUSE_FOLLOWS, REASON
-from ..question import Question, names_in
+from ..question import Question
 from .base import AnswerType, of_kind, register
 
 
@@ -18,8 +18,8 @@ def explains(corpus, q: Question, i: int, asked: set) -> float:
         return 0.0
     if not CAUSE_FOLLOWS.fullmatch(reason.group(0)):  # "De reden is ...", "Daardoor ...": it states one
         return 1.0
-    names = names_in(q.text)  # the event's words, not who it is about
-    members = {m for t in q.terms if t.label not in names for m in t.members}
+    # the event's words, not who it is about
+    members = {m for t in q.terms if t.label not in q.intent.names for m in t.members}
     before = set(corpus.analyzer.terms(text[:reason.start()])) & members
     after = set(corpus.analyzer.terms(text[reason.end():])) & members
     return float(bool(before) or not after)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .. import answer as answers
 from ..analysis import normalize
-from ..lexicon import FUTURE, TIME_OF_DAY
 from ..question import Question
 from ..sentences import Sentence
 from .base import AnswerType, closest_to_question, fit_of_span, of_kind, register
@@ -21,10 +20,10 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
     weekdays = answers.find_weekdays(p.text, q.language)
     times = answers.find_times(p.text, q.language)
     base = answers.article_base(article_date)
-    if base and FUTURE.search(q.text):  # "When will it open?" is not answered by a month gone by
+    if base and q.intent.future:  # "When will it open?" is not answered by a month gone by
         dates = [d for d in dates if not answers.before_article(d, base)]
     relative = answers.find_relative_times(p.text, q.language)
-    kinds = (times, dates, weekdays, relative) if TIME_OF_DAY.search(q.text) else \
+    kinds = (times, dates, weekdays, relative) if q.intent.time_of_day else \
         (dates, weekdays, times, relative)
     if bound:  # only those written after the bound asked about: "tot eind 2026", "tot 22.00 uur"
         kinds = tuple([s for s in kind if bound[1].search(p.text[:s.start])] for kind in kinds)

@@ -167,7 +167,7 @@ def context(c: Candidates, rows: np.ndarray) -> np.ndarray:
 
 @feature("denial", "the question denies something ('not', 'geen') and the sentence denies too")
 def denial(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    if not lexicon.NEGATION.search(c.question.text):
+    if not c.question.intent.negated:
         return np.zeros(len(rows))
     return c.corpus.matching(lexicon.NEGATION, c.ids[rows]).astype(float)
 
