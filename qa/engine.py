@@ -232,7 +232,9 @@ class Engine:
             confidence = float(self.models.abstain.probability(signals))
         answer = None
         if passages and confidence >= self.models.abstain.threshold:
-            answer = short or self.sentences[best[0]].text
+            sure = short is not None and self.span_probability(short, q, probability[chosen], confidence) >= \
+                self.models.span.threshold
+            answer = short.text if sure else self.sentences[best[0]].text
         clock.lap("answer")
         coverage = float(ranking.X[chosen[0], features.names().index("coverage")]) if chosen else 0.0
         return Result(answer, passages, q, coverage, confidence, clock.laps)
@@ -247,6 +249,13 @@ class Engine:
         chosen = [at[int(i)] for i in best[:abstain.DEPTH]]
         ranked = abstain.Ranked(q, X[chosen], logits[chosen], self._unknown_name(q), answer_missing)
         return abstain.signals(ranked)
+
+    def span_probability(self, short: answer_types.Short, q: Question, probabilities: np.ndarray,
+                         confidence: float) -> float:
+        """The span model's probability that `short` is right (`probabilities`:
+        the ranking model's, of the best passages in order)."""
+        signals = answer_types.span_signals(short, q, probabilities, confidence)
+        return float(self.models.span.probability(signals))
 
     def answer_missing(self, q: Question, asked: set[str], best: np.ndarray) -> bool:
         """A short answer is asked for and none of the passages `best` holds one."""

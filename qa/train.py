@@ -17,6 +17,7 @@ dependency); the service itself only reads the JSON it writes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -30,16 +31,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import abstain
+from . import abstain, answer_types
 from .engine import Engine
 from .ranking import features
 from .ranking.model import (
     LEXICAL_MODEL_FILE,
     MODEL_FILE,
+    MODELS,
     RERANK_DEPTH,
     LinearModel,
     Models,
     best_first,
+    sigmoid,
     two_stage,
 )
 
@@ -62,6 +65,10 @@ C = 1.0
 # The abstention threshold: the lowest that keeps the cross-validated share
 # of answerable questions answered with null at or under this.
 MAX_FALSE_ABSTAIN = 0.05
+# A wrong name or number costs this many right ones: the short answer's
+# threshold maximises right - WRONG_COST x wrong (a product judgement, not fitted:
+# a wrong short answer misleads, the cited sentence below it does not).
+WRONG_COST = 2.0
 HIT_DEPTH = 10
 
 
@@ -90,6 +97,7 @@ class Item:
     question: object
     asked: set
     follows: bool  # asked after earlier turns
+    answers: list[str]  # acceptable short answers (may be none)
     weight: float = 1.0  # of this question in the fits (see balance)
 
 
@@ -158,6 +166,7 @@ def collect(semantic: bool, log=print) -> list[Item]:
                     ranking.question,
                     ranking.asked,
                     bool(history),
+                    q.get("answers", []),
                 )
             )
         log(f"{name}: {len(questions)} questions ranked in {time.perf_counter() - started:.1f} s")
@@ -196,23 +205,55 @@ def _depth(item: Item, retrieve: LinearModel) -> np.ndarray:
 @dataclass
 class Outcome:
     rank: int | None  # of the first passage holding a support string
-    signals: np.ndarray
+    signals: np.ndarray  # the abstention model's
+    short: answer_types.Short | None  # the short answer found, if any
+    probabilities: np.ndarray  # the ranking model's, of the best passages in order
+    right: (
+        bool | None
+    )  # the short answer is one of the acceptable ones (None: none are listed, or no short answer)
+
+
+def right_answer(answer: str, acceptable: list[str]) -> bool:
+    """As the shared scorer judges a short answer: it holds an acceptable one, in at most 12 words."""
+    a = norm(_strip_accents(answer))
+    return bool(a) and len(a.split()) <= 12 and any(norm(_strip_accents(x)) in a for x in acceptable)
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def outcome(item: Item, retrieve: LinearModel, rerank: LinearModel) -> Outcome:
-    """Where the first supporting passage comes, and the abstention signals, as the service would have it."""
+    """Where the first supporting passage comes, the abstention signals and the short answer, as the
+    service would have them."""
     logits, order = two_stage(retrieve, rerank, item.X[:, : _n1()], lambda rows: item.X[rows])
     best, _ = item.engine._distinct(item.ids[order], HIT_DEPTH)
     supported = {int(i) for i, y in zip(item.ids, item.y, strict=True) if y}
     hit = next((n + 1 for n, i in enumerate(best) if int(i) in supported), None)
-    missing = item.engine.answer_missing(item.question, item.asked, best)
-    return Outcome(
-        hit, item.engine.abstention_signals(item.question, item.ids, item.X, logits, best, missing)
-    )
+    short = answer_types.short_answer(item.engine, item.question, item.asked, best) if len(best) else None
+    missing = answer_types.asked_type(item.question) is not None and short is None
+    signals = item.engine.abstention_signals(item.question, item.ids, item.X, logits, best, missing)
+    at = {int(c): n for n, c in enumerate(item.ids)}
+    probabilities = sigmoid(logits[[at[int(i)] for i in best[: answer_types.ANSWER_DEPTH]]])
+    right = right_answer(short.text, item.answers) if short is not None and item.answers else None
+    return Outcome(hit, signals, short, probabilities, right)
+
+
+def span_matrix(
+    items: list[Item], outcomes: list[Outcome], confidence: np.ndarray, rows: list[int]
+) -> np.ndarray:
+    return np.array(
+        [
+            answer_types.span_signals(
+                outcomes[n].short, items[n].question, outcomes[n].probabilities, float(confidence[n])
+            )
+            for n in rows
+        ]
+    ).reshape(len(rows), -1)
 
 
 def fit_all(items: list[Item]) -> tuple[Models, list[Outcome]]:
-    """The three models fitted on `items`, and each item's outcome under them."""
+    """The four models fitted on `items`, and each item's outcome under them."""
     learn = [it for it in items if it.has_support and it.y.any()]
     retrieve = fit(
         np.vstack([it.X[:, : _n1()] for it in learn]),
@@ -234,7 +275,15 @@ def fit_all(items: list[Item]) -> tuple[Models, list[Outcome]]:
         abstain.names(),
         np.array([it.weight for it in items]),
     )
-    return Models(retrieve, rerank, decide), outcomes
+    confidence = decide.probability(np.vstack([o.signals for o in outcomes]))
+    rows = [n for n, o in enumerate(outcomes) if o.right is not None]  # short answers that can be judged
+    span = fit(
+        span_matrix(items, outcomes, confidence, rows),
+        np.array([outcomes[n].right for n in rows]),
+        answer_types.span_names(),
+        np.array([items[n].weight for n in rows]),
+    )
+    return Models(retrieve, rerank, decide, span), outcomes
 
 
 def folds_of(items: list[Item], k: int) -> list[int]:
@@ -250,19 +299,37 @@ def folds_of(items: list[Item], k: int) -> list[int]:
     return [fold_of[it.group] for it in items]
 
 
-def cross_validate(items: list[Item], k: int) -> tuple[list[Outcome], np.ndarray]:
-    """Out-of-fold outcomes and abstention probabilities."""
+def cross_validate(items: list[Item], k: int) -> tuple[list[Outcome], np.ndarray, np.ndarray]:
+    """Out-of-fold outcomes, abstention probabilities and short answers' probabilities (NaN: none)."""
     fold = folds_of(items, k)
     outcomes: list[Outcome | None] = [None] * len(items)
     probability = np.zeros(len(items))
+    span = np.full(len(items), np.nan)
     for f in range(k):
         train = [it for it, g in zip(items, fold, strict=True) if g != f]
         models, _ = fit_all(train)
         for n, it in enumerate(items):
             if fold[n] == f:
-                outcomes[n] = outcome(it, models.retrieve, models.rerank)
-                probability[n] = models.abstain.probability(outcomes[n].signals)
-    return outcomes, probability
+                o = outcomes[n] = outcome(it, models.retrieve, models.rerank)
+                probability[n] = models.abstain.probability(o.signals)
+                if o.short is not None:
+                    span[n] = models.span.probability(
+                        answer_types.span_signals(o.short, it.question, o.probabilities, probability[n])
+                    )
+    return outcomes, probability, span
+
+
+def choose_span_threshold(outcomes: list[Outcome], span: np.ndarray, weight: np.ndarray) -> float:
+    """The threshold above which a short answer is given: the one that maximises
+    right - WRONG_COST x wrong short answers (below it the sentence is the answer)."""
+    judged = [n for n, o in enumerate(outcomes) if o.right is not None]
+    best, value = 0.0, sum(weight[n] * (1 if outcomes[n].right else -WRONG_COST) for n in judged)
+    for t in np.unique(np.round(span[judged], 4)):
+        given = [n for n in judged if span[n] >= t]
+        v = sum(weight[n] * (1 if outcomes[n].right else -WRONG_COST) for n in given)
+        if v > value:
+            best, value = float(t), v
+    return best
 
 
 def choose_threshold(items: list[Item], probability: np.ndarray) -> float:
@@ -275,10 +342,13 @@ def choose_threshold(items: list[Item], probability: np.ndarray) -> float:
     return best
 
 
-def _scores(rows: list[tuple[Item, Outcome, float]], threshold: float) -> dict:
-    ranked = [o.rank for it, o, _ in rows if it.answerable and it.has_support]
-    answerable = [p for it, _, p in rows if it.answerable]
-    unanswerable = [p for it, _, p in rows if not it.answerable]
+def _scores(rows: list[tuple[Item, Outcome, float, float]], threshold: float, span_threshold: float) -> dict:
+    """The shared scorer's figures for `rows` (item, outcome, abstention and span probabilities)."""
+    ranked = [o.rank for it, o, _, _ in rows if it.answerable and it.has_support]
+    answerable = [p for it, _, p, _ in rows if it.answerable]
+    unanswerable = [p for it, _, p, _ in rows if not it.answerable]
+    with_answers = [(o, p, s) for it, o, p, s in rows if it.answerable and it.answers]
+    given = [o for o, p, s in with_answers if p >= threshold and o.short is not None and s >= span_threshold]
 
     def ratio(a: float, b: int) -> float | None:
         return round(a / b, 3) if b else None
@@ -288,19 +358,34 @@ def _scores(rows: list[tuple[Item, Outcome, float]], threshold: float) -> dict:
         "hit@1": ratio(sum(r == 1 for r in ranked), len(ranked)),
         "hit@3": ratio(sum(r is not None and r <= 3 for r in ranked), len(ranked)),
         "mrr@10": ratio(sum(1 / r for r in ranked if r), len(ranked)),
+        "answer": ratio(sum(bool(o.right) for o in given), len(with_answers)),
+        "short_wrong": ratio(sum(not o.right for o in given), len(with_answers)),
         "abstain": ratio(sum(p < threshold for p in unanswerable), len(unanswerable)),
         "false_abstain": ratio(sum(p < threshold for p in answerable), len(answerable)),
     }
 
 
-def report(items: list[Item], outcomes: list[Outcome], probability: np.ndarray, threshold: float) -> dict:
-    """The figures per set, then pooled over the news sets (ours and the dev set) and over XQuAD-nl."""
-    rows = list(zip(items, outcomes, probability, strict=True))
-    figures = {name: _scores([r for r in rows if r[0].set == name], threshold)
-               for name in dict.fromkeys(it.set for it in items)}
-    figures["all news"] = _scores([r for r in rows if not r[0].group.startswith("xquad:")], threshold)
-    figures["all xquad"] = _scores([r for r in rows if r[0].group.startswith("xquad:")], threshold)
-    figures["follow-ups"] = _scores([r for r in rows if r[0].follows], threshold)
+def report(
+    items: list[Item],
+    outcomes: list[Outcome],
+    probability: np.ndarray,
+    span: np.ndarray,
+    threshold: float,
+    span_threshold: float,
+) -> dict:
+    """The figures per set, then pooled over the news sets (ours and the dev set), over XQuAD-nl and over
+    the questions asked after earlier turns."""
+    rows = list(zip(items, outcomes, probability, span, strict=True))
+
+    def scores(chosen):
+        return _scores(chosen, threshold, span_threshold)
+
+    figures = {
+        name: scores([r for r in rows if r[0].set == name]) for name in dict.fromkeys(it.set for it in items)
+    }
+    figures["all news"] = scores([r for r in rows if not r[0].group.startswith("xquad:")])
+    figures["all xquad"] = scores([r for r in rows if r[0].group.startswith("xquad:")])
+    figures["follow-ups"] = scores([r for r in rows if r[0].follows])
     return figures
 
 
@@ -309,22 +394,23 @@ def train(semantic: bool, folds: int, out: Path | None) -> None:
     started = time.perf_counter()
     print(f"== {'with' if semantic else 'without'} the sentence encoder")
     items = collect(semantic)
-    outcomes, probability = cross_validate(items, folds)
+    outcomes, probability, span = cross_validate(items, folds)
     threshold = choose_threshold(items, probability)
-    figures = report(items, outcomes, probability, threshold)
-    print(f"cross-validated ({folds} folds grouped by article), abstention threshold {threshold:.4f}:")
+    span_threshold = choose_span_threshold(outcomes, span, np.array([it.weight for it in items]))
+    figures = report(items, outcomes, probability, span, threshold, span_threshold)
+    print(
+        f"cross-validated ({folds} folds grouped by article), thresholds: abstention {threshold:.4f}, "
+        f"short answer {span_threshold:.4f}:"
+    )
     for name, scores in figures.items():
         print(f"  {name}: {json.dumps(scores)}")
     models, _ = fit_all(items)
-    models = Models(
-        models.retrieve,
-        models.rerank,
-        LinearModel(
-            *[getattr(models.abstain, f) for f in ("features", "mean", "scale", "coef", "intercept")],
-            threshold,
-        ),
+    models = dataclasses.replace(
+        models,
+        abstain=dataclasses.replace(models.abstain, threshold=threshold),
+        span=dataclasses.replace(models.span, threshold=span_threshold),
     )
-    for model in ("retrieve", "rerank", "abstain"):
+    for model in MODELS:
         print(f"{model} weights (per standard deviation): {json.dumps(getattr(models, model).weights())}")
     if out is not None:
         models.save(out)
@@ -340,6 +426,8 @@ def train(semantic: bool, folds: int, out: Path | None) -> None:
             "regularisation_C": C,
             "max_false_abstain": MAX_FALSE_ABSTAIN,
             "abstain_threshold": threshold,
+            "wrong_short_answer_cost": WRONG_COST,
+            "short_answer_threshold": span_threshold,
             "cross_validated": figures,
         }
         provenance_file = out.with_name(out.stem + "-provenance.json")

@@ -1,4 +1,5 @@
 """The answer types: one registry entry each, each a ranking feature of its own name."""
+import numpy as np
 import pytest
 
 from qa import answer_types
@@ -62,4 +63,17 @@ def test_each_type_is_asked_by_its_questions_and_fits_its_sentence(engine, quest
 def test_a_short_answer_comes_from_the_type_the_question_asks_for(engine, question, short):
     ranking = engine.rank(question)
     best, _ = engine._distinct(ranking.ids[ranking.order], 3)
-    assert answer_types.short_answer(engine, ranking.question, ranking.asked, best) == short
+    found = answer_types.short_answer(engine, ranking.question, ranking.asked, best)
+    assert (found.text if found else None) == short
+
+
+def test_the_span_signals_describe_the_short_answer(engine):
+    ranking = engine.rank("Wanneer is de wethouder afgetreden?")
+    best, _ = engine._distinct(ranking.ids[ranking.order], 3)
+    found = answer_types.short_answer(engine, ranking.question, ranking.asked, best)
+    signals = dict(zip(answer_types.span_names(),
+                       answer_types.span_signals(found, ranking.question, np.array([0.9, 0.2, 0.1]), 0.8),
+                       strict=True))
+    assert signals["kind_fit_when"] == 1 and signals["kind_fit_name"] == 0
+    assert signals["passage"] == 0 and signals["passage_probability"] == 0.9
+    assert signals["dated"] == 1 and signals["confidence"] == 0.8 and signals["words"] == 3

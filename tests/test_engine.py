@@ -1,8 +1,10 @@
 """The engine as a library, on small sources made here (not the dev questions).
 
-Whether to answer at all is the fitted abstention model's decision (tested in
-test_abstain.py on its signals); the mechanisms here (ranking signals, short
-answers) are tested with engines that always answer, so that they decide:
+Whether to answer at all, and whether with the short answer or the sentence,
+are the fitted models' decisions (their signals are tested here and in
+test_answer_types.py); the mechanisms here (ranking signals, short answers)
+are tested with engines that always answer and always give the short answer
+found, so that the mechanisms decide:
 their `answer` is the short answer of the asked kind, or the best sentence
 itself when no passage holds one (`short()` is then None)."""
 from dataclasses import fields, replace
@@ -20,7 +22,8 @@ from qa.sources import parse_document
 
 def always_answering(path) -> Models:
     models = Models.load(path)
-    return replace(models, abstain=replace(models.abstain, threshold=0.0))
+    return replace(models, abstain=replace(models.abstain, threshold=0.0),
+                   span=replace(models.span, threshold=0.0))
 
 
 class Answering(Engine):

@@ -36,3 +36,25 @@ def test_a_fit_finds_the_feature_that_separates():
     y = X[:, 1] > 0
     m = train.fit(X, y, ["noise", "signal"], np.ones(400))
     assert m.weights()["signal"] > 5 * abs(m.weights()["noise"])
+
+
+class Judged:
+    def __init__(self, right):
+        self.right = right
+
+
+def test_the_short_answer_threshold_weighs_a_wrong_answer_as_wrong_cost_right_ones():
+    # probabilities 0.9 (right), 0.8 (right), 0.7 (wrong), 0.6 (right), 0.5 (wrong), 0.4 (wrong)
+    outcomes = [Judged(r) for r in (True, True, False, True, False, False)]
+    span = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    weight = np.ones(6)
+    # with WRONG_COST 2: above 0.8 gives 2; above 0.6 gives 3 - 2 = 1; all gives 3 - 6
+    assert train.WRONG_COST == 2.0
+    assert train.choose_span_threshold(outcomes, span, weight) == 0.8
+
+
+def test_a_short_answer_is_right_as_the_shared_scorer_judges_it():
+    assert train.right_answer("5 juli 2021", ["5 juli"])
+    assert train.right_answer("Café Hoppe", ["cafe hoppe"])  # accents aside
+    assert not train.right_answer("2020", ["5 juli"])
+    assert not train.right_answer(" ".join(["woord"] * 13) + " 5 juli", ["5 juli"])  # over 12 words

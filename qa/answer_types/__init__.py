@@ -5,6 +5,7 @@ span that answers it. Adding a kind: a module that registers an AnswerType,
 imported below, and its test; then `make train`."""
 from . import enumeration, name, number, quotation, reason, when  # noqa: F401  (they register themselves)
 from .base import TYPES, AnswerType, asked_type, register
-from .choose import ANSWER_DEPTH, short_answer
+from .choose import ANSWER_DEPTH, Short, short_answer, span_names, span_signals
 
-__all__ = ["ANSWER_DEPTH", "TYPES", "AnswerType", "asked_type", "register", "short_answer"]
+__all__ = ["ANSWER_DEPTH", "TYPES", "AnswerType", "Short", "asked_type", "register", "short_answer",
+           "span_names", "span_signals"]

@@ -64,6 +64,19 @@ def bound_asked(q: Question):
     return q.intent.bound if q.answer_type == "when" else None
 
 
+def support(corpus, q: Question, p: Sentence) -> Callable[[answers.Span], int]:
+    """How many of the question's terms are written within SPAN_WINDOW words of a span of `p`."""
+    words = list(answers.WORD.finditer(p.text))
+    term_of = [corpus.analyzer.term(normalize(w.group(0))) for w in words]
+
+    def count(span) -> int:
+        at = next((n for n, w in enumerate(words) if w.end() > span.start), len(words))
+        near = set(term_of[max(0, at - SPAN_WINDOW):at + SPAN_WINDOW])  # at: the word after it
+        return sum(1 for t in q.terms if near & set(t.members))
+
+    return count
+
+
 def closest_to_question(corpus, q: Question, p: Sentence, spans: list):
     """Of several candidate answers in a sentence, the one with the most
     of the question's own words around it ("dit jaar 6 procent ... en
@@ -71,15 +84,7 @@ def closest_to_question(corpus, q: Question, p: Sentence, spans: list):
     first on a tie."""
     if len(spans) < 2:
         return answers.first_or_none(spans)
-    words = list(answers.WORD.finditer(p.text))
-    term_of = [corpus.analyzer.term(normalize(w.group(0))) for w in words]
-
-    def support(span) -> int:
-        at = next((n for n, w in enumerate(words) if w.end() > span.start), len(words))
-        near = set(term_of[max(0, at - SPAN_WINDOW):at + SPAN_WINDOW])  # at: the word after it
-        return sum(1 for t in q.terms if near & set(t.members))
-
-    return max(spans, key=support)
+    return max(spans, key=support(corpus, q, p))
 
 
 def fit_of_span(find: Find, vague_fit: float = VAGUE_FIT) -> Fit:

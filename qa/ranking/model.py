@@ -5,7 +5,9 @@ written by `make train`, provenance in `qa/data/model-provenance.json`):
 * `retrieve` scores every candidate by the stage 1 features;
 * `rerank` scores stage 1's best RERANK_DEPTH by all features;
 * `abstain` gives the probability that the best passage answers the question,
-  from the signals of abstain.py, with the threshold chosen on cross-validation.
+  from the signals of abstain.py, with the threshold chosen on cross-validation;
+* `span` the probability that a short answer (answer_types/choose.py) is right,
+  with its threshold chosen on cross-validation.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "model.json"
 # Fitted without the sentence encoder (QA_SEMANTIC=0): its features are then
 # zero, and BM25's must carry the ranking and the decision alone.
 LEXICAL_MODEL_FILE = MODEL_FILE.with_name("model-lexical.json")
-MODELS = ("retrieve", "rerank", "abstain")
+MODELS = ("retrieve", "rerank", "abstain", "span")
 # How many of stage 1's best candidates stage 2 reads for an answer of the
 # asked type (the type fits cost most of a question's time).
 RERANK_DEPTH = 30
@@ -90,6 +92,7 @@ class Models:
     retrieve: LinearModel
     rerank: LinearModel
     abstain: LinearModel
+    span: LinearModel
 
     @classmethod
     def load(cls, path: str | Path = MODEL_FILE) -> Models:
@@ -110,13 +113,14 @@ class Models:
 
     @staticmethod
     def expected() -> dict[str, tuple[str, ...]]:
-        from .. import abstain
+        from .. import abstain, answer_types
         from . import features
 
         return {
             "retrieve": tuple(features.names(stage=1)),
             "rerank": tuple(features.names()),
             "abstain": tuple(abstain.names()),
+            "span": tuple(answer_types.span_names()),
         }
 
     @classmethod
@@ -136,6 +140,7 @@ class Models:
             plain(expected["retrieve"], lexical_and_semantic),
             plain(expected["rerank"], lexical_and_semantic),
             plain(expected["abstain"], {}, threshold=0.0),
+            plain(expected["span"], {}, threshold=0.0),
         )
 
     def save(self, path: str | Path = MODEL_FILE) -> None:
