@@ -38,7 +38,7 @@ evaluate: $(STAMP)
 	$(BIN)/python bench/evaluate.py
 
 # Refit the ranking and abstention models (qa/data/model*.json) and print their
-# cross-validated figures per set (about 75 s).
+# cross-validated figures per set (about 85 s).
 train: $(STAMP)
 	$(BIN)/python -m qa.train
 
