@@ -124,6 +124,20 @@ def test_who_is_the_role_gets_the_person_named_after_the_role(small):
     assert result.answer == "Karin Smit"
 
 
+def test_who_is_someone_is_not_answered_by_another_name():
+    engine = bm25_only(" date 2024-03 Het gesprek met Karin Smit en Jan Bos verliep moeizaam. " + FILLER)
+    assert engine.ask("Who is Karin Smit?").answer is None  # no role written before her: the sentence
+    engine = bm25_only(" date 2024-03 Burgemeester Karin Smit sprak met Jan Bos. " + FILLER)
+    assert engine.ask("Who is Karin Smit?").answer == "burgemeester"
+
+
+def test_how_old_is_answered_by_an_age_only():
+    engine = bm25_only(" date 2024-03 Jan Bos trad op 5 juli af. Jan Bos (54) was wethouder. " + FILLER)
+    assert engine.ask("How old is Jan Bos?").answer == "54"
+    engine = bm25_only(" date 2024-03 Jan Bos trad op 5 juli af. " + FILLER)
+    assert engine.ask("How old is Jan Bos?").answer is None  # "5 juli" holds no age: the sentence
+
+
 def test_why_question_prefers_the_sentence_that_gives_a_reason():
     # Both sentences share "gemeente" and "onderzoek"; BM25 prefers the shorter.
     text = ("Brug\n\nDe gemeente stopt het onderzoek, omdat de minister al is afgetreden. "

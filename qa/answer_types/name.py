@@ -55,11 +55,14 @@ def full_name(corpus, name: str, best) -> str:
 def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
     if q.intent.role:
         return holder_of(corpus, q, q.intent.role, p, asked)
-    if q.intent.who_is:  # "Who is X?": the role written before X
-        for name in answers.find_names(q.text, corpus.casing):
+    if q.intent.who_is:  # "Who is X?": the role written before X, not another name
+        asked_about = answers.find_names(q.text, corpus.casing)
+        for name in asked_about:
             role = answers.role_before(p.text, name.text, corpus.casing)
             if role and normalize(role.text) not in stopwords("nl"):
                 return role
+        if asked_about:
+            return None
     # "Which law ...?": the answer's own kind (law) may be part of its name.
     focus = q.intent.focus and normalize(q.intent.focus)
     known = asked - ({focus, corpus.analyzer.term(focus)} if focus else set())

@@ -58,9 +58,8 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
         numbers = [n for n in numbers if not answers.is_money(n) and not answers.is_share(n)
                    and (counts_time or not TIME_UNIT.match(p.text[n.end:].lstrip()))
                    and counts(corpus, q, counted, p.text, n)]
-    elif q.intent.age:  # "How old ...?": a number written as an age, if there is one
-        aged = [n for n in numbers if answers.is_age(p.text, n)]
-        numbers = [with_time_unit(p.text, n, q.language) for n in aged] or numbers
+    elif q.intent.age:  # "How old ...?": a number written as an age ("5 juli" is none)
+        numbers = [with_time_unit(p.text, n, q.language) for n in numbers if answers.is_age(p.text, n)]
     else:
         measure = q.intent.measure
         if measure:  # "How deep ...?": a number with a unit of length, shown with it
