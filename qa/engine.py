@@ -32,7 +32,7 @@ from .question import (
     read_question,
 )
 from .ranking import features
-from .ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, RERANK_DEPTH, Models, sigmoid, two_stage
+from .ranking.model import RERANK_DEPTH, Models, model_file, sigmoid, two_stage
 from .semantic import SentenceEncoder
 from .sentences import Sentence
 from .sources import MAX_SOURCE_BYTES, Document, load_sources
@@ -138,12 +138,13 @@ class Engine:
         """Index `documents`. With `index_path`, the index saved there is used
         when it was built from these documents, and (re)written otherwise.
         `models`: the fitted ranking and abstention models (default: the
-        package's, written by `make train`, fitted with or without the encoder)."""
-        self.models = models or Models.load(MODEL_FILE if semantic else LEXICAL_MODEL_FILE)
+        package's, written by `make train`, fitted for an engine with or without
+        the encoder and the dictionaries, as this one is)."""
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
         self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
+        self.models = models or Models.load(model_file(semantic, self.translator is not None))
         self.encoder = SentenceEncoder.load() if semantic else None
         source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
         prepared = snapshot.load(index_path, documents, source_digest) if index_path else None

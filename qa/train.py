@@ -4,9 +4,10 @@ by models fitted without any question about its article.
 
     python -m qa.train [--folds 5] [--no-write]
 
-writes qa/data/model.json (with the sentence encoder) and
-qa/data/model-lexical.json (without it, QA_SEMANTIC=0), each with its
-provenance beside it.
+writes qa/data/model.json (with the sentence encoder and the dictionaries),
+model-lexical.json (without the encoder, QA_SEMANTIC=0), model-nodict.json
+(without the dictionaries) and model-lexical-nodict.json (without both), each
+with its provenance beside it.
 
 Data: every question set of bench/evaluate.py (the shared dev set, our own
 sets) and ../shared/eval/xquad-nl (English and Dutch questions; the two
@@ -35,16 +36,16 @@ from . import abstain, answer_types
 from .engine import Engine
 from .ranking import features
 from .ranking.model import (
-    LEXICAL_MODEL_FILE,
-    MODEL_FILE,
     MODELS,
     RERANK_DEPTH,
     LinearModel,
     Models,
     best_first,
+    model_file,
     sigmoid,
     two_stage,
 )
+from .translation import DEFAULT_DICT_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -109,13 +110,13 @@ def _xquad_article(question: dict, texts: dict[str, str]) -> str | None:
     return None
 
 
-def collect(semantic: bool, log=print) -> list[Item]:
+def collect(semantic: bool, dictionaries: bool = True, log=print) -> list[Item]:
     """Rank every question of every set with all features computed, as the
     shared scorer asks it (earlier turns first, their answers passed back)."""
     engines: dict[Path, Engine] = {}
     items: list[Item] = []
     try:  # the earlier turns of a conversation are answered by the current models
-        models = Models.load(MODEL_FILE if semantic else LEXICAL_MODEL_FILE)
+        models = Models.load(model_file(semantic, dictionaries))
     except (OSError, ValueError) as exc:
         log(f"{exc}: earlier turns are answered by unfitted models")
         models = Models.neutral()
@@ -124,8 +125,15 @@ def collect(semantic: bool, log=print) -> list[Item]:
             log(f"{path}: not there, skipped")
             continue
         if sources not in engines:
-            engines[sources] = Engine.from_folder(sources, semantic=semantic, models=models)
+            engines[sources] = Engine.from_folder(
+                sources, DEFAULT_DICT_DIR if dictionaries else None, semantic=semantic, models=models
+            )
         engine = engines[sources]
+        if dictionaries and engine.translator is None:
+            raise SystemExit(
+                f"the FreeDict dictionaries are not in {DEFAULT_DICT_DIR}: make train fits models "
+                "with and without them (scripts/install-system-packages.sh installs them)"
+            )
         texts = {p.name: norm(p.read_text(encoding="utf-8")) for p in sources.glob("*.txt")}
         article = None
         started = time.perf_counter()
@@ -389,11 +397,14 @@ def report(
     return figures
 
 
-def train(semantic: bool, folds: int, out: Path | None) -> None:
+def train(semantic: bool, dictionaries: bool, folds: int, out: Path | None) -> None:
     """Cross-validate, print the figures, fit on everything and write the models to `out`."""
     started = time.perf_counter()
-    print(f"== {'with' if semantic else 'without'} the sentence encoder")
-    items = collect(semantic)
+    print(
+        f"== {'with' if semantic else 'without'} the sentence encoder, "
+        f"{'with' if dictionaries else 'without'} the dictionaries"
+    )
+    items = collect(semantic, dictionaries)
     outcomes, probability, span = cross_validate(items, folds)
     threshold = choose_threshold(items, probability)
     span_threshold = choose_span_threshold(outcomes, span, np.array([it.weight for it in items]))
@@ -417,6 +428,7 @@ def train(semantic: bool, folds: int, out: Path | None) -> None:
         provenance = {
             "trained": dt.date.today().isoformat(),
             "sentence_encoder": semantic,
+            "dictionaries": dictionaries,
             "data": {name: str(path.relative_to(ROOT.parent)) for name, _, path in SETS if path.exists()},
             "questions": len(items),
             "folds": folds,
@@ -444,8 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.folds < 2:
         parser.error("--folds must be at least 2")
     logging.disable(logging.INFO)
-    for semantic, out in ((True, MODEL_FILE), (False, LEXICAL_MODEL_FILE)):
-        train(semantic, args.folds, None if args.no_write else out)
+    for semantic in (True, False):
+        for dictionaries in (True, False):
+            out = model_file(semantic, dictionaries)
+            train(semantic, dictionaries, args.folds, None if args.no_write else out)
     return 0
 
 

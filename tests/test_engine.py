@@ -16,7 +16,7 @@ from qa import abstain
 from qa.engine import Engine, Passage
 from qa.lexicon import COPULA_FOCUS, KIND_FOCUS, REASON
 from qa.question import relative_period
-from qa.ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models
+from qa.ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models, model_file
 from qa.sources import parse_document
 
 
@@ -282,6 +282,13 @@ def test_seeds_english_question_over_dutch_sources(engine):
     result = engine.ask("when did the formal reports come in")
     assert "melding" in result.passages[0].text
     assert result.answer in ("early 2021", "February 2021")
+
+
+def test_without_the_dictionaries_the_engine_uses_the_models_fitted_without_them():
+    engine = Engine([parse_document(i, t) for i, t in ARTICLES.items()], dict_dir=None)
+    assert engine.translator is None
+    assert engine.models.abstain.threshold == Models.load(model_file(True, False)).abstain.threshold
+    assert engine.models.abstain.threshold != Models.load(model_file(True, True)).abstain.threshold
 
 
 def test_without_the_encoder_the_engine_still_answers_from_bm25():

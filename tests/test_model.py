@@ -6,7 +6,7 @@ import pytest
 
 from qa import abstain
 from qa.ranking import features
-from qa.ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, LinearModel, Models
+from qa.ranking.model import MODEL_FILE, LinearModel, Models, model_file
 
 
 def model(n=3, **kw):
@@ -36,8 +36,10 @@ def test_wrong_shapes_are_refused_with_the_features_named():
         model().logits(np.zeros((1, 2)))
 
 
-@pytest.mark.parametrize("path", [MODEL_FILE, LEXICAL_MODEL_FILE])
-def test_the_packaged_models_fit_the_registries(path):
+@pytest.mark.parametrize("semantic", [True, False])
+@pytest.mark.parametrize("dictionaries", [True, False])
+def test_the_packaged_models_fit_the_registries(semantic, dictionaries):
+    path = model_file(semantic, dictionaries)
     models = Models.load(path)
     assert models.retrieve.features == tuple(features.names(stage=1))
     assert models.rerank.features == tuple(features.names())

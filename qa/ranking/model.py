@@ -23,6 +23,14 @@ MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "model.json"
 # Fitted without the sentence encoder (QA_SEMANTIC=0): its features are then
 # zero, and BM25's must carry the ranking and the decision alone.
 LEXICAL_MODEL_FILE = MODEL_FILE.with_name("model-lexical.json")
+
+
+def model_file(semantic: bool = True, dictionaries: bool = True) -> Path:
+    """The models fitted for an engine with or without the sentence encoder and
+    the FreeDict dictionaries (without them English questions match Dutch
+    sentences far less, and a model fitted with them would abstain too often)."""
+    name = "model" + ("" if semantic else "-lexical") + ("" if dictionaries else "-nodict")
+    return MODEL_FILE.with_name(name + ".json")
 MODELS = ("retrieve", "rerank", "abstain", "span")
 # How many of stage 1's best candidates stage 2 reads for an answer of the
 # asked type (the type fits cost most of a question's time).
