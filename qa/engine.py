@@ -121,7 +121,6 @@ class Ranking:
     """One question's candidate sentences, their features and scores."""
 
     question: Question
-    asked: set[str]
     parts: list
     ids: np.ndarray  # candidate sentence ids, ascending
     lexical: np.ndarray  # BM25 of each
@@ -225,7 +224,7 @@ class Engine:
         for passage, n in zip(passages, chosen, strict=True):
             passage.debug["features"] = {name: round(float(v), 4)
                                          for name, v in zip(features.names(), ranking.X[n], strict=True)}
-        short = answer_types.short_answer(self, q, ranking.asked, best) if passages else None
+        short = answer_types.short_answer(self, q, best) if passages else None
         confidence = 0.0
         if passages:
             missing = answer_types.asked_type(q) is not None and short is None
@@ -258,10 +257,10 @@ class Engine:
         signals = answer_types.span_signals(short, q, probabilities, confidence)
         return float(self.models.span.probability(signals))
 
-    def answer_missing(self, q: Question, asked: set[str], best: np.ndarray) -> bool:
+    def answer_missing(self, q: Question, best: np.ndarray) -> bool:
         """A short answer is asked for and none of the passages `best` holds one."""
         return answer_types.asked_type(q) is not None and \
-            (not len(best) or answer_types.short_answer(self, q, asked, best) is None)
+            (not len(best) or answer_types.short_answer(self, q, best) is None)
 
     def rank(self, question: str, history: Sequence[dict] = (), full: bool = False,
              clock: _Stopwatch | None = None, previous: bool = True) -> Ranking:
@@ -280,8 +279,7 @@ class Engine:
         candidates = lexical_ids if semantic_all is None else \
             np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))
         candidates = np.sort(candidates).astype(np.int64)
-        asked = set(q.asked)
-        if q.answer_type == "what" and self._asks_for_a_name(q, lexical_ids[:RERANK_DEPTH], asked):
+        if q.answer_type == "what" and self._asks_for_a_name(q, lexical_ids[:RERANK_DEPTH]):
             q = replace(q, answer_type="who")
         if q.answer_type == "why":  # the reason may be told in the sentence after the event
             candidates = np.union1d(candidates, self._following(candidates))
@@ -292,13 +290,14 @@ class Engine:
         found = features.Candidates(
             self, q, candidates, parts, self.index.scores_of(parts, candidates),
             None if semantic_all is None else semantic_all[candidates],
-            float(lexical_best[0]) if len(lexical_best) else 0.0, asked, cited)
+            float(lexical_best[0]) if len(lexical_best) else 0.0, cited)
         everyone = np.arange(len(candidates))
         n1 = len(features.names(stage=1))
-        X = np.zeros((len(candidates), len(features.names())))
-        X[:, :n1] = features.matrix(found, everyone, stage=1)
         if full:
             X = features.matrix(found, everyone, stage=2)
+        else:
+            X = np.zeros((len(candidates), len(features.names())))
+            X[:, :n1] = features.matrix(found, everyone, stage=1)
 
         def stage2(rows: np.ndarray) -> np.ndarray:
             if not full:
@@ -306,7 +305,7 @@ class Engine:
             return X[rows]
 
         logits, order = two_stage(self.models.retrieve, self.models.rerank, X[:, :n1], stage2)
-        return Ranking(q, asked, parts, candidates, found.lexical, found.semantic, X, logits, order)
+        return Ranking(q, parts, candidates, found.lexical, found.semantic, X, logits, order)
 
     def _previously_cited(self, history: Sequence[dict]) -> frozenset[int]:
         """The sentences the service cited for the last question of `history`
@@ -347,14 +346,14 @@ class Engine:
             return np.zeros(len(ids), dtype=bool)
         return np.array([not self.names_near(int(i), named) for i in ids])
 
-    def _asks_for_a_name(self, q: Question, ids: np.ndarray, asked: set[str]) -> bool:
+    def _asks_for_a_name(self, q: Question, ids: np.ndarray) -> bool:
         """'Which board runs the school?' asks for a name when the sources
         write that kind of thing before a name ("het schoolbestuur Stichting
         Leerrijk"), as for the kinds question.py knows ("which party")."""
         if not q.intent.focus:
             return False
         kind = normalize(q.intent.focus)
-        return any(holder_of(self, q, kind, self.sentences[int(i)], asked) for i in ids)
+        return any(holder_of(self, q, kind, self.sentences[int(i)]) for i in ids)
 
     def _following(self, ids: np.ndarray) -> np.ndarray:
         """The sentence after each of `ids` in the same document."""

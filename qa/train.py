@@ -96,7 +96,6 @@ class Item:
     y: np.ndarray  # candidate holds a support string
     unknown_name: bool
     question: object
-    asked: set
     follows: bool  # asked after earlier turns
     answers: list[str]  # acceptable short answers (may be none)
     weight: float = 1.0  # of this question in the fits (see balance)
@@ -172,7 +171,6 @@ def collect(semantic: bool, dictionaries: bool = True, log=print) -> list[Item]:
                     y,
                     engine._unknown_name(ranking.question),
                     ranking.question,
-                    ranking.asked,
                     bool(history),
                     q.get("answers", []),
                 )
@@ -238,7 +236,7 @@ def outcome(item: Item, retrieve: LinearModel, rerank: LinearModel) -> Outcome:
     best, _ = item.engine._distinct(item.ids[order], HIT_DEPTH)
     supported = {int(i) for i, y in zip(item.ids, item.y, strict=True) if y}
     hit = next((n + 1 for n, i in enumerate(best) if int(i) in supported), None)
-    short = answer_types.short_answer(item.engine, item.question, item.asked, best) if len(best) else None
+    short = answer_types.short_answer(item.engine, item.question, best) if len(best) else None
     missing = answer_types.asked_type(item.question) is not None and short is None
     signals = item.engine.abstention_signals(item.question, item.ids, item.X, logits, best, missing)
     at = {int(c): n for n, c in enumerate(item.ids)}

@@ -44,7 +44,7 @@ def signals_of(engine: Engine, question: str) -> dict[str, float]:
     """The abstention model's inputs for `question`."""
     ranking = engine.rank(question)
     best, _ = engine._distinct(ranking.ids[ranking.order], abstain.DEPTH)
-    missing = engine.answer_missing(ranking.question, ranking.asked, best)
+    missing = engine.answer_missing(ranking.question, best)
     signals = engine.abstention_signals(ranking.question, ranking.ids, ranking.X, ranking.logits, best,
                                         missing)
     return dict(zip(abstain.names(), signals, strict=True))

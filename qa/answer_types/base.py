@@ -19,10 +19,10 @@ VAGUE_FIT = 0.5
 # towards choosing it.
 SPAN_WINDOW = 4
 
-# (corpus, question, sentence id, the conversation's own words) -> how well the sentence fits
-Fit = Callable[[Any, Question, int, set], float]
-# (corpus, question, sentence, the conversation's own words, bound) -> the answer span or None
-Find = Callable[[Any, Question, Sentence, set, Any], "answers.Span | None"]
+# (corpus, question, sentence id) -> how well the sentence fits
+Fit = Callable[[Any, Question, int], float]
+# (corpus, question, sentence, bound) -> the answer span or None
+Find = Callable[[Any, Question, Sentence, Any], "answers.Span | None"]
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,13 @@ def fit_of_span(find: Find, vague_fit: float = VAGUE_FIT) -> Fit:
     for one with its number or date, `vague_fit` for a vague one; for "until
     when", a span after the bound first, any other at half that."""
 
-    def fit(corpus, q: Question, i: int, asked: set) -> float:
+    def fit(corpus, q: Question, i: int) -> float:
         p = corpus.sentences[i]
         bound = bound_asked(q)
-        span = bound and find(corpus, q, p, asked, bound)
+        span = bound and find(corpus, q, p, bound)
         if bound and span:
             return vague_fit if span.vague else FIT
-        span = find(corpus, q, p, asked, None)
+        span = find(corpus, q, p, None)
         if span is None:
             return 0.0
         value = vague_fit if span.vague else FIT

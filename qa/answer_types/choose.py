@@ -30,7 +30,7 @@ class Short:
     dated: bool  # its article's date is known (relative dates and years can be placed)
 
 
-def short_answer(corpus, q: Question, asked: set, best) -> Short | None:
+def short_answer(corpus, q: Question, best) -> Short | None:
     """The span of the asked type from the best ANSWER_DEPTH passages that
     have the question's names written near them (see corpus.names_near);
     for "until when" first a date written after "tot"/"until". None when no
@@ -45,7 +45,7 @@ def short_answer(corpus, q: Question, asked: set, best) -> Short | None:
             if named and not corpus.names_near(int(i), named):
                 continue
             p = corpus.sentences[i]
-            span = answer_type.find(corpus, q, p, asked, bound)
+            span = answer_type.find(corpus, q, p, bound)
             if span is None:
                 continue
             text = span.text

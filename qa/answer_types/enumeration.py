@@ -13,7 +13,7 @@ def asks(q: Question) -> bool:
     return q.answer_type == "what" and q.intent.several
 
 
-def lists(corpus, q: Question, i: int, asked: set) -> float:
+def lists(corpus, q: Question, i: int) -> float:
     return float(corpus.matching(ENUMERATION, np.array([i]))[0])
 
 

@@ -27,7 +27,7 @@ def mostly_asked(corpus, name: str, asked: set) -> bool:
     return bool(words) and repeated * 2 >= len(words)
 
 
-def holder_of(corpus, q: Question, role: str, p: Sentence, asked: set):
+def holder_of(corpus, q: Question, role: str, p: Sentence):
     """The first name in `p` written right after the role asked about
     (or a compound ending in it): 'burgemeester Femke Halsema'."""
     analyzer = corpus.analyzer
@@ -35,7 +35,7 @@ def holder_of(corpus, q: Question, role: str, p: Sentence, asked: set):
     # "Who will be the new coach?" is not answered by "trainer De Wit"
     # but by "de nieuwe trainer De Wit".
     new = q.intent.new_role
-    for name in answers.find_names(p.text, corpus.casing, exclude=asked):
+    for name in answers.find_names(p.text, corpus.casing, exclude=q.asked):
         before = answers.role_before(p.text, name.text, corpus.casing)
         stem = before and analyzer.term(normalize(before.text))
         if stem and any(stem == m or (len(m) >= 5 and stem.endswith(m)) for m in members) and \
@@ -52,9 +52,9 @@ def full_name(corpus, name: str, best) -> str:
     return max(longer, key=len, default=name)
 
 
-def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
+def find(corpus, q: Question, p: Sentence, bound=None):
     if q.intent.role:
-        return holder_of(corpus, q, q.intent.role, p, asked)
+        return holder_of(corpus, q, q.intent.role, p)
     if q.intent.who_is:  # "Who is X?": the role written before X, not another name
         asked_about = answers.find_names(q.text, corpus.casing)
         for name in asked_about:
@@ -65,7 +65,7 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
             return None
     # "Which law ...?": the answer's own kind (law) may be part of its name.
     focus = q.intent.focus and normalize(q.intent.focus)
-    known = asked - ({focus, corpus.analyzer.term(focus)} if focus else set())
+    known = q.asked - ({focus, corpus.analyzer.term(focus)} if focus else set())
     names = answers.find_names(p.text, corpus.casing, exclude=known)
     names = [n for n in names if not mostly_asked(corpus, n.text, known)]
     if not focus:  # "SP" of "SP-wethouder" answers "which party", not "who"
@@ -88,8 +88,8 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
     return answers.first_or_none(names) if focus else closest_to_question(corpus, q, p, names)
 
 
-def fit(corpus, q: Question, i: int, asked: set) -> float:
-    span = find(corpus, q, corpus.sentences[i], asked)
+def fit(corpus, q: Question, i: int) -> float:
+    span = find(corpus, q, corpus.sentences[i])
     if span is None:
         return 0.0
     if q.intent.role and len([w for w in answers.WORD.findall(span.text)

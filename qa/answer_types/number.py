@@ -42,7 +42,7 @@ def counts(corpus, q: Question, counted: str, sentence: str, number) -> bool:
                for w in after)
 
 
-def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
+def find(corpus, q: Question, p: Sentence, bound=None):
     numbers = answers.find_numbers(p.text, q.language)
     if q.intent.share:  # "What share of the costs ...?": a percentage
         numbers = [n for n in numbers if answers.is_share(n)]
@@ -71,7 +71,7 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
     wanted = "from" if q.intent.earlier else "to"
     if any(roles.values()):
         numbers = [n for n in numbers if roles[id(n)] in (None, wanted)]
-    return closest_to_question(corpus, q, p, [n for n in numbers if normalize(n.text) not in asked])
+    return closest_to_question(corpus, q, p, [n for n in numbers if normalize(n.text) not in q.asked])
 
 
 NUMBER = register(AnswerType(

@@ -13,7 +13,7 @@ def asks(q: Question) -> bool:
     return q.answer_type == "what" and q.intent.quote
 
 
-def quotes(corpus, q: Question, i: int, asked: set) -> float:
+def quotes(corpus, q: Question, i: int) -> float:
     return float(corpus.matching(QUOTATION, np.array([i]))[0])
 
 

@@ -14,7 +14,7 @@ from .base import AnswerType, closest_to_question, fit_of_span, of_kind, registe
 RELATIVE_TIME_FIT = 0.0
 
 
-def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
+def find(corpus, q: Question, p: Sentence, bound=None):
     article_date = corpus.documents[p.doc_id].date
     dates = answers.find_dates(p.text, article_date, q.language)
     weekdays = answers.find_weekdays(p.text, q.language)
@@ -27,7 +27,7 @@ def find(corpus, q: Question, p: Sentence, asked: set, bound=None):
         (dates, weekdays, times, relative)
     if bound:  # only those written after the bound asked about: "tot eind 2026", "tot 22.00 uur"
         kinds = tuple([s for s in kind if bound[1].search(p.text[:s.start])] for kind in kinds)
-    spans = next((found for found in ([s for s in kind if normalize(s.text) not in asked]
+    spans = next((found for found in ([s for s in kind if normalize(s.text) not in q.asked]
                                       for kind in kinds) if found), [])
     return closest_to_question(corpus, q, p, spans)
 

@@ -35,7 +35,6 @@ class Candidates:
     lexical: np.ndarray  # BM25 of each candidate
     semantic: np.ndarray | None  # cosine similarity to the question, None without the encoder
     top: float  # BM25 of the best sentence of the whole index
-    asked: set[str]  # the conversation's own words (an answer tells something new)
     previous: frozenset[int] = frozenset()  # sentences cited for the previous question
     _cache: dict = field(default_factory=dict)
 
@@ -213,7 +212,7 @@ def _fit(answer_type: answer_types.AnswerType) -> Callable[[Candidates, np.ndarr
     def compute(c: Candidates, rows: np.ndarray) -> np.ndarray:
         if not answer_type.asks(c.question):
             return np.zeros(len(rows))
-        return np.array([answer_type.fit(c.corpus, c.question, int(i), c.asked) for i in c.ids[rows]])
+        return np.array([answer_type.fit(c.corpus, c.question, int(i)) for i in c.ids[rows]])
 
     return compute
 
