@@ -1,4 +1,6 @@
-from qa.sentences import split_document
+import pytest
+
+from qa.sentences import split_document, split_sentences
 from qa.sources import parse_document
 
 
@@ -40,3 +42,45 @@ def test_a_dateline_is_not_part_of_the_first_sentence():
     assert got == ["Minister Jansen is afgetreden.", "Hij zei niets.", "De brand is geblust.",
                    "De VVD - en de PvdA - stemden tegen."]
     assert all(doc.text[s.start:s.end] == s.text for s in split_document(doc))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hij kwam. Zij ging.", ["Hij kwam.", "Zij ging."]),
+    # a sentence does not start in lower case: the full stop was an abbreviation's
+    ("Het kostte 1,5 mln. euro in 2020. Dat is veel.", ["Het kostte 1,5 mln. euro in 2020.", "Dat is veel."]),
+    # an initial does not end a sentence
+    ("De heer A. de Vries kwam. Hij bleef.", ["De heer A. de Vries kwam.", "Hij bleef."]),
+    ("Het werd Y. Pestis genoemd.", ["Het werd Y. Pestis genoemd."]),
+    # nor does a dotted abbreviation
+    ("Met o.a. Jansen en d.w.z. Pietersen. Klaar.", ["Met o.a. Jansen en d.w.z. Pietersen.", "Klaar."]),
+    # a question or an exclamation mark does
+    ("Wat nu? Niets! Echt.", ["Wat nu?", "Niets!", "Echt."]),
+    ("  Met spaties eromheen.   En hier.  ", ["Met spaties eromheen.", "En hier."]),
+    ("", []),
+])
+def test_split_sentences_cuts_at_sentence_ends_only(text, expected):
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == expected
+
+
+def test_offsets_hold_on_text_with_accents_quotes_and_odd_spaces():
+    text = "Één café’s “Zeker.”\u00a0Daarna ging hij.\tOfficiële ‘zaak’ is klaar! En nu?"
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == ["Één café’s “Zeker.”", "Daarna ging hij.",
+                                             "Officiële ‘zaak’ is klaar!", "En nu?"]
+
+
+def test_a_paragraph_of_a_thousand_sentences_is_split_into_a_thousand():
+    # text scraped without line breaks: one paragraph, split like any other
+    text = " ".join(f"Dit is zin nummer {n} over het nieuws van vandaag." for n in range(1000))
+    doc = parse_document("x", "Kop\n\n" + text + "\n")
+    sentences = [s for s in split_document(doc) if s.kind == "sentence"]
+    assert len(sentences) == 1000
+    assert sentences[999].text == "Dit is zin nummer 999 over het nieuws van vandaag."
+    assert all(doc.text[s.start:s.end] == s.text for s in sentences)
+
+
+def test_a_dutch_opening_quote_starts_a_sentence():
+    text = "Het komt door de huren. ,,Klanten kopen online'', zei ze. De omzet daalde."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Het komt door de huren.", ",,Klanten kopen online'', zei ze.", "De omzet daalde."]
