@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sentencex
+import simplemma
 
 from .sources import Document
 
@@ -56,11 +58,27 @@ JOIN_RULES = (
 )
 
 
-# Where a sentence starts that sentencex runs on past: a sentence end, then
-# the opening quote Dutch newspapers print as two commas (",,Klanten ...'').
+# Where a sentence starts that sentencex runs on past: (name, pattern whose
+# match ends at the break, condition on the match or None). The opening quote
+# Dutch newspapers print as two commas (",,Klanten ...''); and a full stop
+# after a word sentencex's list takes for an abbreviation that the Dutch
+# lemma list knows as a word ("met de pers. Zij ...", "voor de min. Dan").
 BREAK_RULES = (
-    ("Dutch opening quote", re.compile(r"(?<=[.!?])\s+(?=,,\s*[A-ZÀ-Ý])")),
+    ("Dutch opening quote", re.compile(r"(?<=[.!?])\s+(?=,,\s*[A-ZÀ-Ý])"), None),
+    ("word, not abbreviation", re.compile(r"\.\s+(?=[A-ZÀ-Ý])"), lambda m: _word_taken_for_abbreviation(
+        _LAST_WORD.search(m.string, max(0, m.start() - 30), m.start()))),
 )
+_LAST_WORD = re.compile(r"(?<![\w.])[a-zà-ÿ]{3,}$")
+
+
+def _word_taken_for_abbreviation(found: re.Match | None) -> bool:
+    return found is not None and _abbreviation_and_word(found.group(0))
+
+
+@lru_cache(maxsize=65536)
+def _abbreviation_and_word(word: str) -> bool:
+    # (sentencex also keeps quoted sentences together: only its abbreviations are second-guessed)
+    return len(sentencex.segment("nl", f"Een {word}. Twee")) == 1 and simplemma.is_known(word, lang="nl")
 
 
 def split_sentences(text: str, language: str = "nl") -> list[tuple[int, int]]:
@@ -82,13 +100,11 @@ def split_sentences(text: str, language: str = "nl") -> list[tuple[int, int]]:
 
 def _pieces(text: str, language: str) -> list[str]:
     """sentencex's pieces, cut further where a break rule says (they still cover `text`)."""
-    pieces = sentencex.segment(language, text)
-    if ",," not in text:  # the only break rule's mark: most paragraphs need no second look
-        return pieces
     cut = []
-    for piece in pieces:
+    for piece in sentencex.segment(language, text):
         at = 0
-        for end in sorted({m.end() for _, rule in BREAK_RULES for m in rule.finditer(piece)}):
+        for end in sorted({m.end() for _, rule, holds in BREAK_RULES for m in rule.finditer(piece)
+                           if holds is None or holds(m)}):
             cut.append(piece[at:end])
             at = end
         cut.append(piece[at:])

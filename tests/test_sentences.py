@@ -84,3 +84,13 @@ def test_a_dutch_opening_quote_starts_a_sentence():
     text = "Het komt door de huren. ,,Klanten kopen online'', zei ze. De omzet daalde."
     assert [text[a:b] for a, b in split_sentences(text)] == [
         "Het komt door de huren.", ",,Klanten kopen online'', zei ze.", "De omzet daalde."]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "pers." is on sentencex's list of abbreviations, but here it is the word
+    ("Hij sprak met de pers. Zij zweeg.", ["Hij sprak met de pers.", "Zij zweeg."]),
+    # an abbreviation that is no word stays one
+    ("Dat zei dhr. Jansen gisteren.", ["Dat zei dhr. Jansen gisteren."]),
+])
+def test_a_word_that_looks_like_an_abbreviation_ends_a_sentence(text, expected):
+    assert [text[a:b] for a, b in split_sentences(text)] == expected
