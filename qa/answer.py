@@ -437,18 +437,28 @@ class Casing:
     """How the sources write each word: a word written capitalised in the
     middle of sentences and seldom in lower case is a name (or part of one)."""
 
-    def __init__(self, sentences: Iterable[str]):
+    def __init__(self, sentences: Iterable[str] = ()):
         self.upper: Counter[str] = Counter()
         self.lower: Counter[str] = Counter()
+        self.add(sentences)
+
+    def add(self, sentences: Iterable[str]) -> None:
+        upper, lower = [], []
         for sentence in sentences:
-            for i, m in enumerate(WORD.finditer(sentence)):
-                word = m.group(0)
-                key = normalize(word)
+            for i, word in enumerate(WORD.findall(sentence)):
                 if word[0].isupper():
                     if i > 0:
-                        self.upper[key] += 1
+                        upper.append(word)
                 else:
-                    self.lower[key] += 1
+                    lower.append(word)
+        # counted as written, then folded once per distinct word
+        for counts, words in ((self.upper, upper), (self.lower, lower)):
+            for word, n in Counter(words).items():
+                counts[normalize(word)] += n
+
+    def update(self, other: Casing) -> None:
+        self.upper.update(other.upper)
+        self.lower.update(other.lower)
 
     def is_name_word(self, word: str) -> bool:
         key = normalize(word)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import abstain, answer_types, snapshot
+from . import abstain, answer_types, ingest, snapshot
 from . import answer as answers
 from .analysis import Analyzer, normalize
 from .answer_types import ANSWER_DEPTH
@@ -34,8 +34,8 @@ from .question import (
 from .ranking import features
 from .ranking.model import RERANK_DEPTH, Models, model_file, sigmoid, two_stage
 from .semantic import SentenceEncoder
-from .sentences import Sentence
-from .sources import MAX_SOURCE_BYTES, Document, load_sources
+from .sentences import KINDS, Sentence
+from .sources import MAX_SOURCE_BYTES, Document, list_sources
 from .translation import DEFAULT_DICT_DIR, Translator
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,15 @@ CANDIDATES = 100
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
+
+
+def _save(index_path: str | Path, prepared: snapshot.Prepared, documents: Sequence[Document], digest: str,
+          skipped: Sequence[dict]) -> None:
+    try:
+        snapshot.save(index_path, prepared, documents, digest, skipped)
+        log.info("saved the index to %s", index_path)
+    except OSError as exc:
+        log.warning("could not save the index to %s: %s", index_path, exc)
 
 
 class _Stopwatch:
@@ -133,56 +142,59 @@ class Ranking:
 class Engine:
     def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
                  dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
-                 index_path: str | Path | None = None, models: Models | None = None):
+                 index_path: str | Path | None = None, models: Models | None = None,
+                 prepared: snapshot.Prepared | None = None):
         """Index `documents`. With `index_path`, the index saved there is used
         when it was built from these documents, and (re)written otherwise.
         `models`: the fitted ranking and abstention models (default: the
         package's, written by `make train`, fitted for an engine with or without
-        the encoder and the dictionaries, as this one is)."""
+        the encoder and the dictionaries, as this one is). `prepared`: the
+        index of `documents`, already built or loaded (see from_folder)."""
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
         self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
         self.models = models or Models.load(model_file(semantic, self.translator is not None))
         self.encoder = SentenceEncoder.load() if semantic else None
-        source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
-        prepared = snapshot.load(index_path, documents, source_digest) if index_path else None
         if prepared is None:
-            prepared = snapshot.prepare(documents, self.analyzer, self.encoder)
-            if index_path:
-                try:
-                    snapshot.save(index_path, prepared, documents, source_digest)
-                    log.info("saved the index to %s", index_path)
-                except OSError as exc:
-                    log.warning("could not save the index to %s: %s", index_path, exc)
-        else:
-            log.info("loaded the saved index %s", index_path)
+            source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
+            prepared = snapshot.load(index_path, documents, source_digest) if index_path else None
+            if prepared is None:
+                prepared = snapshot.prepare(documents, self.analyzer, self.encoder)
+                if index_path:
+                    _save(index_path, prepared, documents, source_digest, skipped)
+            else:
+                log.info("loaded the saved index %s", index_path)
         self.sentences = prepared.sentences
         self.index = prepared.index
         self.casing = prepared.casing
+        self._use_vectors(prepared)
+        # Index terms of the sentences that come up as candidates, for _distinct.
+        self._term_set = lru_cache(maxsize=65536)(
+            lambda i: frozenset(self.analyzer.terms(self.sentences[i].text)))
+        self._warm_up()
+        table = self.sentences
+        self._heading = table.kind == KINDS.index("heading")
+        # Whether each sentence matches a pattern (a pronoun, a denial, ...): found when first
+        # asked, then kept, -1 until then; the sentences come back question after question.
+        self._matches: dict[re.Pattern, np.ndarray] = {}
+        # Each document's sentences are consecutive: [first, end) per document id.
+        firsts = np.flatnonzero(np.r_[True, table.doc[1:] != table.doc[:-1]]) if len(table) else \
+            np.empty(0, dtype=np.int64)
+        ends = np.r_[firsts[1:], len(table)].astype(np.int64) if len(table) else firsts
+        self._doc_range = {table.documents[int(table.doc[f])].id: (int(f), int(e))
+                           for f, e in zip(firsts.tolist(), ends.tolist(), strict=True)}
+        self._position = table.index.astype(np.int64)
+        self._document = np.repeat(np.arange(len(firsts), dtype=np.int64), ends - firsts)
+        log.info("indexed %d sentences from %d sources (%d skipped)",
+                 len(self.sentences), len(self.documents), len(self.skipped))
+
+    def _use_vectors(self, prepared: snapshot.Prepared) -> None:
         self.vectors = prepared.vectors
         self.neighbours = None
         if self.encoder is not None and prepared.vocabulary is not None:
             self.neighbours = Neighbours(prepared.vocabulary, self.encoder, self.analyzer,
                                          self.index.vocabulary.__contains__)
-        # Index terms of the sentences that come up as candidates, for _distinct.
-        self._term_set = lru_cache(maxsize=65536)(
-            lambda i: frozenset(self.analyzer.terms(self.sentences[i].text)))
-        self._warm_up()
-        self._heading = np.array([s.kind == "heading" for s in self.sentences], dtype=bool)
-        # Whether each sentence matches a pattern (a pronoun, a denial, ...): found when first
-        # asked, then kept, -1 until then; the sentences come back question after question.
-        self._matches: dict[re.Pattern, np.ndarray] = {}
-        self._doc_range: dict[str, tuple[int, int]] = {}
-        for i, s in enumerate(self.sentences):
-            first, _ = self._doc_range.get(s.doc_id, (i, i))
-            self._doc_range[s.doc_id] = (first, i + 1)
-        self._position = np.array([i - self._doc_range[s.doc_id][0] for i, s in enumerate(self.sentences)],
-                                  dtype=np.int64)
-        documents_in_order = {doc_id: n for n, doc_id in enumerate(self._doc_range)}
-        self._document = np.array([documents_in_order[s.doc_id] for s in self.sentences], dtype=np.int64)
-        log.info("indexed %d sentences from %d sources (%d skipped)",
-                 len(self.sentences), len(self.documents), len(self.skipped))
 
     def _warm_up(self) -> None:
         """The language identifier, the lemma list, the encoder and dateparser
@@ -198,8 +210,28 @@ class Engine:
     def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR,
                     semantic: bool = True, index_path: str | Path | None = None,
                     max_source_bytes: int = MAX_SOURCE_BYTES, models: Models | None = None) -> Engine:
-        documents, skipped = load_sources(folder, max_source_bytes)
-        return cls(documents, skipped, dict_dir, semantic, index_path, models)
+        """The engine of a folder of sources. With `index_path`, a restart with
+        unchanged files (names, sizes, modification times) loads the saved
+        index and the documents in it without reading a source; otherwise the
+        files are read, split and analysed on every core and the index saved."""
+        files = list_sources(folder)
+        digest = snapshot.folder_fingerprint(files, semantic, max_source_bytes)
+        loaded = snapshot.load_folder(index_path, digest) if index_path else None
+        if loaded is not None:
+            log.info("loaded the saved index %s", index_path)
+            documents, skipped, prepared = loaded
+            return cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared)
+        documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes)
+        if not documents:
+            log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
+        prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
+        engine = cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared)
+        if engine.encoder is not None:
+            prepared.vectors, prepared.vocabulary = snapshot.vectors_of(built, engine.encoder)
+            engine._use_vectors(prepared)
+        if index_path:
+            _save(index_path, prepared, documents, digest, skipped)
+        return engine
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:
         first, end = self._doc_range.get(doc_id, (0, 0))

@@ -66,12 +66,32 @@ class BM25Index:
         # One pass in Python to number the terms; the counting is vectorised.
         term_ids = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for terms in corpus for t in terms),
                                dtype=np.int64, count=int(lengths.sum()))
-        sentence_ids = np.repeat(np.arange(len(corpus), dtype=np.int64), lengths)
+        self._count(term_ids, lengths, list(vocabulary), doc_lengths, k1, b, epsilon)
+
+    @classmethod
+    def from_term_ids(cls, term_ids: np.ndarray, term_counts: np.ndarray, terms: list[str],
+                      k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
+                      doc_lengths: np.ndarray | None = None) -> BM25Index:
+        """The index of sentences given as numbers into `terms`: every
+        sentence's term numbers one after the other (`term_ids`), and how many
+        each sentence has (`term_counts`)."""
+        if int(np.sum(term_counts)) != len(term_ids):
+            raise ValueError(f"term_counts add up to {int(np.sum(term_counts))}, not {len(term_ids)} terms")
+        if doc_lengths is not None and len(doc_lengths) != len(term_counts):
+            raise ValueError(f"doc_lengths has {len(doc_lengths)} entries for {len(term_counts)} sentences")
+        index = cls.__new__(cls)
+        index._count(np.asarray(term_ids, dtype=np.int64), np.asarray(term_counts, dtype=np.int64), terms,
+                     doc_lengths, k1, b, epsilon)
+        return index
+
+    def _count(self, term_ids: np.ndarray, lengths: np.ndarray, terms: list[str],
+               doc_lengths: Sequence[int] | None, k1: float, b: float, epsilon: float) -> None:
+        sentence_ids = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         tf = sparse.csc_matrix((np.ones(len(term_ids)), (sentence_ids, term_ids)),
-                               shape=(len(corpus), len(vocabulary)))
+                               shape=(len(lengths), len(terms)))
         tf.sum_duplicates()  # duplicate (sentence, term) pairs are summed: that is the tf
         doc_len = lengths if doc_lengths is None else np.asarray(doc_lengths)
-        self._setup(list(vocabulary), tf, doc_len.astype(np.float64), k1, b, epsilon)
+        self._setup(terms, tf, doc_len.astype(np.float64), k1, b, epsilon)
 
     def _setup(self, terms: list[str], tf: sparse.csc_matrix, doc_len: np.ndarray,
                k1: float, b: float, epsilon: float) -> None:
@@ -111,14 +131,15 @@ class BM25Index:
     # -- persistence: numpy arrays only, loaded with allow_pickle=False --------
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"terms": np.array(self.terms, dtype=str), "tf_data": self.tf.data.astype(np.float32),
+        return {**{"terms_" + k: v for k, v in pack_strings(self.terms).items()},
+                "tf_data": self.tf.data.astype(np.float32),
                 "tf_indices": self.tf.indices, "tf_indptr": self.tf.indptr.astype(np.int64),
                 "doc_len": self.doc_len, "params": np.array([self.k1, self.b, self.epsilon])}
 
     @classmethod
     def from_arrays(cls, arrays) -> BM25Index:
         index = cls.__new__(cls)
-        terms = arrays["terms"].tolist()
+        terms = unpack_strings(arrays["terms_bytes"], arrays["terms_offsets"])
         doc_len = arrays["doc_len"].astype(np.float64)
         tf = sparse.csc_matrix(
             (arrays["tf_data"].astype(np.float64), arrays["tf_indices"], arrays["tf_indptr"]),
@@ -252,6 +273,21 @@ class BM25Index:
             candidates, scores = candidates[tied], scores[tied]
         order = np.lexsort((candidates, -scores))[:k]
         return candidates[order].astype(np.int64), scores[order]
+
+
+def pack_strings(strings: Sequence[str]) -> dict[str, np.ndarray]:
+    """Strings as one UTF-8 byte array and offsets: numpy's own string arrays
+    take four bytes a character at the longest string's width."""
+    encoded = [x.encode("utf-8") for x in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return {"bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8), "offsets": offsets}
+
+
+def unpack_strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
+    data = blob.tobytes()
+    bounds = offsets.tolist()
+    return [data[a:b].decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _rarest_sentences(parts: Sequence[TermScores], k: int, N: int) -> np.ndarray:

@@ -48,7 +48,14 @@ class Vocabulary:
               max_words: int = MAX_VOCABULARY) -> Vocabulary:
         counts = Counter(t for text in texts for t in tokenize(text)
                          if t.isalpha() and len(t) >= MIN_WORD_LENGTH and not analyzer.is_stopword(t))
-        words = [w for w, _ in counts.most_common(max_words)]
+        return cls.from_counts(counts, encoder, max_words)
+
+    @classmethod
+    def from_counts(cls, counts: Counter, encoder: SentenceEncoder,
+                    max_words: int = MAX_VOCABULARY) -> Vocabulary:
+        """The `max_words` most frequent of `counts` (content words of at least
+        MIN_WORD_LENGTH letters, as build() counts them)."""
+        words = [w for w, _ in sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))[:max_words]]
         return cls(words, encoder.encode(words))
 
 

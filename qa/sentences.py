@@ -16,10 +16,14 @@ sentencex about 980,000 (bench/splitters.py).
 """
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import overload
 
+import numpy as np
 import sentencex
 import simplemma
 
@@ -42,7 +46,7 @@ class Sentence:
     start: int  # character offsets in Document.text
     end: int
     text: str
-    kind: str  # "sentence", "heading" or "timeline"
+    kind: str  # one of KINDS: "sentence", "heading" or "timeline"
 
 
 # When two of sentencex's pieces are one sentence: (what the first ends with,
@@ -117,11 +121,14 @@ def _joined(before: str, after: str) -> bool:
 
 
 def split_document(doc: Document, language: str = "nl") -> list[Sentence]:
-    sentences: list[Sentence] = []
+    return [Sentence(doc.id, n, start, end, doc.text[start:end], kind)
+            for n, (start, end, kind) in enumerate(sentence_spans(doc, language))]
+
+
+def sentence_spans(doc: Document, language: str = "nl") -> Iterator[tuple[int, int, str]]:
+    """(start, end, kind) of each sentence of `doc`, in order."""
     for para_start, para_end in doc.content:
-        for start, end, kind in _split_paragraph(doc.text, para_start, para_end, language):
-            sentences.append(Sentence(doc.id, len(sentences), start, end, doc.text[start:end], kind))
-    return sentences
+        yield from _split_paragraph(doc.text, para_start, para_end, language)
 
 
 def _split_paragraph(text: str, start: int, end: int, language: str):
@@ -147,3 +154,52 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+KINDS = ("sentence", "heading", "timeline")
+
+
+class SentenceTable(Sequence[Sentence]):
+    """The sentences of many documents as arrays (a million Sentence objects
+    would cost about a gigabyte and seconds to make); a Sentence is made when
+    one is asked for. Sentences of a document are consecutive, in order."""
+
+    def __init__(self, documents: Sequence[Document], doc: np.ndarray, index: np.ndarray,
+                 start: np.ndarray, end: np.ndarray, kind: np.ndarray):
+        if not len(doc) == len(index) == len(start) == len(end) == len(kind):
+            raise ValueError("the sentence arrays differ in length")
+        self.documents = documents
+        self.doc, self.index, self.start, self.end, self.kind = doc, index, start, end, kind
+
+    @classmethod
+    def of(cls, documents: Sequence[Document], sentences: Iterable[Sentence]) -> SentenceTable:
+        number = {d.id: n for n, d in enumerate(documents)}
+        rows = [(number[s.doc_id], s.index, s.start, s.end, KINDS.index(s.kind)) for s in sentences]
+        columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+        return cls(documents, *(np.array(c, dtype=t) for c, t in zip(columns, ARRAY_TYPES, strict=True)))
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    @overload
+    def __getitem__(self, i: int) -> Sentence: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Sentence]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = operator.index(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("sentence number out of range")
+        d = self.documents[self.doc[i]]
+        start, end = int(self.start[i]), int(self.end[i])
+        return Sentence(d.id, int(self.index[i]), start, end, d.text[start:end], KINDS[self.kind[i]])
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return (self[i] for i in range(len(self)))
+
+
+# dtypes of the SentenceTable's arrays: doc, index, start, end, kind
+ARRAY_TYPES = (np.int32, np.int32, np.int64, np.int64, np.int8)

@@ -11,6 +11,7 @@ and rebuilds otherwise.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -22,31 +23,49 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ingest
 from .analysis import Analyzer
 from .answer import Casing
-from .index import BM25Index
+from .index import BM25Index, pack_strings, unpack_strings
 from .neighbours import Vocabulary
 from .semantic import SentenceEncoder
-from .sentences import Sentence, split_document
-from .sources import Document
+from .sentences import ARRAY_TYPES, SentenceTable
+from .sources import Document, SourceFile
 
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/6"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
-# 6: separable verbs before a preposition and with "te"
-KINDS = ("sentence", "heading", "timeline")
+FORMAT = "qa-index/7"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
+# 6: separable verbs before a preposition and with "te"; 7: sentencex
 
 
 @dataclass
 class Prepared:
     """Everything the engine derives from its sources before the first question."""
 
-    sentences: list[Sentence]
+    sentences: SentenceTable
     index: BM25Index
     casing: Casing
     vectors: np.ndarray | None  # unit vectors, one row per sentence; None without the encoder
     vocabulary: Vocabulary | None = None  # the sources' words and their vectors; None without the encoder
+
+
+def _strings(arrays: dict, name: str, strings: Sequence[str]) -> None:
+    packed = pack_strings(strings)
+    arrays[name + "_bytes"], arrays[name + "_offsets"] = packed["bytes"], packed["offsets"]
+
+
+def _unpacked(f, name: str) -> list[str]:
+    return unpack_strings(f[name + "_bytes"], f[name + "_offsets"])
+
+
+def folder_fingerprint(files: Sequence[SourceFile], semantic: bool, max_bytes: int) -> str:
+    """What a folder's index depends on, without reading a file: each file's
+    name, size and modification time, and the settings."""
+    digest = hashlib.sha256(f"{FORMAT}|nl|semantic={semantic}|max_bytes={max_bytes}".encode())
+    for f in files:
+        digest.update(f"{f.path.name}\0{f.size}\0{f.mtime_ns}\0".encode())
+    return digest.hexdigest()
 
 
 def fingerprint(documents: Sequence[Document], analyzer: Analyzer, semantic: bool) -> str:
@@ -57,39 +76,46 @@ def fingerprint(documents: Sequence[Document], analyzer: Analyzer, semantic: boo
 
 
 def prepare(documents: Sequence[Document], analyzer: Analyzer,
-            encoder: SentenceEncoder | None) -> Prepared:
-    sentences = [s for d in documents for s in split_document(d)]
-    analysed = [analyzer.index_terms(s.text) for s in sentences]
-    index = BM25Index([a.terms for a in analysed], doc_lengths=[a.length for a in analysed])
-    casing = Casing(s.text for s in sentences)
-    vectors = encoder.encode([s.text for s in sentences]) if encoder else None
-    vocabulary = Vocabulary.build((s.text for s in sentences), analyzer, encoder) if encoder else None
-    return Prepared(sentences, index, casing, vectors, vocabulary)
+            encoder: SentenceEncoder | None, workers: int | None = None) -> Prepared:
+    built = ingest.build(documents, analyzer, workers)
+    vectors, vocabulary = vectors_of(built, encoder) if encoder else (None, None)
+    return Prepared(built.sentences, built.index, built.casing, vectors, vocabulary)
 
 
-def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str) -> None:
+def vectors_of(built: ingest.Built, encoder: SentenceEncoder) -> tuple[np.ndarray, Vocabulary]:
+    """The encoder's vectors of the sentences and of the vocabulary's words."""
+    return encoder.encode([s.text for s in built.sentences]), Vocabulary.from_counts(built.words, encoder)
+
+
+def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str,
+         skipped: Sequence[dict] = ()) -> None:
     """Write atomically (a temporary file renamed into place), so a reader
-    never sees half a file."""
+    never sees half a file. The documents are saved too (their text and what
+    was read from it), so that a restart need not read the sources again."""
     path = Path(path)
-    doc_number = {d.id: i for i, d in enumerate(documents)}
     s = prepared.sentences
     casing_words = sorted(set(prepared.casing.upper) | set(prepared.casing.lower))
     arrays = {
         "format": np.array(FORMAT), "fingerprint": np.array(source_digest),
-        "sentence_doc": np.array([doc_number[x.doc_id] for x in s], dtype=np.int32),
-        "sentence_index": np.array([x.index for x in s], dtype=np.int32),
-        "sentence_start": np.array([x.start for x in s], dtype=np.int64),
-        "sentence_end": np.array([x.end for x in s], dtype=np.int64),
-        "sentence_kind": np.array([KINDS.index(x.kind) for x in s], dtype=np.int8),
-        "casing_words": np.array(casing_words, dtype=str),
+        "sentence_doc": s.doc, "sentence_index": s.index, "sentence_start": s.start, "sentence_end": s.end,
+        "sentence_kind": s.kind,
         "casing_upper": np.array([prepared.casing.upper[w] for w in casing_words], dtype=np.int32),
         "casing_lower": np.array([prepared.casing.lower[w] for w in casing_words], dtype=np.int32),
+        "skipped": np.array(json.dumps(list(skipped))),
         **{"index_" + k: v for k, v in prepared.index.arrays().items()},
     }
+    _strings(arrays, "casing_words", casing_words)
+    for name in ("id", "text", "title", "path"):
+        _strings(arrays, "document_" + name, [getattr(d, name) for d in documents])
+    for name in ("date", "publisher"):  # None is saved as ""
+        _strings(arrays, "document_" + name, [getattr(d, name) or "" for d in documents])
+    content = [np.array(d.content, dtype=np.int64).reshape(-1, 2) for d in documents]
+    arrays["document_content"] = np.concatenate(content) if content else np.empty((0, 2), dtype=np.int64)
+    arrays["document_content_counts"] = np.array([len(c) for c in content], dtype=np.int64)
     if prepared.vectors is not None:
         arrays["vectors"] = prepared.vectors
     if prepared.vocabulary is not None:
-        arrays["vocabulary_words"] = np.array(prepared.vocabulary.words, dtype=str)
+        _strings(arrays, "vocabulary_words", prepared.vocabulary.words)
         arrays["vocabulary_vectors"] = prepared.vocabulary.vectors
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -116,20 +142,19 @@ def load(path: str | Path, documents: Sequence[Document], source_digest: str) ->
                 return None
             index = BM25Index.from_arrays({k.removeprefix("index_"): f[k] for k in f.files
                                            if k.startswith("index_")})
-            sentences = []
-            for doc, idx, start, end, kind in zip(f["sentence_doc"].tolist(), f["sentence_index"].tolist(),
-                                                  f["sentence_start"].tolist(), f["sentence_end"].tolist(),
-                                                  f["sentence_kind"].tolist(), strict=True):
-                d = documents[doc]
-                sentences.append(Sentence(d.id, idx, start, end, d.text[start:end], KINDS[kind]))
+            sentences = SentenceTable(documents, *(f["sentence_" + name].astype(t, copy=False) for name, t in
+                                                   zip(("doc", "index", "start", "end", "kind"), ARRAY_TYPES,
+                                                       strict=True)))
+            if len(sentences) and (sentences.doc.min() < 0 or sentences.doc.max() >= len(documents)):
+                raise ValueError("sentences of documents that are not there")
             casing = Casing(())
-            words = f["casing_words"].tolist()
+            words = _unpacked(f, "casing_words")
             casing.upper = Counter(dict(zip(words, f["casing_upper"].tolist(), strict=True)))
             casing.lower = Counter(dict(zip(words, f["casing_lower"].tolist(), strict=True)))
             vectors = f["vectors"] if "vectors" in f.files else None
             vocabulary = None
-            if "vocabulary_words" in f.files:
-                vocabulary = Vocabulary(f["vocabulary_words"].tolist(), f["vocabulary_vectors"])
+            if "vocabulary_words_bytes" in f.files:
+                vocabulary = Vocabulary(_unpacked(f, "vocabulary_words"), f["vocabulary_vectors"])
     except (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
         log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
         return None
@@ -139,3 +164,37 @@ def load(path: str | Path, documents: Sequence[Document], source_digest: str) ->
         log.warning("saved index %s is inconsistent: rebuilding", path)
         return None
     return Prepared(sentences, index, casing, vectors, vocabulary)
+
+
+def load_folder(path: str | Path, folder_digest: str) -> tuple[list[Document], list[dict], Prepared] | None:
+    """The documents, skipped files and index saved at `path`, when they were
+    built from a folder with this fingerprint (folder_fingerprint); else None."""
+    path = Path(path)
+    if not path.exists():
+        log.info("no saved index at %s", path)
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if str(f["format"]) != FORMAT or str(f["fingerprint"]) != folder_digest:
+                log.info("saved index %s is for other sources or settings: rebuilding", path)
+                return None
+            documents = _documents(f)
+            skipped = json.loads(str(f["skipped"]))
+    except (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
+        log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
+        return None
+    prepared = load(path, documents, folder_digest)
+    return None if prepared is None else (documents, skipped, prepared)
+
+
+def _documents(f) -> list[Document]:
+    fields = {name: _unpacked(f, "document_" + name)
+              for name in ("id", "text", "title", "path", "date", "publisher")}
+    counts = f["document_content_counts"].tolist()
+    bounds = np.r_[0, np.cumsum(counts)].tolist()
+    content = f["document_content"].tolist()
+    return [Document(id=fields["id"][i], text=fields["text"][i], title=fields["title"][i],
+                     date=fields["date"][i] or None, publisher=fields["publisher"][i] or None,
+                     content=tuple(tuple(r) for r in content[bounds[i]:bounds[i + 1]]),
+                     path=fields["path"][i])
+            for i in range(len(counts))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,14 +132,38 @@ def _title(text: str, ranges: list[tuple[int, int]]) -> str:
     return first
 
 
-def load_sources(folder: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> tuple[list[Document], list[dict]]:
-    """Read every .txt file in `folder`. Returns (documents, skipped), where each
-    skipped entry names the file and the reason; one bad file never stops the rest."""
+@dataclass(frozen=True)
+class SourceFile:
+    """A source file as listed: what tells whether it changed since it was indexed."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def list_sources(folder: str | Path) -> list[SourceFile]:
+    """The .txt files of `folder`, by name."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SourceError(f"sources folder {str(folder)!r} does not exist or is not a folder")
-    documents, skipped = [], []
+    files = []
     for path in sorted(folder.glob("*.txt")):
+        try:
+            stat = path.stat()
+        except OSError:  # unreadable (a broken link, say): reading it says why
+            files.append(SourceFile(path, -1, -1))
+            continue
+        files.append(SourceFile(path, stat.st_size, stat.st_mtime_ns))
+    return files
+
+
+def read_sources(files: Sequence[SourceFile],
+                 max_bytes: int = MAX_SOURCE_BYTES) -> tuple[list[Document], list[dict]]:
+    """Read the files. Returns (documents, skipped), where each skipped entry
+    names the file and the reason; one bad file never stops the rest."""
+    documents, skipped = [], []
+    for file in files:
+        path = file.path
         try:
             doc = read_document(path, max_bytes)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -151,6 +176,12 @@ def load_sources(folder: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> tuple
             skipped.append({"file": path.name, "reason": "no text"})
             continue
         documents.append(doc)
+    return documents, skipped
+
+
+def load_sources(folder: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> tuple[list[Document], list[dict]]:
+    """Read every .txt file in `folder` (see read_sources)."""
+    documents, skipped = read_sources(list_sources(folder), max_bytes)
     if not documents:
         log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
     return documents, skipped

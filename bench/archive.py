@@ -1,0 +1,311 @@
+"""Benchmark what a user waits for with an archive: a folder of news articles
+to a service that answers, at 10k, 100k and 1M sentences.
+
+    python bench/archive.py                       # 10k, 100k, 1M (about 10 minutes)
+    python bench/archive.py --sizes 10000 --keep /tmp/archives
+
+Archives come from the shared generator (../shared/tools/gen-news-corpus.py:
+articles of 15-35 sentences of Dutch words, a title line, a date line,
+paragraphs of 1-5 sentences), written once per size into the work folder.
+For each size:
+
+1. the ingest stages in a fresh process (`--stages`): list the files, read,
+   split and analyse them (worker processes), join the chunks into the BM25
+   index, save it; sentences/s and peak RSS (the process and its workers);
+2. the service as `make run` starts it (gunicorn, master + 2 workers,
+   BM25 with translation, QA_SEMANTIC=0): cold start without a saved index
+   until /healthz answers, then a restart from the saved index; PSS of the
+   master and workers (what they really use, shared pages counted once);
+   /api/ask latency over HTTP on one connection;
+3. one article added to the archive, until it is answerable (a restart
+   that finds the folder changed).
+
+Targets from the archive-scale issue; each is printed as met or MISSED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+GENERATOR = ROOT.parent / "shared" / "tools" / "gen-news-corpus.py"
+
+TARGETS = {  # at 1M sentences, this 2-core machine
+    "sentences_per_s": 20_000,
+    "cold_start_s": 60.0,
+    "restart_s": 3.0,
+    "pss_mib": 2048.0,
+    "ask_p50_ms": 10.0,
+    "add_article_s": 2.0,
+}
+QUESTIONS = [
+    "wanneer kwam het rapport",
+    "wie is de directeur",
+    "waarom stopte de minister",
+    "hoeveel mensen werken er",
+    "when did the report come out",
+    "who is the director",
+]
+
+
+def generate(folder: Path, n: int) -> Path:
+    archive = folder / f"archive-{n}"
+    if not (archive / ".complete").exists():
+        if not GENERATOR.exists():
+            sys.exit(f"the archive generator {GENERATOR} is not there")
+        subprocess.run([sys.executable, str(GENERATOR), str(archive), str(n)], check=True)
+        (archive / ".complete").write_text("")
+    return archive
+
+
+def stages(archive: str, index_path: str) -> None:
+    """Child process: the ingest stages one after the other, timed."""
+    from qa import ingest, snapshot
+    from qa.analysis import Analyzer
+    from qa.sources import MAX_SOURCE_BYTES, list_sources
+
+    t0 = time.perf_counter()
+    analyzer = Analyzer("nl")
+    analyzer.index_terms("Zij trad af.")  # loads the lemma list, as the service does before it reads
+    t1 = time.perf_counter()
+    files = list_sources(archive)
+    t2 = time.perf_counter()
+    documents, skipped, built = ingest.build_folder(files, analyzer)
+    t3 = time.perf_counter()
+    prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
+    digest = snapshot.folder_fingerprint(files, False, MAX_SOURCE_BYTES)
+    snapshot.save(index_path, prepared, documents, digest, skipped)
+    t4 = time.perf_counter()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "sentences": len(built.sentences),
+                "documents": len(documents),
+                "load language data s": t1 - t0,
+                "list files s": t2 - t1,
+                **{k + " s": v for k, v in built.timings_s.items()},
+                "save s": t4 - t3,
+                "total s": t4 - t0,
+                "peak RSS MiB (parent)": own,
+                "peak RSS MiB (a worker)": workers,
+            }
+        )
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def service(archive: Path, index_path: Path, timeout_s: float = 1800):
+    """gunicorn as `make run` starts it on `archive`: yields (base URL, seconds
+    until /healthz answered, master pid)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "QA_BIND": f"127.0.0.1:{port}",
+        "QA_LOG_LEVEL": "WARNING",
+        "QA_SOURCES": str(archive),
+        "QA_INDEX": str(index_path),
+        "QA_SEMANTIC": "0",
+    }
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        started = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(base + "/healthz", timeout=1):
+                        break
+                except OSError:
+                    if server.poll() is not None or time.perf_counter() - started > timeout_s:
+                        log.seek(0)
+                        raise RuntimeError("gunicorn did not start: " + log.read()[-2000:]) from None
+                    time.sleep(0.05)
+            yield base, time.perf_counter() - started, server.pid
+        finally:
+            server.terminate()
+            server.wait(60)
+
+
+def pss_mib(master: int) -> float:
+    """Proportional set size of the master and its workers."""
+    pids = [master] + [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def ask_latencies(base: str, rounds: int) -> list[float]:
+    latencies = []
+    for n in range(rounds):
+        body = json.dumps({"question": QUESTIONS[n % len(QUESTIONS)]}).encode()
+        request = urllib.request.Request(base + "/api/ask", body, {"Content-Type": "application/json"})
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return latencies[5:]  # the first few warm caches
+
+
+def answerable(base: str, question: str, text: str) -> bool:
+    request = urllib.request.Request(
+        base + "/api/ask", json.dumps({"question": question}).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        passages = json.load(response)["passages"]
+    return any(p["text"] in text for p in passages[:1])
+
+
+def bench_size(n: int, workdir: Path, rounds: int) -> dict:
+    archive = generate(workdir, n)
+    index_path = workdir / f"index-{n}.npz"
+    index_path.unlink(missing_ok=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--stages", str(archive), str(index_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    row = {"size": n, "stages": json.loads(child.stdout.splitlines()[-1])}
+    index_path.unlink()
+    with service(archive, index_path) as (base, cold_s, master):
+        row["cold_start_s"] = cold_s
+    with service(archive, index_path) as (base, restart_s, master):
+        row["restart_s"] = restart_s
+        row["pss_mib"] = pss_mib(master)
+        latencies = ask_latencies(base, rounds)
+        row["ask_p50_ms"], row["ask_p99_ms"] = (
+            float(np.percentile(latencies, 50)),
+            float(np.percentile(latencies, 99)),
+        )
+    # One article more, with a sentence nothing else has.
+    added = archive / "zz-added-article.txt"
+    text = "Nieuw bericht\n date 2021-08\n\nDe kwartiermaker Zebulon Vlietstra opende gisteren het museum.\n"
+    added.write_text(text, encoding="utf-8")
+    try:
+        with service(archive, index_path) as (base, added_s, master):
+            row["add_article_s"] = added_s
+            row["added_answerable"] = answerable(base, "Wie opende het museum?", text)
+    finally:
+        added.unlink()
+        index_path.unlink(missing_ok=True)
+    return row
+
+
+def mark(value: float, target: float, higher_is_better: bool = False) -> str:
+    return "met" if (value >= target if higher_is_better else value <= target) else "MISSED"
+
+
+def report(rows: list[dict]) -> None:
+    print("\nArchive: folder -> answering (gunicorn master + 2 workers, BM25 with translation)")
+    print(
+        "sentences | read, split, analyse s | index s | save s | sentences/s | peak RSS MiB (parent / worker)"
+        " | cold start s | restart s | PSS MiB | /api/ask p50 / p99 ms | one article added s"
+    )
+    for r in rows:
+        s = r["stages"]
+        print(
+            " | ".join(
+                [
+                    f"{s['sentences']:,}",
+                    f"{s['read, split and analyse s']:.1f}",
+                    f"{s['index s']:.1f}",
+                    f"{s['save s']:.1f}",
+                    f"{s['sentences'] / s['total s']:,.0f}",
+                    f"{s['peak RSS MiB (parent)']:.0f} / {s['peak RSS MiB (a worker)']:.0f}",
+                    f"{r['cold_start_s']:.1f}",
+                    f"{r['restart_s']:.1f}",
+                    f"{r['pss_mib']:.0f}",
+                    f"{r['ask_p50_ms']:.1f} / {r['ask_p99_ms']:.1f}",
+                    f"{r['add_article_s']:.1f}" + ("" if r["added_answerable"] else " (not found!)"),
+                ]
+            )
+        )
+    largest = max(rows, key=lambda r: r["size"])
+    s = largest["stages"]
+    rate = s["sentences"] / s["total s"]
+    print(f"\nTargets at {s['sentences']:,} sentences:")
+    checks = [
+        (
+            "ingest, sentences/s (list, read, split, analyse, index, save)",
+            rate,
+            TARGETS["sentences_per_s"],
+            True,
+        ),
+        (
+            "first /healthz after a cold start, no saved index, s",
+            largest["cold_start_s"],
+            TARGETS["cold_start_s"],
+            False,
+        ),
+        ("restart with the saved index, s", largest["restart_s"], TARGETS["restart_s"], False),
+        ("PSS, master + workers, MiB (without vectors)", largest["pss_mib"], TARGETS["pss_mib"], False),
+        ("/api/ask p50 over HTTP, 1 connection, ms", largest["ask_p50_ms"], TARGETS["ask_p50_ms"], False),
+        ("one article added until answerable, s", largest["add_article_s"], TARGETS["add_article_s"], False),
+    ]
+    for name, value, target, higher in checks:
+        print(
+            f"  {name}: {value:,.1f} ({'>=' if higher else '<='} {target:,}): {mark(value, target, higher)}"
+        )
+    print(
+        "  all sentence vectors in place (background), <= 15 min: MISSED (not built: vectors are computed "
+        "before serving; QA_SEMANTIC=0 here)"
+    )
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--stages":
+        stages(sys.argv[2], sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--rounds", type=int, default=200, help="questions asked over HTTP per size")
+    parser.add_argument("--keep", help="folder to keep the generated archives in (reused next time)")
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        workdir = Path(args.keep) if args.keep else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        workdir.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for n in (int(x) for x in args.sizes.split(",")):
+            row = bench_size(n, workdir, args.rounds)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    report(rows)
+
+
+if __name__ == "__main__":
+    main()
