@@ -28,7 +28,6 @@ from typing import NamedTuple
 import simplemma
 import Stemmer
 from dateparser.search import search_dates
-from nltk.stem.snowball import SnowballStemmer
 from stop_words import get_stop_words
 
 LANGUAGES = {"nl": "dutch", "en": "english"}
@@ -132,11 +131,21 @@ def _stemmer(language: str) -> Callable[[str], str]:
     code): its "dutch_porter" is the algorithm nltk's Dutch stemmer
     implements, and stems all 418,690 words of Debian's wdutch list the same,
     three times faster (the indexing path stems every new word). English
-    stays nltk's: PyStemmer's differs on a few words, and only questions are
-    English."""
+    stays nltk's (PyStemmer's differs on a few words), imported when first
+    used: importing nltk takes 0.9 s, and only English questions need it."""
     if language == "nl":
         return Stemmer.Stemmer("dutch_porter").stemWord
-    return SnowballStemmer(LANGUAGES[language]).stem
+    stemmer = None
+
+    def stem(word: str) -> str:
+        nonlocal stemmer
+        if stemmer is None:
+            from nltk.stem.snowball import SnowballStemmer
+
+            stemmer = SnowballStemmer(LANGUAGES[language]).stem
+        return stemmer(word)
+
+    return stem
 
 
 @cache

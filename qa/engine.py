@@ -143,17 +143,21 @@ class Engine:
     def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
                  dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
                  index_path: str | Path | None = None, models: Models | None = None,
-                 prepared: snapshot.Prepared | None = None):
+                 prepared: snapshot.Prepared | None = None, cache_dir: str | Path | None = None):
         """Index `documents`. With `index_path`, the index saved there is used
         when it was built from these documents, and (re)written otherwise.
         `models`: the fitted ranking and abstention models (default: the
         package's, written by `make train`, fitted for an engine with or without
         the encoder and the dictionaries, as this one is). `prepared`: the
-        index of `documents`, already built or loaded (see from_folder)."""
+        index of `documents`, already built or loaded (see from_folder).
+        `cache_dir`: where to keep what the language resources derive at start
+        (default: a "cache" folder beside the saved index, if there is one)."""
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
-        self.translator = Translator.from_freedict(dict_dir, self.analyzer) if dict_dir else None
+        if cache_dir is None and index_path:
+            cache_dir = Path(index_path).parent / "cache"
+        self.translator = Translator.from_freedict(dict_dir, self.analyzer, cache_dir) if dict_dir else None
         self.models = models or Models.load(model_file(semantic, self.translator is not None))
         self.encoder = SentenceEncoder.load() if semantic else None
         if prepared is None:
@@ -220,12 +224,14 @@ class Engine:
         if loaded is not None:
             log.info("loaded the saved index %s", index_path)
             documents, skipped, prepared = loaded
-            return cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared)
+            return cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared,
+                       cache_dir=Path(index_path).parent / "cache")
         documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes)
         if not documents:
             log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
         prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
-        engine = cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared)
+        engine = cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared,
+                     cache_dir=Path(index_path).parent / "cache" if index_path else None)
         if engine.encoder is not None:
             prepared.vectors, prepared.vocabulary = snapshot.vectors_of(built, engine.encoder)
             engine._use_vectors(prepared)

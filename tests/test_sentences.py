@@ -1,6 +1,6 @@
 import pytest
 
-from qa.sentences import split_document, split_sentences
+from qa.sentences import SentenceTable, split_document, split_sentences
 from qa.sources import parse_document
 
 
@@ -94,3 +94,16 @@ def test_a_dutch_opening_quote_starts_a_sentence():
 ])
 def test_a_word_that_looks_like_an_abbreviation_ends_a_sentence(text, expected):
     assert [text[a:b] for a, b in split_sentences(text)] == expected
+
+
+def test_a_sentence_table_gives_the_sentences_it_was_made_of():
+    docs = [parse_document("a", "Kop\n\nEen zin. Nog een zin.\n"), parse_document("b", "Twee. Drie.\n")]
+    sentences = [s for d in docs for s in split_document(d)]
+    table = SentenceTable.of(docs, sentences)
+    assert len(table) == 5
+    assert list(table) == sentences
+    assert table[-1] == sentences[-1] and table[1:3] == sentences[1:3]
+    with pytest.raises(IndexError):
+        table[5]
+    empty = SentenceTable.of(docs, [])
+    assert len(empty) == 0 and list(empty) == []

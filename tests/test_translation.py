@@ -1,5 +1,9 @@
 import gzip
+import os
 
+import pytest
+
+from qa import translation
 from qa.analysis import Analyzer
 from qa.question import read_question
 from qa.translation import Translator, read_dictd
@@ -165,3 +169,28 @@ def test_a_noun_the_dictionaries_lack_is_looked_up_by_its_verb(tmp_path):
     assert translator.translate("postponement") == (nl.term("uitstellen"),)
     assert translator.translate("cancellation") == (nl.term("afgelasten"),)
     assert translator.translate("formation") == ()  # no verb "form" in these dictionaries
+
+
+def test_the_table_is_cached_and_rebuilt_when_a_dictionary_changes(tmp_path, monkeypatch):
+    folder, cache = tmp_path / "dictd", tmp_path / "cache"
+    folder.mkdir()
+    make_dictionaries(folder)
+    nl = Analyzer("nl")
+    built = Translator.from_freedict(folder, nl, cache)
+    assert len(list(cache.glob("translations-*.json"))) == 1
+    with monkeypatch.context() as m:  # the second start reads no dictionary
+        m.setattr(translation, "read_dictd", lambda *a: pytest.fail("read the dictionaries again"))
+        assert Translator.from_freedict(folder, nl, cache).table == built.table
+    write_dictd(folder, "freedict-eng-nld", {"mayor": "burgemeester"})  # a changed dictionary
+    os.utime(folder / "freedict-eng-nld.index", ns=(1, 1))  # (even within the same clock tick)
+    rebuilt = Translator.from_freedict(folder, nl, cache)
+    assert rebuilt.translate("mayor") == (nl.term("burgemeester"),)
+    assert rebuilt.translate("write") == ()  # gone from the new dictionary, so not served from the cache
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(tmp_path):
+    make_dictionaries(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    translator = Translator.from_freedict(tmp_path, Analyzer("nl"), blocker / "cache")
+    assert translator is not None and translator.translate("mayor")

@@ -1,0 +1,92 @@
+"""Ingest on every core: the same index as one process builds, and a restart
+that reads no source while the folder is unchanged."""
+
+import logging
+
+import numpy as np
+import pytest
+
+from qa import ingest, sources
+from qa.analysis import Analyzer
+from qa.engine import Engine
+from qa.sources import list_sources, load_sources
+
+ARTICLES = {
+    f"art{n:03d}": f"Kop nummer {n}\n date 2021-{n % 12 + 1:02d}\n\n"
+    f"De wethouder van stad {n} trad op {n % 28 + 1} juli af. Zijn taken gaan naar Anna Bakker.\n\n"
+    f"Het partijbestuur van de SP steunt dat besluit. ,,Wij staan achter hem'', zei voorzitter "
+    f"Jan Visser {n}.\n"
+    for n in range(40)
+}
+
+
+@pytest.fixture
+def archive(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_chunks_cover_every_item_once_in_order():
+    bounds = ingest.chunk_bounds([5, 1, 1, 1, 9, 2, 3], 3)
+    assert bounds[0][0] == 0 and bounds[-1][1] == 7
+    assert all(a < b for a, b in bounds) and all(
+        bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1)
+    )
+
+
+def test_worker_processes_build_the_index_one_process_builds(archive, monkeypatch):
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_CHARS", 0)  # a small archive, split over processes anyway
+    files = list_sources(archive)
+    one = ingest.build_folder(files, Analyzer("nl"), workers=1)
+    two = ingest.build_folder(files, Analyzer("nl"), workers=2)
+    assert [d.id for d in one[0]] == [d.id for d in two[0]] == sorted(ARTICLES)
+    a, b = one[2], two[2]
+    assert [s.text for s in a.sentences] == [s.text for s in b.sentences]
+    assert len(a.sentences) == 40 * 6  # a heading and five sentences each
+    # the same terms and scores: a query scores every sentence the same
+    assert sorted(a.index.terms) == sorted(b.index.terms)
+    for word in ("wethouder", "bakker", "partijbestuur", "bestuur", "aftreden"):
+        term = Analyzer("nl").term(word)
+        assert np.array_equal(a.index.get_scores([term]), b.index.get_scores([term])), word
+    assert a.casing.upper == b.casing.upper and a.casing.lower == b.casing.lower
+    assert a.words == b.words
+
+
+def test_worker_processes_report_bad_files_like_one_process(archive, monkeypatch):
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_CHARS", 0)
+    (archive / "bad.txt").write_bytes(b"\xff\xfe not text")
+    documents, skipped, built = ingest.build_folder(list_sources(archive), Analyzer("nl"), workers=2)
+    assert len(documents) == 40 and [s["file"] for s in skipped] == ["bad.txt"]
+    assert {built.sentences[i].doc_id for i in range(len(built.sentences))} == set(ARTICLES)
+
+
+def test_a_restart_with_the_saved_index_reads_no_source(archive, tmp_path, monkeypatch, caplog):
+    index_path = tmp_path / "var" / "index.npz"
+    first = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    monkeypatch.setattr(sources, "read_document", lambda *a: pytest.fail("read a source file"))
+    with caplog.at_level(logging.INFO, logger="qa.engine"):
+        again = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    assert any("loaded the saved index" in r.getMessage() for r in caplog.records)
+    assert list(again.documents) == list(first.documents)
+    assert again.documents["art007"] == first.documents["art007"]  # text, title, date, content ranges
+    question = "Wie neemt de taken van de wethouder van stad 7 over?"
+    assert [p.text for p in again.ask(question).passages] == [p.text for p in first.ask(question).passages]
+
+
+def test_a_changed_added_or_removed_file_is_noticed_at_restart(archive, tmp_path):
+    index_path = tmp_path / "index.npz"
+    Engine.from_folder(archive, semantic=False, index_path=index_path)
+    (archive / "art999.txt").write_text("Nieuw\n\nDe kwartiermaker Zebulon Vlietstra opende het museum.\n")
+    added = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    assert "art999" in added.documents
+    assert "Zebulon" in added.ask("Wie opende het museum?").passages[0].text
+    (archive / "art999.txt").write_text("Nieuw\n\nDe burgemeester Tineke Vos opende het museum.\n")
+    changed = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    assert "Tineke Vos" in changed.ask("Wie opende het museum?").passages[0].text
+    (archive / "art999.txt").unlink()
+    removed = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    assert "art999" not in removed.documents
+    assert list(removed.documents) == [d.id for d in load_sources(archive)[0]]
