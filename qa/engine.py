@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -24,7 +25,7 @@ from .lexicon import (
     NUMBER,
     PRONOUN,
 )
-from .neighbours import Neighbours
+from .neighbours import Neighbours, Vocabulary
 from .question import (
     HISTORY_WEIGHT,
     Question,
@@ -35,7 +36,7 @@ from .ranking import features
 from .ranking.model import RERANK_DEPTH, Models, model_file, sigmoid, two_stage
 from .semantic import SentenceEncoder
 from .sentences import KINDS, Sentence
-from .sources import MAX_SOURCE_BYTES, Document, list_sources
+from .sources import MAX_SOURCE_BYTES, Document, SourceFile, list_sources
 from .translation import DEFAULT_DICT_DIR, Translator
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,16 @@ CANDIDATES = 100
 # Share of the shorter sentence's index terms found in the other above which
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
+# A saved index is updated (the changed files read, the rest kept) when at
+# most this share of the files changed, and rebuilt otherwise: an update reads
+# in one process, a rebuild on every core.
+UPDATE_MAX_SHARE = 0.5
 
 
 def _save(index_path: str | Path, prepared: snapshot.Prepared, documents: Sequence[Document], digest: str,
-          skipped: Sequence[dict]) -> None:
+          skipped: Sequence[dict], files: Sequence[SourceFile] = (), settings: str = "") -> None:
     try:
-        snapshot.save(index_path, prepared, documents, digest, skipped)
+        snapshot.save(index_path, prepared, documents, digest, skipped, files, settings)
         log.info("saved the index to %s", index_path)
     except OSError as exc:
         log.warning("could not save the index to %s: %s", index_path, exc)
@@ -193,6 +198,19 @@ class Engine:
         log.info("indexed %d sentences from %d sources (%d skipped)",
                  len(self.sentences), len(self.documents), len(self.skipped))
 
+    def _complete_vectors(self, prepared: snapshot.Prepared, words: Counter | None) -> None:
+        """The encoder's vectors of the sentences that have none yet (those
+        after len(prepared.vectors)), and of the vocabulary's words (from the
+        `words` counted, or the sentences) if there is no vocabulary yet."""
+        table = prepared.sentences
+        have = 0 if prepared.vectors is None else len(prepared.vectors)
+        new = self.encoder.encode([table[i].text for i in range(have, len(table))])
+        prepared.vectors = new if prepared.vectors is None else np.vstack([prepared.vectors, new])
+        if prepared.vocabulary is None:
+            prepared.vocabulary = Vocabulary.from_counts(words, self.encoder) if words is not None else \
+                Vocabulary.build((s.text for s in table), self.analyzer, self.encoder)
+        self._use_vectors(prepared)
+
     def _use_vectors(self, prepared: snapshot.Prepared) -> None:
         self.vectors = prepared.vectors
         self.neighbours = None
@@ -220,23 +238,30 @@ class Engine:
         files are read, split and analysed on every core and the index saved."""
         files = list_sources(folder)
         digest = snapshot.folder_fingerprint(files, semantic, max_source_bytes)
-        loaded = snapshot.load_folder(index_path, digest) if index_path else None
-        if loaded is not None:
+        settings = snapshot.folder_settings(semantic, max_source_bytes)
+        cache_dir = Path(index_path).parent / "cache" if index_path else None
+        saved = snapshot.load_folder(index_path, settings) if index_path else None
+        if saved is not None and saved.fingerprint == digest:
             log.info("loaded the saved index %s", index_path)
-            documents, skipped, prepared = loaded
-            return cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared,
-                       cache_dir=Path(index_path).parent / "cache")
-        documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes)
+            return cls(saved.documents, saved.skipped, dict_dir, semantic, models=models,
+                       prepared=saved.prepared, cache_dir=cache_dir)
+        changed = len(files) if saved is None else \
+            sum(saved.files.get(f.path.name) != (f.size, f.mtime_ns) for f in files)
+        words = None
+        if saved is not None and changed <= UPDATE_MAX_SHARE * len(files):
+            documents, skipped, prepared, _ = snapshot.update(saved, files, Analyzer("nl"), max_source_bytes)
+        else:
+            documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes)
+            prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
+            words = built.words
         if not documents:
             log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
-        prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
         engine = cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared,
-                     cache_dir=Path(index_path).parent / "cache" if index_path else None)
+                     cache_dir=cache_dir)
         if engine.encoder is not None:
-            prepared.vectors, prepared.vocabulary = snapshot.vectors_of(built, engine.encoder)
-            engine._use_vectors(prepared)
+            engine._complete_vectors(prepared, words)
         if index_path:
-            _save(index_path, prepared, documents, digest, skipped)
+            _save(index_path, prepared, documents, digest, skipped, files, settings)
         return engine
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:

@@ -84,6 +84,60 @@ class BM25Index:
                      doc_lengths, k1, b, epsilon)
         return index
 
+    def updated(self, keep: np.ndarray, term_ids: np.ndarray, term_counts: np.ndarray, terms: list[str],
+                doc_lengths: np.ndarray) -> BM25Index:
+        """A new index of the sentences `keep` (a mask over this index's
+        sentences, which keep their order) followed by new ones given as in
+        from_term_ids (numbers into `terms`, their own vocabulary). Costs a few
+        passes over the postings, not a rebuild: re-indexing an article of a
+        large archive. Terms left in no sentence are dropped, so the result
+        scores as from_term_ids over the same sentences would (up to the
+        rounding of the mean idf, which sums the idfs in another order)."""
+        keep = np.asarray(keep, dtype=bool)
+        if len(keep) != self.N:
+            raise ValueError(f"keep has {len(keep)} entries for {self.N} sentences")
+        # The kept postings, with their sentences renumbered.
+        renumber = np.cumsum(keep) - 1
+        column = np.repeat(np.arange(len(self.terms), dtype=np.int64), self.df)
+        kept = keep[self.tf.indices]
+        old_column, old_row, old_tf = column[kept], renumber[self.tf.indices[kept]], self.tf.data[kept]
+        # The new sentences' postings, numbered after the kept ones, by column.
+        vocabulary = dict(self.vocabulary)  # term -> column, in column order
+        mapping = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in terms), dtype=np.int64,
+                              count=len(terms))
+        all_terms = list(vocabulary)  # the old terms, then the new ones
+        n_kept = int(keep.sum())
+        new = sparse.csc_matrix(
+            (np.ones(len(term_ids)), (np.repeat(np.arange(len(term_counts), dtype=np.int64), term_counts),
+                                      mapping[term_ids] if len(term_ids) else np.empty(0, dtype=np.int64))),
+            shape=(len(term_counts), len(all_terms)))
+        new.sum_duplicates()
+        new_column = np.repeat(np.arange(len(all_terms), dtype=np.int64), np.diff(new.indptr))
+        # Merge column by column: a column's kept postings, then its new ones
+        # (whose sentence numbers are all higher), so no sort is needed.
+        old_counts = np.bincount(old_column, minlength=len(all_terms))
+        new_counts = np.diff(new.indptr)
+        indptr = np.zeros(len(all_terms) + 1, dtype=np.int64)
+        np.cumsum(old_counts + new_counts, out=indptr[1:])
+        old_start = np.r_[0, np.cumsum(old_counts)[:-1]]
+        old_at = indptr[old_column] + (np.arange(len(old_column)) - old_start[old_column])
+        new_at = indptr[new_column] + old_counts[new_column] + \
+            (np.arange(len(new_column)) - new.indptr[new_column])
+        rows = np.empty(indptr[-1], dtype=np.int32)
+        data = np.empty(indptr[-1])
+        rows[old_at], data[old_at] = old_row, old_tf
+        rows[new_at], data[new_at] = new.indices + n_kept, new.data
+        # Terms no sentence holds any more are dropped.
+        used = (old_counts + new_counts) > 0
+        counts = (old_counts + new_counts)[used]
+        tf = sparse.csc_matrix((data, rows, np.r_[0, np.cumsum(counts)]),
+                               shape=(n_kept + len(term_counts), int(used.sum())))
+        index = BM25Index.__new__(BM25Index)
+        doc_len = np.concatenate([self.doc_len[keep], np.asarray(doc_lengths, dtype=np.float64)])
+        index._setup([t for t, u in zip(all_terms, used.tolist(), strict=True) if u], tf, doc_len,
+                     self.k1, self.b, self.epsilon)
+        return index
+
     def _count(self, term_ids: np.ndarray, lengths: np.ndarray, terms: list[str],
                doc_lengths: Sequence[int] | None, k1: float, b: float, epsilon: float) -> None:
         sentence_ids = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)

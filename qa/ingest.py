@@ -56,6 +56,11 @@ class Built:
     casing: Casing
     words: Counter  # every content word and how often it occurs
     timings_s: dict[str, float]
+    # the index's input (BM25Index.from_term_ids), for updating another index with these sentences
+    term_ids: np.ndarray
+    term_counts: np.ndarray
+    terms: list[str]
+    doc_lengths: np.ndarray
 
 
 # Set in the parent before forking: the workers read them, nothing is sent.
@@ -189,11 +194,11 @@ def _join(chunks: Sequence[Chunk], documents: Sequence[Document], workers: int,
     columns = [np.concatenate([c.sentences[i] for c in chunks]) if chunks else np.empty(0, dtype=t)
                for i, t in enumerate(ARRAY_TYPES)]
     sentences = SentenceTable(documents, *columns)
-    index = BM25Index.from_term_ids(
-        np.concatenate(term_ids) if term_ids else np.empty(0, dtype=np.int64),
-        np.concatenate([c.term_counts for c in chunks]) if chunks else np.empty(0, dtype=np.int32),
-        list(vocabulary),
-        doc_lengths=np.concatenate([c.lengths for c in chunks]) if chunks else np.empty(0, dtype=np.int32))
+    all_term_ids = np.concatenate(term_ids) if term_ids else np.empty(0, dtype=np.int64)
+    term_counts = np.concatenate([c.term_counts for c in chunks]) if chunks else np.empty(0, dtype=np.int32)
+    doc_lengths = np.concatenate([c.lengths for c in chunks]) if chunks else np.empty(0, dtype=np.int32)
+    terms = list(vocabulary)
+    index = BM25Index.from_term_ids(all_term_ids, term_counts, terms, doc_lengths=doc_lengths)
     casing, words = Casing(), Counter()
     for chunk in chunks:
         casing.update(chunk.casing)
@@ -201,4 +206,4 @@ def _join(chunks: Sequence[Chunk], documents: Sequence[Document], workers: int,
     timings = {**timings, "index": time.perf_counter() - started}
     log.info("%d sentences of %d documents: %s (%d workers)", len(sentences), len(documents),
              ", ".join(f"{stage} {s:.1f} s" for stage, s in timings.items()), workers)
-    return Built(sentences, index, casing, words, timings)
+    return Built(sentences, index, casing, words, timings, all_term_ids, term_counts, terms, doc_lengths)

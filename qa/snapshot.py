@@ -59,10 +59,15 @@ def _unpacked(f, name: str) -> list[str]:
     return unpack_strings(f[name + "_bytes"], f[name + "_offsets"])
 
 
+def folder_settings(semantic: bool, max_bytes: int) -> str:
+    """The settings that shape a folder's index."""
+    return f"{FORMAT}|nl|semantic={semantic}|max_bytes={max_bytes}"
+
+
 def folder_fingerprint(files: Sequence[SourceFile], semantic: bool, max_bytes: int) -> str:
     """What a folder's index depends on, without reading a file: each file's
     name, size and modification time, and the settings."""
-    digest = hashlib.sha256(f"{FORMAT}|nl|semantic={semantic}|max_bytes={max_bytes}".encode())
+    digest = hashlib.sha256(folder_settings(semantic, max_bytes).encode())
     for f in files:
         digest.update(f"{f.path.name}\0{f.size}\0{f.mtime_ns}\0".encode())
     return digest.hexdigest()
@@ -88,7 +93,7 @@ def vectors_of(built: ingest.Built, encoder: SentenceEncoder) -> tuple[np.ndarra
 
 
 def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str,
-         skipped: Sequence[dict] = ()) -> None:
+         skipped: Sequence[dict] = (), files: Sequence[SourceFile] = (), settings: str = "") -> None:
     """Write atomically (a temporary file renamed into place), so a reader
     never sees half a file. The documents are saved too (their text and what
     was read from it), so that a restart need not read the sources again."""
@@ -105,6 +110,11 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
         **{"index_" + k: v for k, v in prepared.index.arrays().items()},
     }
     _strings(arrays, "casing_words", casing_words)
+    # the folder listing it was built from, for an update that reads only what changed
+    arrays["settings"] = np.array(settings)
+    _strings(arrays, "file_names", [f.path.name for f in files])
+    arrays["file_sizes"] = np.array([f.size for f in files], dtype=np.int64)
+    arrays["file_mtimes"] = np.array([f.mtime_ns for f in files], dtype=np.int64)
     for name in ("id", "text", "title", "path"):
         _strings(arrays, "document_" + name, [getattr(d, name) for d in documents])
     for name in ("date", "publisher"):  # None is saved as ""
@@ -166,25 +176,83 @@ def load(path: str | Path, documents: Sequence[Document], source_digest: str) ->
     return Prepared(sentences, index, casing, vectors, vocabulary)
 
 
-def load_folder(path: str | Path, folder_digest: str) -> tuple[list[Document], list[dict], Prepared] | None:
-    """The documents, skipped files and index saved at `path`, when they were
-    built from a folder with this fingerprint (folder_fingerprint); else None."""
+@dataclass
+class Saved:
+    """A folder's saved index, with what it was built from."""
+
+    documents: list[Document]
+    skipped: list[dict]
+    prepared: Prepared
+    fingerprint: str  # folder_fingerprint of the listing it was built from
+    files: dict[str, tuple[int, int]]  # file name -> (size, mtime_ns) when read
+
+
+def load_folder(path: str | Path, settings: str) -> Saved | None:
+    """The documents, skipped files and index saved at `path` from a folder,
+    when they were built with these settings (folder_settings); else None."""
     path = Path(path)
     if not path.exists():
         log.info("no saved index at %s", path)
         return None
     try:
         with np.load(path, allow_pickle=False) as f:
-            if str(f["format"]) != FORMAT or str(f["fingerprint"]) != folder_digest:
-                log.info("saved index %s is for other sources or settings: rebuilding", path)
+            if str(f["format"]) != FORMAT or "settings" not in f.files or str(f["settings"]) != settings:
+                log.info("saved index %s is for other settings: rebuilding", path)
                 return None
+            digest = str(f["fingerprint"])
             documents = _documents(f)
             skipped = json.loads(str(f["skipped"]))
+            stats = zip(f["file_sizes"].tolist(), f["file_mtimes"].tolist(), strict=True)
+            files = dict(zip(_unpacked(f, "file_names"), stats, strict=True))
     except (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
         log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
         return None
-    prepared = load(path, documents, folder_digest)
-    return None if prepared is None else (documents, skipped, prepared)
+    prepared = load(path, documents, digest)
+    return None if prepared is None else Saved(documents, skipped, prepared, digest, files)
+
+
+def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
+           max_bytes: int) -> tuple[list[Document], list[dict], Prepared, int]:
+    """The saved index brought up to date with the folder listed in `files`:
+    the sentences of unchanged files are kept, those of removed or changed
+    files dropped, and added or changed files read and indexed after them
+    (BM25Index.updated: passes over the postings, not a rebuild). Returns
+    (documents, skipped, prepared, number of files read). The vectors of new
+    sentences are left for the caller (prepared.vectors covers the kept ones)."""
+    listed = {f.path.name: f for f in files}
+    unchanged = {name for name, f in listed.items() if saved.files.get(name) == (f.size, f.mtime_ns)}
+    fresh = [f for f in files if f.path.name not in unchanged]
+    kept_docs = [d for d in saved.documents if _file_name(d) in unchanged]
+    gone = {d.id for d in saved.documents} - {d.id for d in kept_docs}
+    old = saved.prepared
+    table = old.sentences
+    keep_doc = np.array([_file_name(d) in unchanged for d in saved.documents], dtype=bool)
+    keep = keep_doc[table.doc] if len(table) else np.zeros(0, dtype=bool)
+    new_docs, new_skipped, built = ingest.build_folder(fresh, analyzer, max_bytes, workers=1)
+    documents = kept_docs + new_docs
+    number = np.cumsum(keep_doc) - 1  # old document number -> number among the kept
+    columns = [np.concatenate([number[table.doc[keep]].astype(np.int32),
+                               built.sentences.doc + np.int32(len(kept_docs))])]
+    for name in ("index", "start", "end", "kind"):
+        columns.append(np.concatenate([getattr(table, name)[keep], getattr(built.sentences, name)]))
+    sentences = SentenceTable(documents, *columns)
+    index = old.index.updated(keep, built.term_ids, built.term_counts, built.terms, built.doc_lengths)
+    casing = Casing()
+    casing.update(old.casing)
+    dropped = Casing(table[int(i)].text for i in np.flatnonzero(~keep))
+    casing.upper.subtract(dropped.upper)
+    casing.lower.subtract(dropped.lower)
+    casing.update(built.casing)
+    casing.upper, casing.lower = +casing.upper, +casing.lower  # counts of zero are dropped
+    vectors = old.vectors[keep] if old.vectors is not None else None
+    skipped = [s for s in saved.skipped if s["file"] in unchanged] + new_skipped
+    log.info("updated the saved index: %d files read again or added, %d documents dropped",
+             len(fresh), len(gone - {d.id for d in new_docs}))
+    return documents, skipped, Prepared(sentences, index, casing, vectors, old.vocabulary), len(fresh)
+
+
+def _file_name(document: Document) -> str:
+    return Path(document.path).name if document.path else document.id + ".txt"
 
 
 def _documents(f) -> list[Document]:

@@ -107,3 +107,19 @@ def test_saved_index_loads_with_the_same_scores(tmp_path):
     query = rng.sample(words[:100], 4)
     assert np.array_equal(index.get_scores(query), loaded.get_scores(query))
     assert loaded.terms == index.terms and loaded.N == index.N
+
+
+def test_an_updated_index_scores_as_one_built_from_scratch():
+    corpus = [["wethouder", "treedt", "af"], ["burgemeester", "zegt", "niets"], ["wethouder", "weg"],
+              ["raad", "debat", "wethouder"], ["raad", "zegt", "af"]]
+    index = BM25Index(corpus)
+    keep = np.array([True, False, True, True, False])
+    added = [["nieuw", "debat", "wethouder", "wethouder"], ["raad", "nieuw"]]
+    terms = sorted({t for s in added for t in s})
+    ids = np.array([terms.index(t) for s in added for t in s])
+    updated = index.updated(keep, ids, np.array([len(s) for s in added]), terms, np.array([4, 2]))
+    scratch = BM25Index([s for s, k in zip(corpus, keep, strict=True) if k] + added)
+    assert updated.N == scratch.N == 5
+    assert sorted(updated.terms) == sorted(scratch.terms)  # "burgemeester", "zegt", "niets" are gone
+    for query in (["wethouder"], ["raad", "nieuw"], ["af", "debat"], ["zegt"], ["nieuw", "wethouder", "weg"]):
+        np.testing.assert_allclose(updated.get_scores(query), scratch.get_scores(query), rtol=1e-12)

@@ -90,3 +90,51 @@ def test_a_changed_added_or_removed_file_is_noticed_at_restart(archive, tmp_path
     removed = Engine.from_folder(archive, semantic=False, index_path=index_path)
     assert "art999" not in removed.documents
     assert list(removed.documents) == [d.id for d in load_sources(archive)[0]]
+
+
+def scores_by_sentence(engine, words):
+    terms = [engine.analyzer.term(w) for w in words]
+    scores = engine.index.get_scores(terms)
+    return {(s.doc_id, s.index): round(float(scores[i]), 9) for i, s in enumerate(engine.sentences)}
+
+
+def test_a_restart_after_a_few_changes_reads_only_the_changed_files(archive, tmp_path, monkeypatch, caplog):
+    index_path = tmp_path / "index.npz"
+    Engine.from_folder(archive, semantic=False, index_path=index_path)
+    (archive / "art999.txt").write_text("Nieuw\n\nDe kwartiermaker Zebulon Vlietstra opende het museum.\n")
+    (archive / "art003.txt").write_text("Gewijzigd\n\nDe wethouder van stad 3 blijft toch aan.\n")
+    (archive / "art005.txt").unlink()
+    read = []
+    real_read = sources.read_document
+    monkeypatch.setattr(sources, "read_document", lambda path, *a: read.append(path.name) or real_read(path, *a))
+    with caplog.at_level(logging.INFO, logger="qa.snapshot"):
+        updated = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    assert sorted(read) == ["art003.txt", "art999.txt"]
+    assert any("updated the saved index" in r.getMessage() for r in caplog.records)
+    assert "art005" not in updated.documents and "art999" in updated.documents
+    assert "Zebulon" in updated.ask("Wie opende het museum?").passages[0].text
+    assert updated.ask("Blijft de wethouder van stad 3 aan?").passages[0].text.startswith("De wethouder van stad 3")
+    for s in updated.sentences:  # offsets still point into the right documents
+        assert updated.documents[s.doc_id].text[s.start:s.end] == s.text
+    scratch = Engine.from_folder(archive, semantic=False)
+    for words in (["wethouder"], ["museum", "opende"], ["bakker", "taken"], ["blijft", "stad"]):
+        assert scores_by_sentence(updated, words) == scores_by_sentence(scratch, words)
+    assert updated.casing.upper == scratch.casing.upper and updated.casing.lower == scratch.casing.lower
+    monkeypatch.setattr(sources, "read_document", lambda *a: pytest.fail("read a source file"))
+    again = Engine.from_folder(archive, semantic=False, index_path=index_path)  # the update was saved
+    assert list(again.documents) == list(updated.documents)
+
+
+def test_an_update_encodes_the_new_sentences_and_keeps_the_old_vectors(archive, tmp_path):
+    index_path = tmp_path / "index.npz"
+    first = Engine.from_folder(archive, index_path=index_path)
+    (archive / "art999.txt").write_text("Nieuw\n\nDe kwartiermaker Zebulon Vlietstra opende het museum.\n")
+    updated = Engine.from_folder(archive, index_path=index_path)
+    assert updated.vectors.shape == (len(updated.sentences), first.vectors.shape[1])
+    at = {(s.doc_id, s.index): i for i, s in enumerate(first.sentences)}
+    for i, s in enumerate(updated.sentences):
+        if s.doc_id == "art999":
+            np.testing.assert_allclose(updated.vectors[i], updated.encoder.encode([s.text])[0], atol=1e-5)
+        else:
+            assert np.array_equal(updated.vectors[i], first.vectors[at[(s.doc_id, s.index)]])
+    assert updated.neighbours is not None
