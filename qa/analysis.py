@@ -1,11 +1,16 @@
 """Stage 3: turn text into index terms.
 
 Unicode NFKC normalisation, lowercasing, accent folding, a regular-expression
-tokenizer (nltk's, which needs no downloaded data), stopwords from the
-maintained `stop-words` lists, simplemma's dictionary lemmas, then nltk's
-Snowball stemmers. The same analyzer is applied to sentences and to
-questions, so their terms meet. Also: finding dates in text (dateparser),
-which the question and answer stages share.
+tokenizer, stopwords from the maintained `stop-words` lists, simplemma's
+dictionary lemmas, then Snowball stemmers (PyStemmer for Dutch, nltk for
+English). The same analyzer is applied to sentences and to questions, so
+their terms meet. Also: finding dates in text (dateparser), which the
+question and answer stages share.
+
+Indexing a large archive is mostly this stage, so its work is done once per
+distinct word where it can be: a word is folded, lemmatised, stemmed and
+split into compound parts once (Analyzer.word_terms), not at every
+occurrence.
 
 A lemma before the stem because Dutch (and English) verbs are irregular
 where it matters most in news: "trad af", "afgetreden" and "aftreden" are

@@ -246,7 +246,7 @@ class Engine:
             return cls(saved.documents, saved.skipped, dict_dir, semantic, models=models,
                        prepared=saved.prepared, cache_dir=cache_dir)
         changed = len(files) if saved is None else \
-            sum(saved.files.get(f.path.name) != (f.size, f.mtime_ns) for f in files)
+            sum(saved.files.get(f.name) != (f.size, f.mtime_ns) for f in files)
         words = None
         if saved is not None and changed <= UPDATE_MAX_SHARE * len(files):
             documents, skipped, prepared, _ = snapshot.update(saved, files, Analyzer("nl"), max_source_bytes)

@@ -148,7 +148,9 @@ class BM25Index:
         self._setup(terms, tf, doc_len.astype(np.float64), k1, b, epsilon)
 
     def _setup(self, terms: list[str], tf: sparse.csc_matrix, doc_len: np.ndarray,
-               k1: float, b: float, epsilon: float) -> None:
+               k1: float, b: float, epsilon: float, saved: dict | None = None) -> None:
+        """`saved`: the idf, mean idf and weights of an index saved with these
+        postings (arrays()), which need not be computed again."""
         if k1 < 0 or not 0 <= b <= 1 or epsilon < 0:
             raise ValueError("need k1 >= 0, 0 <= b <= 1 and epsilon >= 0")
         self.k1, self.b, self.epsilon = k1, b, epsilon
@@ -164,16 +166,22 @@ class BM25Index:
         # would be negative get epsilon * mean idf instead.
         # math.log and a Python sum in vocabulary order, as rank-bm25 does, so
         # the floats are the same.
-        idf = np.array([math.log(self.N - df + 0.5) - math.log(df + 0.5) for df in self.df.tolist()])
-        self.average_idf = float(sum(idf.tolist()) / len(idf)) if len(idf) else 0.0
-        self.idf = np.where(idf < 0, self.epsilon * self.average_idf, idf)
+        if saved is not None:
+            self.idf, self.average_idf = saved["idf"], float(saved["average_idf"])
+        else:
+            idf = np.array([math.log(self.N - df + 0.5) - math.log(df + 0.5) for df in self.df.tolist()])
+            self.average_idf = float(sum(idf.tolist()) / len(idf)) if len(idf) else 0.0
+            self.idf = np.where(idf < 0, self.epsilon * self.average_idf, idf)
         # The length normalisation of each sentence, computed once.
         self._norm = self.k1 * (1 - self.b + self.b * self.doc_len / self.avgdl) if self.N else self.doc_len
         # Each (term, sentence) pair's BM25 weight, computed once in rank-bm25's
         # order of operations, so a plain term's scores are a slice of this.
-        column_idf = np.repeat(self.idf, self.df)
-        tf_data = self.tf.data
-        self.weights = column_idf * (tf_data * (self.k1 + 1) / (tf_data + self._norm[self.tf.indices]))
+        if saved is not None:
+            self.weights = saved["weights"]
+        else:
+            column_idf = np.repeat(self.idf, self.df)
+            tf_data = self.tf.data
+            self.weights = column_idf * (tf_data * (self.k1 + 1) / (tf_data + self._norm[self.tf.indices]))
         # Frequent terms also as dense columns: adding one is a streaming
         # vector add, several times faster than scattering its postings.
         self._dense = {}
@@ -188,7 +196,9 @@ class BM25Index:
         return {**{"terms_" + k: v for k, v in pack_strings(self.terms).items()},
                 "tf_data": self.tf.data.astype(np.float32),
                 "tf_indices": self.tf.indices, "tf_indptr": self.tf.indptr.astype(np.int64),
-                "doc_len": self.doc_len, "params": np.array([self.k1, self.b, self.epsilon])}
+                "doc_len": self.doc_len, "params": np.array([self.k1, self.b, self.epsilon]),
+                # derived, saved so that loading need not compute them (a second at 1M sentences)
+                "idf": self.idf, "average_idf": np.array(self.average_idf), "weights": self.weights}
 
     @classmethod
     def from_arrays(cls, arrays) -> BM25Index:
@@ -199,7 +209,10 @@ class BM25Index:
             (arrays["tf_data"].astype(np.float64), arrays["tf_indices"], arrays["tf_indptr"]),
             shape=(len(doc_len), len(terms)))
         k1, b, epsilon = (float(x) for x in arrays["params"])
-        index._setup(terms, tf, doc_len, k1, b, epsilon)
+        saved = {k: arrays[k] for k in ("idf", "average_idf", "weights")} if "weights" in arrays else None
+        if saved is not None and (len(saved["idf"]) != len(terms) or len(saved["weights"]) != tf.nnz):
+            raise ValueError("the saved idf or weights do not fit the postings")
+        index._setup(terms, tf, doc_len, k1, b, epsilon, saved)
         return index
 
     def save(self, path) -> None:
@@ -341,6 +354,9 @@ def pack_strings(strings: Sequence[str]) -> dict[str, np.ndarray]:
 def unpack_strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     data = blob.tobytes()
     bounds = offsets.tolist()
+    text = data.decode("utf-8")
+    if len(text) == len(data):  # ASCII: byte offsets are character offsets, one decode does
+        return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return [data[a:b].decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 

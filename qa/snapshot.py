@@ -11,13 +11,15 @@ and rebuilds otherwise.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
+import mmap
 import os
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,64 @@ class Prepared:
     vocabulary: Vocabulary | None = None  # the sources' words and their vectors; None without the encoder
 
 
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+class MappedArrays(Mapping):
+    """The arrays of a saved .npz, memory-mapped: np.savez stores each array
+    uncompressed, so its bytes lie in the file as they are in memory and an
+    array can be a view of the mapped file (no copy, pages read when used,
+    and shared by every process that maps the file, gunicorn's workers
+    included). Like np.load(allow_pickle=False), an array of Python objects
+    is refused; a compressed member is read the ordinary way."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._zip = zipfile.ZipFile(self.path)
+        self._members = {info.filename.removesuffix(".npy"): info for info in self._zip.infolist()}
+        self.files = list(self._members)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        info = self._members[name]
+        if info.compress_type != zipfile.ZIP_STORED:
+            return self._read(info)
+        local = self._map[info.header_offset:info.header_offset + 30]
+        if local[:4] != b"PK\x03\x04":
+            raise ValueError(f"{name}: not a zip member where the directory says")
+        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
+            int.from_bytes(local[28:30], "little")
+        header = io.BytesIO(self._map[start:start + 65536 + 16])
+        read_header = _NPY_HEADERS.get(np.lib.format.read_magic(header))
+        if read_header is None:  # a newer .npy version: read it the ordinary way
+            return self._read(info)
+        shape, fortran, dtype = read_header(header)
+        if dtype.hasobject:
+            raise ValueError(f"{name}: an array of Python objects (refused, as allow_pickle=False does)")
+        offset = start + header.tell()
+        if offset + int(np.prod(shape)) * dtype.itemsize > len(self._map):
+            raise ValueError(f"{name}: the file ends before the array does")
+        return np.ndarray(shape, dtype, buffer=self._map, offset=offset, order="F" if fortran else "C")
+
+    def _read(self, info: zipfile.ZipInfo) -> np.ndarray:
+        with self._zip.open(info) as member:
+            return np.lib.format.read_array(member, allow_pickle=False)
+
+    def __iter__(self):
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __enter__(self) -> MappedArrays:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._zip.close()  # the map stays while arrays use it
+
+
 def _strings(arrays: dict, name: str, strings: Sequence[str]) -> None:
     packed = pack_strings(strings)
     arrays[name + "_bytes"], arrays[name + "_offsets"] = packed["bytes"], packed["offsets"]
@@ -69,7 +129,7 @@ def folder_fingerprint(files: Sequence[SourceFile], semantic: bool, max_bytes: i
     name, size and modification time, and the settings."""
     digest = hashlib.sha256(folder_settings(semantic, max_bytes).encode())
     for f in files:
-        digest.update(f"{f.path.name}\0{f.size}\0{f.mtime_ns}\0".encode())
+        digest.update(f"{f.name}\0{f.size}\0{f.mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
@@ -112,7 +172,7 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
     _strings(arrays, "casing_words", casing_words)
     # the folder listing it was built from, for an update that reads only what changed
     arrays["settings"] = np.array(settings)
-    _strings(arrays, "file_names", [f.path.name for f in files])
+    _strings(arrays, "file_names", [f.name for f in files])
     arrays["file_sizes"] = np.array([f.size for f in files], dtype=np.int64)
     arrays["file_mtimes"] = np.array([f.mtime_ns for f in files], dtype=np.int64)
     for name in ("id", "text", "title", "path"):
@@ -146,7 +206,7 @@ def load(path: str | Path, documents: Sequence[Document], source_digest: str) ->
         log.info("no saved index at %s", path)
         return None
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with MappedArrays(path) as f:
             if str(f["format"]) != FORMAT or str(f["fingerprint"]) != source_digest:
                 log.info("saved index %s is for other sources or settings: rebuilding", path)
                 return None
@@ -195,7 +255,7 @@ def load_folder(path: str | Path, settings: str) -> Saved | None:
         log.info("no saved index at %s", path)
         return None
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with MappedArrays(path) as f:
             if str(f["format"]) != FORMAT or "settings" not in f.files or str(f["settings"]) != settings:
                 log.info("saved index %s is for other settings: rebuilding", path)
                 return None
@@ -219,9 +279,9 @@ def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
     (BM25Index.updated: passes over the postings, not a rebuild). Returns
     (documents, skipped, prepared, number of files read). The vectors of new
     sentences are left for the caller (prepared.vectors covers the kept ones)."""
-    listed = {f.path.name: f for f in files}
+    listed = {f.name: f for f in files}
     unchanged = {name for name, f in listed.items() if saved.files.get(name) == (f.size, f.mtime_ns)}
-    fresh = [f for f in files if f.path.name not in unchanged]
+    fresh = [f for f in files if f.name not in unchanged]
     kept_docs = [d for d in saved.documents if _file_name(d) in unchanged]
     gone = {d.id for d in saved.documents} - {d.id for d in kept_docs}
     old = saved.prepared
@@ -260,9 +320,9 @@ def _documents(f) -> list[Document]:
               for name in ("id", "text", "title", "path", "date", "publisher")}
     counts = f["document_content_counts"].tolist()
     bounds = np.r_[0, np.cumsum(counts)].tolist()
-    content = f["document_content"].tolist()
+    ranges = f["document_content"]
+    content = list(zip(ranges[:, 0].tolist(), ranges[:, 1].tolist(), strict=True))
     return [Document(id=fields["id"][i], text=fields["text"][i], title=fields["title"][i],
                      date=fields["date"][i] or None, publisher=fields["publisher"][i] or None,
-                     content=tuple(tuple(r) for r in content[bounds[i]:bounds[i + 1]]),
-                     path=fields["path"][i])
+                     content=tuple(content[bounds[i]:bounds[i + 1]]), path=fields["path"][i])
             for i in range(len(counts))]

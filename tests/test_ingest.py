@@ -106,16 +106,22 @@ def test_a_restart_after_a_few_changes_reads_only_the_changed_files(archive, tmp
     (archive / "art005.txt").unlink()
     read = []
     real_read = sources.read_document
-    monkeypatch.setattr(sources, "read_document", lambda path, *a: read.append(path.name) or real_read(path, *a))
+    monkeypatch.setattr(
+        sources, "read_document", lambda path, *a: read.append(path.name) or real_read(path, *a)
+    )
     with caplog.at_level(logging.INFO, logger="qa.snapshot"):
         updated = Engine.from_folder(archive, semantic=False, index_path=index_path)
     assert sorted(read) == ["art003.txt", "art999.txt"]
     assert any("updated the saved index" in r.getMessage() for r in caplog.records)
     assert "art005" not in updated.documents and "art999" in updated.documents
     assert "Zebulon" in updated.ask("Wie opende het museum?").passages[0].text
-    assert updated.ask("Blijft de wethouder van stad 3 aan?").passages[0].text.startswith("De wethouder van stad 3")
+    assert (
+        updated.ask("Blijft de wethouder van stad 3 aan?")
+        .passages[0]
+        .text.startswith("De wethouder van stad 3")
+    )
     for s in updated.sentences:  # offsets still point into the right documents
-        assert updated.documents[s.doc_id].text[s.start:s.end] == s.text
+        assert updated.documents[s.doc_id].text[s.start : s.end] == s.text
     scratch = Engine.from_folder(archive, semantic=False)
     for words in (["wethouder"], ["museum", "opende"], ["bakker", "taken"], ["blijft", "stad"]):
         assert scores_by_sentence(updated, words) == scores_by_sentence(scratch, words)

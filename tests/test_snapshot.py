@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from qa.engine import Engine
+from qa.index import pack_strings, unpack_strings
+from qa.snapshot import MappedArrays
 from qa.sources import parse_document
 
 TEXTS = {
@@ -78,9 +80,32 @@ def test_pickled_objects_in_an_index_file_are_not_loaded(saved, caplog):
     assert len(engine.sentences) == len(Engine(documents(), semantic=False).sentences)
 
 
+def test_a_truncated_index_file_is_rebuilt(saved, caplog):
+    saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
+    engine = Engine(documents(), semantic=False, index_path=saved)
+    assert any("unreadable" in r.getMessage() for r in caplog.records)
+    assert "Anna Bakker" in engine.ask("Wie neemt de taken van Jan de Vries waar?").passages[0].text
+
+
 def test_unwritable_index_path_still_serves(tmp_path, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     engine = Engine(documents(), semantic=False, index_path=blocker / "index.npz")
     assert "Anna Bakker" in engine.ask("Wie neemt de taken van Jan de Vries waar?").passages[0].text
     assert any("could not save" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("strings", [[], [""], ["a", "", "bc"], ["één", "café’s", "", "x\ny"],
+                                     ["ascii", "only"]])
+def test_strings_are_packed_and_unpacked_unchanged(strings):
+    packed = pack_strings(strings)
+    assert unpack_strings(packed["bytes"], packed["offsets"]) == strings
+
+
+def test_a_mapped_index_file_refuses_arrays_of_python_objects(tmp_path):
+    path = tmp_path / "evil.npz"
+    np.savez(path, fine=np.arange(3), evil=np.array([{"a": 1}], dtype=object))
+    with MappedArrays(path) as f:
+        assert f["fine"].tolist() == [0, 1, 2]
+        with pytest.raises(ValueError, match="Python objects"):
+            f["evil"]
