@@ -14,6 +14,8 @@ DEFAULTS = {
     "QA_DICT_DIR": "/usr/share/dictd",
     "QA_INDEX": "",  # saved index file ("" = build in memory at every start)
     "QA_SEMANTIC": True,  # the multilingual sentence encoder next to BM25
+    # with QA_INDEX: a large archive's sentence vectors are made in the background while BM25 answers
+    "QA_BACKGROUND_VECTORS": True,
     "QA_MAX_SOURCE_BYTES": 10 * 2**20,  # larger source files are skipped
     "QA_LOG_QUESTIONS": False,  # log each question at INFO (off: questions can be personal)
     "QA_RATE_LIMIT": "",  # per client address on /api/ask, e.g. "60 per minute"; "" = off
@@ -27,7 +29,8 @@ ENVIRONMENT = {
     "QA_SOURCES": ("QA_SOURCES", str),
     "QA_DICT_DIR": ("QA_DICT_DIR", str),
     "QA_INDEX": ("QA_INDEX", str),
-    "QA_SEMANTIC": ("QA_SEMANTIC", lambda v: v.strip().lower() not in ("0", "false", "no", "off")),
+    "QA_SEMANTIC": ("QA_SEMANTIC", lambda v: _yes(v)),
+    "QA_BACKGROUND_VECTORS": ("QA_BACKGROUND_VECTORS", lambda v: _yes(v)),
     "QA_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
     "QA_MAX_QUESTION_CHARS": ("QA_MAX_QUESTION_CHARS", int),
     "QA_MAX_HISTORY_TURNS": ("QA_MAX_HISTORY_TURNS", int),
@@ -35,6 +38,10 @@ ENVIRONMENT = {
     "QA_LOG_QUESTIONS": ("QA_LOG_QUESTIONS", lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
     "QA_MAX_SOURCE_BYTES": ("QA_MAX_SOURCE_BYTES", int),
 }
+
+
+def _yes(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -2,6 +2,7 @@
 
     python -m qa index SOURCES_DIR --out INDEX      build and save the index
     python -m qa ask "question" [--sources DIR] [--index INDEX] [--json]
+    python -m qa vectors INDEX                      make a saved index's sentence vectors
 """
 from __future__ import annotations
 
@@ -50,6 +51,12 @@ def ask_command(args) -> int:
     return 0
 
 
+def vectors_command(args) -> int:
+    from . import background
+
+    return background.fill(args.index, args.parent)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print the API's JSON response")
     ask.add_argument("--debug", action="store_true", help="with --json: how the question was read")
     ask.set_defaults(run=ask_command)
+
+    vectors = commands.add_parser("vectors", help="make the sentence vectors of a saved index (the service "
+                                  "starts this in the background for a large archive)")
+    vectors.add_argument("index", help="the saved index (.npz)")
+    vectors.add_argument("--parent", type=int, help="stop when this process is gone")
+    vectors.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    vectors.set_defaults(run=vectors_command)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -5,8 +5,10 @@ ranking (ranking/) -> whether to answer (abstain.py) -> answer."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import abstain, answer_types, ingest, snapshot
+from . import abstain, answer_types, background, ingest, snapshot
 from . import answer as answers
 from .analysis import Analyzer, normalize
 from .answer_types import ANSWER_DEPTH
@@ -38,6 +40,7 @@ from .semantic import SentenceEncoder
 from .sentences import KINDS, Sentence
 from .sources import MAX_SOURCE_BYTES, Document, SourceFile, list_sources
 from .translation import DEFAULT_DICT_DIR, Translator
+from .vectors import SentenceVectors
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,20 @@ NEAR_DUPLICATE = 0.8
 # most this share of the files changed, and rebuilt otherwise: an update reads
 # in one process, a rebuild on every core.
 UPDATE_MAX_SHARE = 0.5
+# Below this many sentences the vectors are made before serving even when
+# they could be made in the background: 2,000 take 3 to 6 s to encode, and
+# the first answers are then the encoder's too.
+BACKGROUND_MIN_SENTENCES = 2000
+# How often (s) a worker waiting for vectors looks whether they are in place.
+VECTORS_POLL_S = 1.0
+
+
+def _file_identity(path: str | Path) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _save(index_path: str | Path, prepared: snapshot.Prepared, documents: Sequence[Document], digest: str,
@@ -163,8 +180,10 @@ class Engine:
         if cache_dir is None and index_path:
             cache_dir = Path(index_path).parent / "cache"
         self.translator = Translator.from_freedict(dict_dir, self.analyzer, cache_dir) if dict_dir else None
+        self._models_given = models is not None
         self.models = models or Models.load(model_file(semantic, self.translator is not None))
         self.encoder = SentenceEncoder.load() if semantic else None
+        self._pending: tuple[Path, str] | None = None  # (saved index, fingerprint) whose vectors are awaited
         if prepared is None:
             source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
             prepared = snapshot.load(index_path, documents, source_digest) if index_path else None
@@ -204,8 +223,8 @@ class Engine:
         `words` counted, or the sentences) if there is no vocabulary yet."""
         table = prepared.sentences
         have = 0 if prepared.vectors is None else len(prepared.vectors)
-        new = self.encoder.encode([table[i].text for i in range(have, len(table))])
-        prepared.vectors = new if prepared.vectors is None else np.vstack([prepared.vectors, new])
+        new = SentenceVectors.quantize(self.encoder.encode([table[i].text for i in range(have, len(table))]))
+        prepared.vectors = new if prepared.vectors is None else prepared.vectors.append(new)
         if prepared.vocabulary is None:
             prepared.vocabulary = Vocabulary.from_counts(words, self.encoder) if words is not None else \
                 Vocabulary.build((s.text for s in table), self.analyzer, self.encoder)
@@ -217,6 +236,55 @@ class Engine:
         if self.encoder is not None and prepared.vocabulary is not None:
             self.neighbours = Neighbours(prepared.vocabulary, self.encoder, self.analyzer,
                                          self.index.vocabulary.__contains__)
+        if not self._models_given:  # the encoder's models only once there are vectors to use them on
+            self.models = Models.load(model_file(self.vectors is not None, self.translator is not None))
+
+    def _vectors_from(self, index_path: str | Path, fingerprint: str) -> None:
+        """Start the background encoding of the index saved at `index_path`
+        and look for its vectors from now on (poll_vectors)."""
+        self._pending = (Path(index_path), fingerprint)
+        self._index_seen = _file_identity(index_path)
+        self._last_poll = time.monotonic()
+        background.start(index_path)
+
+    def poll_vectors(self) -> None:
+        """Take the sentence vectors when the background encoding has written
+        them into the saved index (looked for at most every VECTORS_POLL_S)."""
+        if self._pending is None or time.monotonic() - self._last_poll < VECTORS_POLL_S:
+            return
+        self._last_poll = time.monotonic()
+        path, fingerprint = self._pending
+        seen = _file_identity(path)
+        if seen == self._index_seen:
+            return
+        self._index_seen = seen
+        try:
+            with snapshot.MappedArrays(path) as f:
+                if str(f["fingerprint"]) != fingerprint or "vector_codes" not in f.files:
+                    return
+                vectors = SentenceVectors(f["vector_codes"], f["vector_scales"])
+                vocabulary = Vocabulary(snapshot.unpack_strings(f["vocabulary_words_bytes"],
+                                                                f["vocabulary_words_offsets"]),
+                                        f["vocabulary_vectors"])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            log.warning("could not read the sentence vectors from %s: %s", path, exc)
+            return
+        if len(vectors) != len(self.sentences):
+            return
+        self._use_vectors(snapshot.Prepared(self.sentences, self.index, self.casing, vectors, vocabulary))
+        self._pending = None
+        log.info("the sentence vectors are in place: the encoder takes part in ranking")
+
+    def vector_progress(self) -> dict | None:
+        """{"done", "total"} sentence vectors; None without the encoder."""
+        if self.encoder is None:
+            return None
+        total = len(self.sentences)
+        if self._pending is None:
+            return {"done": total if self.vectors is not None else 0, "total": total}
+        progress = background.read_progress(self._pending[0]) or {}
+        done = progress.get("done", 0) if progress.get("fingerprint") == self._pending[1] else 0
+        return {"done": min(done, total - 1) if total else 0, "total": total}
 
     def _warm_up(self) -> None:
         """The language identifier, the lemma list, the encoder and dateparser
@@ -231,24 +299,27 @@ class Engine:
     @classmethod
     def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR,
                     semantic: bool = True, index_path: str | Path | None = None,
-                    max_source_bytes: int = MAX_SOURCE_BYTES, models: Models | None = None) -> Engine:
+                    max_source_bytes: int = MAX_SOURCE_BYTES, models: Models | None = None,
+                    background_vectors: bool = False) -> Engine:
         """The engine of a folder of sources. With `index_path`, a restart with
         unchanged files (names, sizes, modification times) loads the saved
-        index and the documents in it without reading a source; otherwise the
-        files are read, split and analysed on every core and the index saved."""
+        index and the documents in it without reading a source; a restart after
+        a few changes reads only the changed files; otherwise the files are
+        read, split and analysed on every core and the index saved.
+        `background_vectors` (with `index_path`): the sentences' vectors, when
+        there are none yet, are made by a separate process (background.py)
+        while this engine answers without them."""
         files = list_sources(folder)
         digest = snapshot.folder_fingerprint(files, semantic, max_source_bytes)
         settings = snapshot.folder_settings(semantic, max_source_bytes)
         cache_dir = Path(index_path).parent / "cache" if index_path else None
         saved = snapshot.load_folder(index_path, settings) if index_path else None
-        if saved is not None and saved.fingerprint == digest:
+        words, changed = None, saved is None or saved.fingerprint != digest
+        if not changed:
             log.info("loaded the saved index %s", index_path)
-            return cls(saved.documents, saved.skipped, dict_dir, semantic, models=models,
-                       prepared=saved.prepared, cache_dir=cache_dir)
-        changed = len(files) if saved is None else \
-            sum(saved.files.get(f.name) != (f.size, f.mtime_ns) for f in files)
-        words = None
-        if saved is not None and changed <= UPDATE_MAX_SHARE * len(files):
+            documents, skipped, prepared = saved.documents, saved.skipped, saved.prepared
+        elif saved is not None and sum(saved.files.get(f.name) != (f.size, f.mtime_ns) for f in files) \
+                <= UPDATE_MAX_SHARE * len(files):
             documents, skipped, prepared, _ = snapshot.update(saved, files, Analyzer("nl"), max_source_bytes)
         else:
             documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes)
@@ -258,10 +329,17 @@ class Engine:
             log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
         engine = cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared,
                      cache_dir=cache_dir)
-        if engine.encoder is not None:
+        later = background_vectors and index_path is not None and prepared.vectors is None \
+            and len(prepared.sentences) >= BACKGROUND_MIN_SENTENCES
+        missing = prepared.vectors is None and not later or \
+            prepared.vectors is not None and len(prepared.vectors) < len(prepared.sentences)
+        if engine.encoder is not None and missing:
             engine._complete_vectors(prepared, words)
-        if index_path:
+            changed = True
+        if index_path and changed:
             _save(index_path, prepared, documents, digest, skipped, files, settings)
+        if engine.encoder is not None and later:
+            engine._vectors_from(index_path, digest)
         return engine
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:
@@ -271,6 +349,7 @@ class Engine:
     def ask(self, question: str, history: Sequence[dict] = (), k: int = K_DEFAULT) -> Result:
         if not K_MIN <= k <= K_MAX:
             raise ValueError(f"k must be between {K_MIN} and {K_MAX}")
+        self.poll_vectors()
         clock = _Stopwatch()
         ranking = self.rank(question, history, clock=clock)
         q = ranking.question
@@ -429,7 +508,7 @@ class Engine:
         return range(max(first, i - width), min(end, i + width + 1))
 
     def _semantic(self, q: Question, history: Sequence[dict]) -> np.ndarray | None:
-        if self.encoder is None:
+        if self.encoder is None or self.vectors is None:
             return None
         vector = self.encoder.encode([q.text])[0]
         if q.follow_up:
@@ -437,7 +516,7 @@ class Engine:
             if earlier.strip():
                 vector = vector + HISTORY_WEIGHT * self.encoder.encode([earlier])[0]
                 vector /= np.linalg.norm(vector)
-        return self.vectors @ vector
+        return self.vectors.similarities(vector)
 
     def _distinct(self, ranked: np.ndarray, k: int) -> tuple[np.ndarray, dict[int, list[int]]]:
         """The first k ranked sentences that say different things. A sentence

@@ -135,12 +135,20 @@ def document(config) -> dict:
                     "schema": {"type": "object", "required": ["status", "sources", "sentences", "skipped"],
                                "properties": {"status": {"const": "ok"}, "sources": {"type": "integer"},
                                               "sentences": {"type": "integer"},
-                                              "skipped": {"type": "integer"}}}}}}},
+                                              "skipped": {"type": "integer"},
+                                              "vectors": VECTOR_PROGRESS}}}}}},
             }},
         },
         "components": {"schemas": {"Error": ERROR, "Answer": ANSWER, "Passage": PASSAGE, "Cited": CITED,
                                    "Source": SOURCE, "SourceText": SOURCE_TEXT}},
     }
+
+
+# With the encoder on: how many sentences have their vector. A large archive's
+# are made in the background while BM25 answers (done < total until then).
+VECTOR_PROGRESS = {"type": "object", "required": ["done", "total"],
+                   "properties": {"done": {"type": "integer", "minimum": 0},
+                                  "total": {"type": "integer", "minimum": 0}}}
 
 
 def spec() -> dict:

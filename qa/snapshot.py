@@ -33,12 +33,13 @@ from .neighbours import Vocabulary
 from .semantic import SentenceEncoder
 from .sentences import ARRAY_TYPES, SentenceTable
 from .sources import Document, SourceFile
+from .vectors import SentenceVectors
 
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/7"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
-# 6: separable verbs before a preposition and with "te"; 7: sentencex
+FORMAT = "qa-index/8"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
+# 6: separable verbs before a preposition and with "te"; 7: sentencex; 8: int8 sentence vectors
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Prepared:
     sentences: SentenceTable
     index: BM25Index
     casing: Casing
-    vectors: np.ndarray | None  # unit vectors, one row per sentence; None without the encoder
+    vectors: SentenceVectors | None  # one per sentence; None without the encoder
     vocabulary: Vocabulary | None = None  # the sources' words and their vectors; None without the encoder
 
 
@@ -147,9 +148,10 @@ def prepare(documents: Sequence[Document], analyzer: Analyzer,
     return Prepared(built.sentences, built.index, built.casing, vectors, vocabulary)
 
 
-def vectors_of(built: ingest.Built, encoder: SentenceEncoder) -> tuple[np.ndarray, Vocabulary]:
+def vectors_of(built: ingest.Built, encoder: SentenceEncoder) -> tuple[SentenceVectors, Vocabulary]:
     """The encoder's vectors of the sentences and of the vocabulary's words."""
-    return encoder.encode([s.text for s in built.sentences]), Vocabulary.from_counts(built.words, encoder)
+    vectors = SentenceVectors.quantize(encoder.encode([s.text for s in built.sentences]))
+    return vectors, Vocabulary.from_counts(built.words, encoder)
 
 
 def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str,
@@ -183,7 +185,7 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
     arrays["document_content"] = np.concatenate(content) if content else np.empty((0, 2), dtype=np.int64)
     arrays["document_content_counts"] = np.array([len(c) for c in content], dtype=np.int64)
     if prepared.vectors is not None:
-        arrays["vectors"] = prepared.vectors
+        arrays["vector_codes"], arrays["vector_scales"] = prepared.vectors.codes, prepared.vectors.scales
     if prepared.vocabulary is not None:
         _strings(arrays, "vocabulary_words", prepared.vocabulary.words)
         arrays["vocabulary_vectors"] = prepared.vocabulary.vectors
@@ -221,7 +223,9 @@ def load(path: str | Path, documents: Sequence[Document], source_digest: str) ->
             words = _unpacked(f, "casing_words")
             casing.upper = Counter(dict(zip(words, f["casing_upper"].tolist(), strict=True)))
             casing.lower = Counter(dict(zip(words, f["casing_lower"].tolist(), strict=True)))
-            vectors = f["vectors"] if "vectors" in f.files else None
+            vectors = None
+            if "vector_codes" in f.files:
+                vectors = SentenceVectors(f["vector_codes"], f["vector_scales"])
             vocabulary = None
             if "vocabulary_words_bytes" in f.files:
                 vocabulary = Vocabulary(_unpacked(f, "vocabulary_words"), f["vocabulary_vectors"])
@@ -245,18 +249,30 @@ class Saved:
     prepared: Prepared
     fingerprint: str  # folder_fingerprint of the listing it was built from
     files: dict[str, tuple[int, int]]  # file name -> (size, mtime_ns) when read
+    settings: str = ""
+
+    @property
+    def listing(self) -> list[SourceFile]:
+        """The files as listed when the index was built (for saving it again)."""
+        return [SourceFile(Path("."), name, size, mtime) for name, (size, mtime) in self.files.items()]
 
 
 def load_folder(path: str | Path, settings: str) -> Saved | None:
     """The documents, skipped files and index saved at `path` from a folder,
     when they were built with these settings (folder_settings); else None."""
+    return load_any(path, settings)
+
+
+def load_any(path: str | Path, settings: str | None = None) -> Saved | None:
+    """What is saved at `path`, with any settings (or only these); else None."""
     path = Path(path)
     if not path.exists():
         log.info("no saved index at %s", path)
         return None
     try:
         with MappedArrays(path) as f:
-            if str(f["format"]) != FORMAT or "settings" not in f.files or str(f["settings"]) != settings:
+            saved_settings = str(f["settings"]) if "settings" in f.files else ""
+            if str(f["format"]) != FORMAT or (settings is not None and saved_settings != settings):
                 log.info("saved index %s is for other settings: rebuilding", path)
                 return None
             digest = str(f["fingerprint"])
@@ -268,7 +284,7 @@ def load_folder(path: str | Path, settings: str) -> Saved | None:
         log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
         return None
     prepared = load(path, documents, digest)
-    return None if prepared is None else Saved(documents, skipped, prepared, digest, files)
+    return None if prepared is None else Saved(documents, skipped, prepared, digest, files, saved_settings)
 
 
 def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
@@ -304,7 +320,7 @@ def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
     casing.lower.subtract(dropped.lower)
     casing.update(built.casing)
     casing.upper, casing.lower = +casing.upper, +casing.lower  # counts of zero are dropped
-    vectors = old.vectors[keep] if old.vectors is not None else None
+    vectors = old.vectors.rows(keep) if old.vectors is not None else None
     skipped = [s for s in saved.skipped if s["file"] in unchanged] + new_skipped
     log.info("updated the saved index: %d files read again or added, %d documents dropped",
              len(fresh), len(gone - {d.id for d in new_docs}))

@@ -15,7 +15,8 @@ def init_app(app: Flask) -> None:
         engine = Engine.from_folder(app.config["QA_SOURCES"], app.config["QA_DICT_DIR"] or None,
                                     semantic=app.config["QA_SEMANTIC"],
                                     index_path=app.config["QA_INDEX"] or None,
-                                    max_source_bytes=app.config["QA_MAX_SOURCE_BYTES"])
+                                    max_source_bytes=app.config["QA_MAX_SOURCE_BYTES"],
+                                    background_vectors=app.config["QA_BACKGROUND_VECTORS"])
     app.extensions[EXTENSION] = engine
 
 

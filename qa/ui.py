@@ -16,5 +16,10 @@ def index():
 @bp.get("/healthz")
 def healthz():
     engine = get_engine()
-    return jsonify({"status": "ok", "sources": len(engine.documents),
-                    "sentences": len(engine.sentences), "skipped": len(engine.skipped)})
+    engine.poll_vectors()
+    body = {"status": "ok", "sources": len(engine.documents), "sentences": len(engine.sentences),
+            "skipped": len(engine.skipped)}
+    progress = engine.vector_progress()
+    if progress is not None:
+        body["vectors"] = progress  # made in the background for a large archive: how far along
+    return jsonify(body)

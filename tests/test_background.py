@@ -1,0 +1,115 @@
+"""Sentence vectors made in the background: the engine answers with BM25 at
+once, takes the vectors when they are in place, and an interrupted encoding
+resumes where it stopped."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from qa import background, engine as engine_module, snapshot
+from qa.engine import Engine
+from qa.ranking.model import Models, model_file
+from qa.semantic import SentenceEncoder
+
+ARTICLES = {
+    f"art{n:02d}": f"Kop {n}\n date 2021-07\n\nDe wethouder van stad {n} trad op {n + 1} juli af. "
+                   f"Zijn taken gaan naar Anna Bakker {n}. De raad van stad {n} wil een debat.\n"
+    for n in range(12)
+}
+
+
+@pytest.fixture
+def archive(tmp_path, monkeypatch):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(engine_module, "BACKGROUND_MIN_SENTENCES", 0)  # a small archive, as a large one
+    monkeypatch.setattr(engine_module, "VECTORS_POLL_S", 0.0)
+    started = []
+    monkeypatch.setattr(background, "start", lambda path: started.append(path))  # run by the test instead
+    return folder, tmp_path / "index.npz", started
+
+
+def test_the_engine_answers_before_the_vectors_and_with_them_after(archive):
+    folder, index_path, started = archive
+    engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
+    assert started == [index_path]
+    assert engine.vectors is None and engine.encoder is not None
+    assert np.array_equal(engine.models.retrieve.coef, fitted(encoder=False).retrieve.coef)
+    assert engine.vector_progress() == {"done": 0, "total": len(engine.sentences)}
+    before = engine.ask("Wie neemt de taken van de wethouder van stad 3 over?")
+    assert before.passages and "stad 3" in before.passages[0].text + before.passages[1].text
+    assert background.fill(index_path) == 0
+    engine.poll_vectors()
+    assert engine.vectors is not None and len(engine.vectors) == len(engine.sentences)
+    assert engine.neighbours is not None
+    assert engine.vector_progress() == {"done": len(engine.sentences), "total": len(engine.sentences)}
+    assert np.array_equal(engine.models.retrieve.coef, fitted(encoder=True).retrieve.coef)
+    after = engine.ask("Wie neemt de taken van de wethouder van stad 3 over?")
+    assert after.passages[0].debug["semantic"] is not None
+    # and what was written is what a synchronous build makes
+    synchronous = Engine.from_folder(folder)
+    assert np.array_equal(engine.vectors.codes, synchronous.vectors.codes)
+    restarted = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
+    assert restarted.vectors is not None and started == [index_path]  # nothing left to do
+
+
+def fitted(encoder: bool) -> Models:
+    """The package's models for an engine with or without the encoder (with the dictionaries)."""
+    return Models.load(model_file(encoder, True))
+
+
+def test_an_interrupted_encoding_resumes_where_it_stopped(archive, monkeypatch):
+    folder, index_path, _ = archive
+    engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
+    total = len(engine.sentences)
+    monkeypatch.setattr(background, "BATCH", 10)
+    checks = iter([True, True])  # the service is there for two batches, then gone
+    monkeypatch.setattr(background, "_alive", lambda pid: next(checks, False))
+    assert background.fill(index_path, parent=12345) == 0
+    assert background.read_progress(index_path)["done"] == 20
+    engine.poll_vectors()
+    assert engine.vectors is None and engine.vector_progress() == {"done": 20, "total": total}
+    encoded = []
+    real_encode = SentenceEncoder.encode
+    monkeypatch.setattr(SentenceEncoder, "encode", lambda self, texts, *a: encoded.extend(texts) or
+                        real_encode(self, texts, *a))
+    assert background.fill(index_path) == 0
+    sentence_texts = [s.text for s in engine.sentences]
+    assert sentence_texts[20:] == [t for t in encoded if t in sentence_texts][: total - 20]
+    assert not background.progress_file(index_path).exists() and not background.partial_file(index_path).exists()
+    engine.poll_vectors()
+    assert np.array_equal(engine.vectors.codes, Engine.from_folder(folder).vectors.codes)
+
+
+def test_the_health_probe_reports_the_progress(archive):
+    from qa import create_app
+
+    folder, index_path, _ = archive
+    app = create_app({"QA_SOURCES": str(folder), "QA_INDEX": str(index_path), "TESTING": True})
+    body = app.test_client().get("/healthz").get_json()
+    assert body["vectors"] == {"done": 0, "total": body["sentences"]}
+    background.fill(index_path)
+    body = app.test_client().get("/healthz").get_json()
+    assert body["vectors"] == {"done": body["sentences"], "total": body["sentences"]}
+
+
+def test_the_command_makes_the_vectors_and_a_second_one_leaves_them(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLES["art01"], encoding="utf-8")
+    index_path = tmp_path / "index.npz"
+    Engine.from_folder(folder, semantic=True, index_path=index_path)
+    saved = snapshot.load_any(index_path)
+    saved.prepared.vectors = saved.prepared.vocabulary = None  # as a background build leaves it
+    snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
+                  saved.listing, saved.settings)
+    run = subprocess.run([sys.executable, "-m", "qa", "vectors", str(index_path)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert snapshot.load_any(index_path).prepared.vectors is not None
+    again = subprocess.run([sys.executable, "-m", "qa", "vectors", str(index_path)], capture_output=True,
+                           text=True, timeout=120)
+    assert again.returncode == 0
