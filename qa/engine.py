@@ -62,6 +62,9 @@ NEAR_DUPLICATE = 0.8
 # most this share of the files changed, and rebuilt otherwise: an update reads
 # in one process, a rebuild on every core.
 UPDATE_MAX_SHARE = 0.5
+# Above this many sentences the encoder scores BM25's candidates only: a
+# search of all int8 vectors takes about 10 ms per 100,000 (vectors.py).
+SEMANTIC_SEARCH_MAX = 200_000
 # Below this many sentences the vectors are made before serving even when
 # they could be made in the background: 2,000 take 3 to 6 s to encode, and
 # the first answers are then the encoder's too.
@@ -417,7 +420,12 @@ class Engine:
         parts = self.index.parts(q.query)
         lexical_ids, lexical_best = self.index.top(parts, CANDIDATES)
         clock.lap("bm25")
-        semantic_all = self._semantic(q, history)
+        vector = self._question_vector(q, history)
+        # Over all sentences the encoder finds candidates BM25 misses; past
+        # SEMANTIC_SEARCH_MAX sentences that costs more than a question may,
+        # and it only scores BM25's candidates.
+        semantic_all = None if vector is None or len(self.vectors) > SEMANTIC_SEARCH_MAX else \
+            self.vectors.similarities(vector)
         candidates = lexical_ids if semantic_all is None else \
             np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))
         candidates = np.sort(candidates).astype(np.int64)
@@ -431,7 +439,8 @@ class Engine:
         cited = self._previously_cited(history) if previous and q.follow_up else frozenset()
         found = features.Candidates(
             self, q, candidates, parts, self.index.scores_of(parts, candidates),
-            None if semantic_all is None else semantic_all[candidates],
+            None if vector is None else semantic_all[candidates] if semantic_all is not None else
+            self.vectors.rows(candidates).similarities(vector),
             float(lexical_best[0]) if len(lexical_best) else 0.0, cited)
         everyone = np.arange(len(candidates))
         n1 = len(features.names(stage=1))
@@ -507,7 +516,9 @@ class Engine:
         first, end = self._doc_range[self.sentences[i].doc_id]
         return range(max(first, i - width), min(end, i + width + 1))
 
-    def _semantic(self, q: Question, history: Sequence[dict]) -> np.ndarray | None:
+    def _question_vector(self, q: Question, history: Sequence[dict]) -> np.ndarray | None:
+        """The encoder's vector of the question (with the turn before, for a
+        follow-up); None without the encoder or the sentences' vectors."""
         if self.encoder is None or self.vectors is None:
             return None
         vector = self.encoder.encode([q.text])[0]
@@ -516,7 +527,7 @@ class Engine:
             if earlier.strip():
                 vector = vector + HISTORY_WEIGHT * self.encoder.encode([earlier])[0]
                 vector /= np.linalg.norm(vector)
-        return self.vectors.similarities(vector)
+        return vector
 
     def _distinct(self, ranked: np.ndarray, k: int) -> tuple[np.ndarray, dict[int, list[int]]]:
         """The first k ranked sentences that say different things. A sentence

@@ -5,8 +5,10 @@ component / 127, which keeps the rounding error of a cosine at 0.0003 on
 average and under 0.002 (tests/test_vectors.py); measured on every question set of `make evaluate`,
 the figures moved by at most 0.01 (README, Performance and scaling).
 
-A similarity is computed block by block (int8 widened to float32 a block at
-a time), so no float copy of all the vectors is ever made.
+A similarity is computed block by block (int8 widened into one small float32
+buffer a block at a time), so no float copy of all the vectors is ever made:
+over 100,000 vectors 10 ms, against 8 ms for float32 vectors (a fresh array
+per block instead of the one buffer took 110 ms: page faults).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Rows widened to float32 at a time: 32,768 × 512 floats is 64 MiB.
-BLOCK = 32_768
+# Rows widened to float32 at a time: 4,096 × 512 floats is 8 MiB, which stays in cache
+# (measured 256 to 32,768: 4,096 was fastest).
+BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,10 @@ class SentenceVectors:
         when that is a unit vector too)."""
         vector = np.asarray(vector, dtype=np.float32)
         out = np.empty(len(self), dtype=np.float32)
+        buffer = np.empty((min(BLOCK, len(self)), self.dimensions), dtype=np.float32)
         for start in range(0, len(self), BLOCK):
-            block = slice(start, start + BLOCK)
-            out[block] = (self.codes[block].astype(np.float32) @ vector) * self.scales[block]
+            codes = self.codes[start:start + BLOCK]
+            widened = buffer[:len(codes)]
+            np.copyto(widened, codes)
+            out[start:start + len(codes)] = (widened @ vector) * self.scales[start:start + len(codes)]
         return out

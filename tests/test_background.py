@@ -113,3 +113,23 @@ def test_the_command_makes_the_vectors_and_a_second_one_leaves_them(tmp_path):
     again = subprocess.run([sys.executable, "-m", "qa", "vectors", str(index_path)], capture_output=True,
                            text=True, timeout=120)
     assert again.returncode == 0
+
+
+def test_past_the_search_limit_the_encoder_scores_bm25s_candidates_only(tmp_path, monkeypatch):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    engine = Engine.from_folder(folder)
+    question = "Wie neemt de taken van de wethouder van stad 3 over?"
+    everywhere = engine.rank(question)
+    monkeypatch.setattr(engine_module, "SEMANTIC_SEARCH_MAX", 10)
+    searched = []
+    real = type(engine.vectors).similarities
+    monkeypatch.setattr(type(engine.vectors), "similarities", lambda self, v: searched.append(len(self)) or
+                        real(self, v))
+    limited = engine.rank(question)
+    assert searched and max(searched) == len(limited.ids) < len(engine.sentences)
+    assert set(limited.ids) <= set(everywhere.ids)
+    at = {int(i): n for n, i in enumerate(everywhere.ids)}
+    assert np.allclose(limited.semantic, [everywhere.semantic[at[int(i)]] for i in limited.ids])
