@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from qa import background, engine as engine_module, snapshot
+from qa import background, snapshot
+from qa import engine as engine_module
 from qa.engine import Engine
 from qa.ranking.model import Models, model_file
 from qa.semantic import SentenceEncoder
