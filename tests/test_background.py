@@ -80,7 +80,8 @@ def test_an_interrupted_encoding_resumes_where_it_stopped(archive, monkeypatch):
     assert background.fill(index_path) == 0
     sentence_texts = [s.text for s in engine.sentences]
     assert sentence_texts[20:] == [t for t in encoded if t in sentence_texts][: total - 20]
-    assert not background.progress_file(index_path).exists() and not background.partial_file(index_path).exists()
+    assert not background.progress_file(index_path).exists()
+    assert not background.partial_file(index_path).exists()
     engine.poll_vectors()
     assert np.array_equal(engine.vectors.codes, Engine.from_folder(folder).vectors.codes)
 

@@ -35,7 +35,8 @@ def test_rows_append_and_decode():
     joined = packed.rows(np.arange(10) < 4).append(packed.rows(np.arange(4, 10)))
     assert np.array_equal(joined.codes, packed.codes) and np.array_equal(joined.scales, packed.scales)
     assert np.abs(packed.decoded() - vectors).max() < 0.01
-    assert len(SentenceVectors.empty(512)) == 0 and SentenceVectors.empty(512).similarities(vectors[0]).shape == (0,)
+    empty = SentenceVectors.empty(512)
+    assert len(empty) == 0 and empty.similarities(vectors[0]).shape == (0,)
 
 
 def test_a_zero_vector_and_bad_shapes():
