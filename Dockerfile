@@ -14,7 +14,10 @@ COPY wsgi.py gunicorn.conf.py ./
 COPY seeds ./seeds
 # Build the index into the image, so a container starts by loading it. The
 # service rebuilds it (in memory) if QA_SOURCES points at other sources.
-RUN python -m qa index seeds --out var/index.npz
+RUN python -m qa index seeds --out var/index.npz && chown -R qa var
+# The service writes there: the index of other sources (QA_SOURCES), the
+# sentence vectors made in the background, the translation table's cache.
+VOLUME /app/var
 
 USER qa
 EXPOSE 8000

@@ -82,12 +82,14 @@ def _file_identity(path: str | Path) -> tuple[int, int, int] | None:
 
 
 def _save(index_path: str | Path, prepared: snapshot.Prepared, documents: Sequence[Document], digest: str,
-          skipped: Sequence[dict], files: Sequence[SourceFile] = (), settings: str = "") -> None:
+          skipped: Sequence[dict], files: Sequence[SourceFile] = (), settings: str = "") -> bool:
     try:
         snapshot.save(index_path, prepared, documents, digest, skipped, files, settings)
         log.info("saved the index to %s", index_path)
+        return True
     except OSError as exc:
         log.warning("could not save the index to %s: %s", index_path, exc)
+        return False
 
 
 class _Stopwatch:
@@ -339,10 +341,13 @@ class Engine:
         if engine.encoder is not None and missing:
             engine._complete_vectors(prepared, words)
             changed = True
-        if index_path and changed:
-            _save(index_path, prepared, documents, digest, skipped, files, settings)
+        saved_now = _save(index_path, prepared, documents, digest, skipped, files, settings) \
+            if index_path and changed else True
         if engine.encoder is not None and later:
-            engine._vectors_from(index_path, digest)
+            if saved_now:
+                engine._vectors_from(index_path, digest)
+            else:  # the background process works on the saved index: without one, now
+                engine._complete_vectors(prepared, words)
         return engine
 
     def sentences_of(self, doc_id: str) -> list[Sentence]:

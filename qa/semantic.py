@@ -20,10 +20,10 @@ class SentenceEncoder:
         self._model = USE(threads=threads)
 
     @classmethod
-    def load(cls) -> SentenceEncoder | None:
+    def load(cls, threads: int = 1) -> SentenceEncoder | None:
         """The encoder, or None (and one log line) when the package is missing."""
         try:
-            return cls()
+            return cls(threads)
         except ImportError as exc:
             log.warning("semantic matching disabled: %s", exc)
             return None

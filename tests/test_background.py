@@ -135,3 +135,11 @@ def test_past_the_search_limit_the_encoder_scores_bm25s_candidates_only(tmp_path
     assert set(limited.ids) <= set(everywhere.ids)
     at = {int(i): n for n, i in enumerate(everywhere.ids)}
     assert np.allclose(limited.semantic, [everywhere.semantic[at[int(i)]] for i in limited.ids])
+
+
+def test_without_a_writable_index_the_vectors_are_made_before_serving(archive):
+    folder, _, started = archive
+    blocker = folder.parent / "not-a-folder"
+    blocker.write_text("")
+    engine = Engine.from_folder(folder, index_path=blocker / "index.npz", background_vectors=True)
+    assert started == [] and engine.vectors is not None and len(engine.vectors) == len(engine.sentences)
