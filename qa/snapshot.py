@@ -304,7 +304,7 @@ def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
     table = old.sentences
     keep_doc = np.array([_file_name(d) in unchanged for d in saved.documents], dtype=bool)
     keep = keep_doc[table.doc] if len(table) else np.zeros(0, dtype=bool)
-    new_docs, new_skipped, built = ingest.build_folder(fresh, analyzer, max_bytes, workers=1)
+    new_docs, new_skipped, built = ingest.build_folder(fresh, analyzer, max_bytes)
     documents = kept_docs + new_docs
     number = np.cumsum(keep_doc) - 1  # old document number -> number among the kept
     columns = [np.concatenate([number[table.doc[keep]].astype(np.int32),
@@ -328,7 +328,8 @@ def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
 
 
 def _file_name(document: Document) -> str:
-    return Path(document.path).name if document.path else document.id + ".txt"
+    # os.path, not Path: 80,000 Paths took 0.7 s of an update at 1M sentences
+    return os.path.basename(document.path) if document.path else document.id + ".txt"
 
 
 def _documents(f) -> list[Document]:
