@@ -148,8 +148,66 @@ def bench_size(n: int, vocabulary: list[str], queries: list[list[str]], referenc
     row.update(ref_queries=len(measured), ref_p50_ms=percentile(latencies, 50),
                ref_p99_ms=percentile(latencies, 99), same_top10=f"{same}/{len(measured)}",
                speedup=percentile(latencies, 50) / row["p50_ms"])
-    del reference, corpus
+    del reference
+    row.update(bench_tantivy(corpus, queries))
+    row["tantivy_ratio"] = row["p50_ms"] / row["tantivy_p50_ms"]
+    row["tantivy_structured_ratio"] = row["structured_p50_ms"] / row["tantivy_structured_p50_ms"]
+    del corpus
     return row
+
+
+def bench_tantivy(corpus: list[list[str]], queries: list[list[str]]) -> dict:
+    """tantivy (Lucene-like, in Rust) on the same sentences and queries, one
+    query at a time on one thread, top-10: a yardstick, since absolute times
+    move with the machine's load. Its BM25 is Lucene's, so its top-10 differs.
+    The structured queries as a search engine would run them: each synonym set
+    a dis_max of its words, the history terms boosted by 0.3."""
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", stored=False, tokenizer_name="whitespace", index_option="freq")
+    schema = builder.build()
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        index = tantivy.Index(schema, path=folder)
+        writer = index.writer(heap_size=500_000_000, num_threads=1)
+        for terms in corpus:
+            writer.add_document(tantivy.Document(body=" ".join(terms)))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        build_s = time.perf_counter() - t0
+        searcher = index.searcher()
+
+        def term(word: str, boost: float = 1.0):
+            query = tantivy.Query.term_query(schema, "body", word)
+            return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
+
+        def plain(query: list[str]):
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, term(w)) for w in query])
+
+        def structured(query: list[str]):
+            sets = [query[i:i + 4] for i in range(0, min(len(query), 8), 4)]
+            clauses = [(tantivy.Occur.Should, tantivy.Query.disjunction_max_query([term(w) for w in words]))
+                       for words in sets]
+            clauses += [(tantivy.Occur.Should, term(w, 0.3)) for w in query[-2:]]
+            return tantivy.Query.boolean_query(clauses)
+
+        timings = {}
+        for name, make in (("tantivy", plain), ("tantivy_structured", structured)):
+            built = [make(q) for q in queries]
+            for query in built[:10]:  # warm-up
+                searcher.search(query, 10)
+            latencies = []
+            for query in built:
+                t0 = time.perf_counter()
+                hits = searcher.search(query, 10).hits  # the top 10, as our search returns them
+                latencies.append((time.perf_counter() - t0) * 1000)
+                assert len(hits) <= 10
+            timings[name + "_p50_ms"] = percentile(latencies, 50)
+            timings[name + "_p99_ms"] = percentile(latencies, 99)
+        del searcher, index, writer
+    return {"tantivy_build_s": build_s, **timings}
 
 
 def bench_stages() -> dict:
@@ -265,6 +323,13 @@ def report(rows: list[dict], http: dict | None, stages: dict | None) -> None:
                           f"{r['ref_build_s']:.1f}", f"{r['ref_p50_ms']:.1f}",
                           f"{r['ref_p99_ms']:.1f}", str(r["ref_queries"]), r["same_top10"],
                           f"{r['speedup']:.0f}x"]))
+    print("\ntantivy on the same sentences and queries (its own BM25, one thread): build s | p50 / p99 ms | "
+          "structured p50 / p99 ms | ours / tantivy p50, plain and structured")
+    for r in rows:
+        print(f"{r['sentences']:,} | {r['tantivy_build_s']:.1f} | {r['tantivy_p50_ms']:.2f} / "
+              f"{r['tantivy_p99_ms']:.2f} | {r['tantivy_structured_p50_ms']:.2f} / "
+              f"{r['tantivy_structured_p99_ms']:.2f} | {r['tantivy_ratio']:.2f}x, "
+              f"{r['tantivy_structured_ratio']:.2f}x")
     largest = max(rows, key=lambda r: r["sentences"])
     print(f"\nTargets at {largest['sentences']:,} sentences:")
     print(f"  top-10 p50 {largest['p50_ms']:.2f} ms (<= {TARGETS['p50_ms']}): "
