@@ -87,7 +87,8 @@ def stages(archive: str, index_path: str) -> None:
     t1 = time.perf_counter()
     files = list_sources(archive)
     t2 = time.perf_counter()
-    documents, skipped, built = ingest.build_folder(files, analyzer)
+    # as the service with QA_SEMANTIC=0 (and with background vectors) builds it: no word counts
+    documents, skipped, built = ingest.build_folder(files, analyzer, count_words=False)
     t3 = time.perf_counter()
     prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
     digest = snapshot.folder_fingerprint(files, False, MAX_SOURCE_BYTES)

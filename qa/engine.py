@@ -327,9 +327,12 @@ class Engine:
                 <= UPDATE_MAX_SHARE * len(files):
             documents, skipped, prepared, _ = snapshot.update(saved, files, Analyzer("nl"), max_source_bytes)
         else:
-            documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes)
+            # (the words are counted for the encoder's vocabulary when it is made now)
+            count = semantic and not (background_vectors and index_path)
+            documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes,
+                                                            count_words=count)
             prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
-            words = built.words
+            words = built.words if count else None
         if not documents:
             log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
         engine = cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared,

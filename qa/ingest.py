@@ -46,7 +46,7 @@ class Chunk:
     term_counts: np.ndarray  # int32, terms per sentence
     lengths: np.ndarray  # int32, words per sentence (BM25's length)
     casing: Casing
-    words: Counter = field(default_factory=Counter)  # word counts for the encoder's vocabulary
+    words: Counter = field(default_factory=Counter)  # word counts for the encoder's vocabulary (or none)
 
 
 @dataclass
@@ -67,6 +67,7 @@ class Built:
 _documents: Sequence[Document] = ()
 _analyzer: Analyzer | None = None
 _max_bytes = MAX_SOURCE_BYTES
+_count_words = True
 
 
 def analyse_chunk(first: int, stop: int) -> Chunk:
@@ -75,7 +76,7 @@ def analyse_chunk(first: int, stop: int) -> Chunk:
 
 
 def _analyse_documents(documents: Sequence[Document], first: int, stop: int,
-                       analyzer: Analyzer) -> Chunk:
+                       analyzer: Analyzer, count_words: bool = True) -> Chunk:
     doc, index, start, end, kind = [], [], [], [], []
     vocabulary: dict[str, int] = {}
     term_ids: list[int] = []
@@ -87,7 +88,8 @@ def _analyse_documents(documents: Sequence[Document], first: int, stop: int,
             sentence = text[a:b]
             doc.append(d), index.append(n), start.append(a), end.append(b), kind.append(KINDS.index(k))
             words = tokenize(sentence)
-            tokens.extend(words)
+            if count_words:
+                tokens.extend(words)
             analysed = analyzer.index_terms(sentence, words)
             term_ids.extend([vocabulary.setdefault(t, len(vocabulary)) for t in analysed.terms])
             term_counts.append(len(analysed.terms))
@@ -109,7 +111,7 @@ def _analyse(bounds: tuple[int, int]) -> Chunk:
 def _read_and_analyse(files: Sequence[SourceFile]) -> tuple[list[Document], list[dict], Chunk]:
     """Read and analyse some source files: their documents are numbered from 0."""
     documents, skipped = read_sources(files, _max_bytes)
-    return documents, skipped, _analyse_documents(documents, 0, len(documents), _analyzer)
+    return documents, skipped, _analyse_documents(documents, 0, len(documents), _analyzer, _count_words)
 
 
 def chunk_bounds(sizes: Sequence[int], chunks: int) -> list[tuple[int, int]]:
@@ -150,13 +152,17 @@ def build(documents: Sequence[Document], analyzer: Analyzer, workers: int | None
 
 
 def build_folder(files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int = MAX_SOURCE_BYTES,
-                 workers: int | None = None) -> tuple[list[Document], list[dict], Built]:
+                 workers: int | None = None,
+                 count_words: bool = True) -> tuple[list[Document], list[dict], Built]:
     """Read, split, analyse and index source files: (documents, skipped, built).
-    The workers read the files too, so reading and parsing also run on every core."""
-    global _analyzer, _max_bytes
+    The workers read the files too, so reading and parsing also run on every core.
+    `count_words`: count the content words for the encoder's vocabulary
+    (Built.words; about 3 s of CPU a worker at 1M sentences, for nothing
+    without the encoder)."""
+    global _analyzer, _max_bytes, _count_words
     workers = default_workers() if workers is None else workers
     started = time.perf_counter()
-    _analyzer, _max_bytes = analyzer, max_bytes
+    _analyzer, _max_bytes, _count_words = analyzer, max_bytes, count_words
     try:
         if workers > 1 and sum(f.size for f in files) >= PARALLEL_MIN_CHARS and _can_fork():
             bounds = chunk_bounds([f.size for f in files], workers * CHUNKS_PER_WORKER)
@@ -165,7 +171,7 @@ def build_folder(files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int
         else:
             parts = [_read_and_analyse(files)]
     finally:
-        _analyzer, _max_bytes = None, MAX_SOURCE_BYTES
+        _analyzer, _max_bytes, _count_words = None, MAX_SOURCE_BYTES, True
     documents, skipped, chunks = [], [], []
     for docs, skips, chunk in parts:
         # the chunk numbered its documents from 0: number them in the whole list
