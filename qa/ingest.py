@@ -1,12 +1,14 @@
-"""Documents to an index, on every core: the sentence splitting, analysis and
-name statistics of chunks of documents run in worker processes, each chunk
-coming back as arrays (sentence offsets, term numbers) with its own small
+"""Sources to an index, on every core: reading and parsing the files
+(build_folder) or taking given documents (build), splitting, analysis and
+name statistics run in worker processes on chunks of them, each chunk coming
+back as arrays (sentence offsets, term numbers) with its own small
 vocabulary; the parent joins the vocabularies and builds the BM25 index from
 the arrays in one vectorised pass. No Python object per sentence is made.
 
-Workers are forked, so they share the parent's documents and loaded lemma
-list instead of receiving or loading them; each keeps its own per-word cache
-(analysis.Analyzer.word_terms).
+Workers are forked, so they share the parent's loaded lemma list (and, for
+build, its documents) instead of loading or receiving them; each keeps its
+own per-word cache (analysis.Analyzer.word_terms). Measured at 1M sentences
+in README, Archives.
 """
 from __future__ import annotations
 
