@@ -343,21 +343,22 @@ class BM25Index:
 
 
 def pack_strings(strings: Sequence[str]) -> dict[str, np.ndarray]:
-    """Strings as one UTF-8 byte array and offsets: numpy's own string arrays
-    take four bytes a character at the longest string's width."""
-    encoded = [x.encode("utf-8") for x in strings]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return {"bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8), "offsets": offsets}
+    """Strings as one UTF-8 byte array and the character offsets where each
+    ends: numpy's own string arrays take four bytes a character at the
+    longest string's width. Unpacking decodes the whole array once and cuts
+    it by characters (a decode per string took twice as long for 262 MB of
+    documents)."""
+    offsets = np.zeros(len(strings) + 1, dtype=np.int64)
+    np.cumsum([len(x) for x in strings], out=offsets[1:])
+    return {"bytes": np.frombuffer("".join(strings).encode("utf-8"), dtype=np.uint8), "offsets": offsets}
 
 
 def unpack_strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
-    data = blob.tobytes()
+    text = str(memoryview(np.ascontiguousarray(blob)), "utf-8")
+    if len(offsets) and offsets[-1] != len(text):
+        raise ValueError("packed strings: the offsets do not fit the text")
     bounds = offsets.tolist()
-    text = data.decode("utf-8")
-    if len(text) == len(data):  # ASCII: byte offsets are character offsets, one decode does
-        return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    return [data[a:b].decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _rarest_sentences(parts: Sequence[TermScores], k: int, N: int) -> np.ndarray:

@@ -38,8 +38,9 @@ from .vectors import SentenceVectors
 log = logging.getLogger(__name__)
 
 # Bump when the file layout or anything that changes the arrays changes.
-FORMAT = "qa-index/8"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
-# 6: separable verbs before a preposition and with "te"; 7: sentencex; 8: int8 sentence vectors
+FORMAT = "qa-index/9"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
+# 6: separable verbs before a preposition and with "te"; 7: sentencex; 8: int8 sentence vectors;
+# 9: strings packed with character offsets
 
 
 @dataclass
