@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 
 from qa.answer import (
@@ -277,3 +279,23 @@ def test_times_after_an_event(sentence, language, times):
 ])
 def test_a_month_counted_from_the_articles(sentence, language, dates):
     assert [d.text for d in find_dates(sentence, "2024-07", language)] == dates
+
+
+def test_casing_counts_capitals_after_the_first_word_and_every_lower_case_word():
+    from qa.analysis import normalize
+    from qa.answer import WORD
+    from qa.sentences import split_document
+    from qa.sources import load_sources
+
+    texts = [s.text for d in load_sources("seeds")[0] for s in split_document(d)]
+    texts += ["2021 was een jaar.", "„Wij gaan door”, zei Ivens.", "", "1st Ivens kwam.", "x-ray Zag ivens."]
+    upper, lower = Counter(), Counter()
+    for text in texts:  # the definition, word by word
+        for i, word in enumerate(WORD.findall(text)):
+            if word[0].isupper():
+                if i > 0:
+                    upper[normalize(word)] += 1
+            else:
+                lower[normalize(word)] += 1
+    casing = Casing(texts)
+    assert +casing.upper == upper and +casing.lower == lower
