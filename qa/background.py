@@ -63,10 +63,12 @@ def _write_progress(index_path: str | Path, progress: dict) -> None:
     os.replace(tmp, path)
 
 
-def start(index_path: str | Path) -> subprocess.Popen | None:
+def start(index_path: str | Path, parent: int | None = None) -> subprocess.Popen | None:
     """Start the encoding process for the index saved at `index_path` (it
-    exits at once when another one is at work on it)."""
-    command = [sys.executable, "-m", "qa", "vectors", str(index_path), "--parent", str(os.getpid())]
+    exits at once when another one is at work on it, and when `parent`, by
+    default this process, is gone)."""
+    parent = os.getpid() if parent is None else parent
+    command = [sys.executable, "-m", "qa", "vectors", str(index_path), "--parent", str(parent)]
     try:
         return subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:

@@ -16,7 +16,8 @@ def init_app(app: Flask) -> None:
                                     semantic=app.config["QA_SEMANTIC"],
                                     index_path=app.config["QA_INDEX"] or None,
                                     max_source_bytes=app.config["QA_MAX_SOURCE_BYTES"],
-                                    background_vectors=app.config["QA_BACKGROUND_VECTORS"])
+                                    background_vectors=app.config["QA_BACKGROUND_VECTORS"],
+                                    background_save=app.config["QA_BACKGROUND_VECTORS"])
     app.extensions[EXTENSION] = engine
 
 

@@ -1,6 +1,7 @@
 """Sentence vectors made in the background: the engine answers with BM25 at
 once, takes the vectors when they are in place, and an interrupted encoding
 resumes where it stopped."""
+import os
 import subprocess
 import sys
 
@@ -29,7 +30,7 @@ def archive(tmp_path, monkeypatch):
     monkeypatch.setattr(engine_module, "BACKGROUND_MIN_SENTENCES", 0)  # a small archive, as a large one
     monkeypatch.setattr(engine_module, "VECTORS_POLL_S", 0.0)
     started = []
-    monkeypatch.setattr(background, "start", lambda path: started.append(path))  # run by the test instead
+    monkeypatch.setattr(background, "start", lambda path, parent=None: started.append(path))  # the test runs it
     return folder, tmp_path / "index.npz", started
 
 
@@ -91,6 +92,8 @@ def test_the_health_probe_reports_the_progress(archive):
 
     folder, index_path, _ = archive
     app = create_app({"QA_SOURCES": str(folder), "QA_INDEX": str(index_path), "TESTING": True})
+    saver = app.extensions["qa.engine"]._saver
+    assert saver is not None and os.waitpid(saver, 0)[1] == 0  # the index is saved by a forked copy
     body = app.test_client().get("/healthz").get_json()
     assert body["vectors"] == {"done": 0, "total": body["sentences"]}
     background.fill(index_path)
@@ -143,3 +146,24 @@ def test_without_a_writable_index_the_vectors_are_made_before_serving(archive):
     blocker.write_text("")
     engine = Engine.from_folder(folder, index_path=blocker / "index.npz", background_vectors=True)
     assert started == [] and engine.vectors is not None and len(engine.vectors) == len(engine.sentences)
+
+
+def test_a_forked_copy_saves_the_index_and_starts_the_encoding(archive, monkeypatch):
+    folder, index_path, _ = archive
+    marker = index_path.with_name("started")
+    monkeypatch.setattr(background, "start", lambda path, parent=None: marker.write_text(f"{path} {parent}"))
+    engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True, background_save=True)
+    assert engine._saver is not None and engine.vectors is None
+    assert os.waitpid(engine._saver, 0)[1] == 0
+    assert marker.read_text() == f"{index_path} {os.getpid()}"  # started by the copy, after saving
+    saved = snapshot.load_any(index_path)
+    assert saved is not None and len(saved.prepared.sentences) == len(engine.sentences)
+    background.fill(index_path)
+    engine.poll_vectors()
+    assert engine.vectors is not None
+
+
+def test_without_background_saving_the_index_is_written_before_the_engine_returns(archive):
+    folder, index_path, _ = archive
+    engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
+    assert engine._saver is None and snapshot.load_any(index_path) is not None
