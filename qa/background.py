@@ -97,7 +97,7 @@ def _fill(index_path: Path, parent: int | None) -> int:
 
     if parent is not None:  # the command started by the service: the service comes first
         os.nice(NICENESS)
-    saved = snapshot.load_any(index_path)
+    saved = snapshot.load_folder(index_path)
     if saved is None:
         log.warning("no saved index at %s to encode", index_path)
         return 1

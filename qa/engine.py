@@ -10,7 +10,6 @@ import re
 import tempfile
 import threading
 import time
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -73,6 +72,11 @@ SEMANTIC_SEARCH_MAX = 200_000
 BACKGROUND_MIN_SENTENCES = 2000
 # How often (s) a worker waiting for vectors looks whether they are in place.
 VECTORS_POLL_S = 1.0
+
+
+def _cache_dir(index_path: str | Path | None) -> Path | None:
+    """Where the language resources' derived tables are kept: beside the saved index."""
+    return Path(index_path).parent / "cache" if index_path else None
 
 
 def _load_language_data() -> None:
@@ -221,11 +225,10 @@ class Engine:
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
-        if cache_dir is None and index_path:
-            cache_dir = Path(index_path).parent / "cache"
+        cache_dir = cache_dir or _cache_dir(index_path)
         self.translator = Translator.from_freedict(dict_dir, self.analyzer, cache_dir) if dict_dir else None
         self._models_given = models is not None
-        self.models = models or Models.load(model_file(semantic, self.translator is not None))
+        self.models = models  # the package's are chosen in _use_vectors: with or without the encoder's
         self.encoder = SentenceEncoder.load() if semantic else None
         self._pending: tuple[Path, str] | None = None  # (saved index, fingerprint) whose vectors are awaited
         self._saver: int | None = None  # the process writing the index (from_folder's background_save)
@@ -306,16 +309,13 @@ class Engine:
             return
         self._index_seen = seen
         try:
-            with snapshot.MappedArrays(path) as f:
-                if str(f["fingerprint"]) != fingerprint or "vector_codes" not in f.files:
-                    return
-                vectors = SentenceVectors(f["vector_codes"], f["vector_scales"])
-                vocabulary = Vocabulary(snapshot.unpack_strings(f["vocabulary_words_bytes"],
-                                                                f["vocabulary_words_offsets"]),
-                                        f["vocabulary_vectors"])
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            found = snapshot.load_vectors(path, fingerprint)
+        except snapshot.READ_ERRORS as exc:
             log.warning("could not read the sentence vectors from %s: %s", path, exc)
             return
+        if found is None:
+            return
+        vectors, vocabulary = found
         if len(vectors) != len(self.sentences):
             return
         self._use_vectors(snapshot.Prepared(self.sentences, self.index, self.casing, vectors, vocabulary))
@@ -364,7 +364,7 @@ class Engine:
         files = list_sources(folder)
         digest = snapshot.folder_fingerprint(files, semantic, max_source_bytes)
         settings = snapshot.folder_settings(semantic, max_source_bytes)
-        cache_dir = Path(index_path).parent / "cache" if index_path else None
+        cache_dir = _cache_dir(index_path)
         saved = snapshot.load_folder(index_path, settings) if index_path else None
         language_data.join()  # before anything forks: a thread inside an import would hang a child
         words, changed = None, saved is None or saved.fingerprint != digest

@@ -1,14 +1,14 @@
-"""Sources to an index, on every core: reading and parsing the files
-(build_folder) or taking given documents (build), splitting, analysis and
-name statistics run in worker processes on chunks of them, each chunk coming
-back as arrays (sentence offsets, term numbers) with its own small
-vocabulary; the parent joins the vocabularies and builds the BM25 index from
-the arrays in one vectorised pass. No Python object per sentence is made.
+"""Sources to an index, on every core (build_folder): reading and parsing
+the files, splitting, analysis and name statistics run in worker processes
+on chunks of them, each chunk coming back as arrays (sentence offsets, term
+numbers) with its own small vocabulary; the parent joins the vocabularies and
+builds the BM25 index from the arrays in one vectorised pass. No Python
+object per sentence is made. (build does the same for documents already
+read, in one process.)
 
-Workers are forked, so they share the parent's loaded lemma list (and, for
-build, its documents) instead of loading or receiving them; each keeps its
-own per-word cache (analysis.Analyzer.word_terms). Measured at 1M sentences
-in README, Archives.
+Workers are forked, so they share the parent's loaded lemma list instead of
+loading it; each keeps its own per-word cache (analysis.Analyzer.word_terms).
+Measured at 1M sentences in README, Archives.
 """
 from __future__ import annotations
 
@@ -66,15 +66,9 @@ class Built:
 
 
 # Set in the parent before forking: the workers read them, nothing is sent.
-_documents: Sequence[Document] = ()
 _analyzer: Analyzer | None = None
 _max_bytes = MAX_SOURCE_BYTES
 _count_words = True
-
-
-def analyse_chunk(first: int, stop: int) -> Chunk:
-    """Split and analyse documents[first:stop] (numbered from `first`)."""
-    return _analyse_documents(_documents, first, stop, _analyzer)
 
 
 def _analyse_documents(documents: Sequence[Document], first: int, stop: int,
@@ -106,10 +100,6 @@ def _analyse_documents(documents: Sequence[Document], first: int, stop: int,
                  np.array(lengths, dtype=np.int32), casing, words)
 
 
-def _analyse(bounds: tuple[int, int]) -> Chunk:
-    return analyse_chunk(*bounds)
-
-
 def _read_and_analyse(files: Sequence[SourceFile]) -> tuple[list[Document], list[dict], Chunk]:
     """Read and analyse some source files: their documents are numbered from 0."""
     documents, skipped = read_sources(files, _max_bytes)
@@ -134,23 +124,12 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def build(documents: Sequence[Document], analyzer: Analyzer, workers: int | None = None) -> Built:
-    """Split, analyse and index `documents`."""
-    global _documents, _analyzer
-    workers = default_workers() if workers is None else workers
+def build(documents: Sequence[Document], analyzer: Analyzer) -> Built:
+    """Split, analyse and index documents already read, in this process (a
+    folder's sources go through build_folder, on every core)."""
     started = time.perf_counter()
-    _documents, _analyzer = documents, analyzer
-    try:
-        total = sum(len(d.text) for d in documents)
-        if workers > 1 and total >= PARALLEL_MIN_CHARS and _can_fork():
-            bounds = chunk_bounds([len(d.text) for d in documents], workers * CHUNKS_PER_WORKER)
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                chunks = pool.map(_analyse, bounds, chunksize=1)
-        else:
-            chunks = [analyse_chunk(0, len(documents))]
-    finally:
-        _documents, _analyzer = (), None
-    return _join(chunks, documents, workers, {"split and analyse": time.perf_counter() - started})
+    chunk = _analyse_documents(documents, 0, len(documents), analyzer)
+    return _join([chunk], documents, 1, {"split and analyse": time.perf_counter() - started})
 
 
 def build_folder(files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int = MAX_SOURCE_BYTES,

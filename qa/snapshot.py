@@ -142,9 +142,8 @@ def fingerprint(documents: Sequence[Document], analyzer: Analyzer, semantic: boo
     return digest.hexdigest()
 
 
-def prepare(documents: Sequence[Document], analyzer: Analyzer,
-            encoder: SentenceEncoder | None, workers: int | None = None) -> Prepared:
-    built = ingest.build(documents, analyzer, workers)
+def prepare(documents: Sequence[Document], analyzer: Analyzer, encoder: SentenceEncoder | None) -> Prepared:
+    built = ingest.build(documents, analyzer)
     vectors, vocabulary = vectors_of(built, encoder) if encoder else (None, None)
     return Prepared(built.sentences, built.index, built.casing, vectors, vocabulary)
 
@@ -201,44 +200,23 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
         raise
 
 
+READ_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile)
+
+
 def load(path: str | Path, documents: Sequence[Document], source_digest: str) -> Prepared | None:
     """The saved index if it exists, is readable and was built from these
     sources with these settings; otherwise None, with the reason in the log."""
-    path = Path(path)
-    if not path.exists():
-        log.info("no saved index at %s", path)
-        return None
     try:
-        with MappedArrays(path) as f:
+        with _opened(path) as f:
             if str(f["format"]) != FORMAT or str(f["fingerprint"]) != source_digest:
                 log.info("saved index %s is for other sources or settings: rebuilding", path)
                 return None
-            index = BM25Index.from_arrays({k.removeprefix("index_"): f[k] for k in f.files
-                                           if k.startswith("index_")})
-            sentences = SentenceTable(documents, *(f["sentence_" + name].astype(t, copy=False) for name, t in
-                                                   zip(("doc", "index", "start", "end", "kind"), ARRAY_TYPES,
-                                                       strict=True)))
-            if len(sentences) and (sentences.doc.min() < 0 or sentences.doc.max() >= len(documents)):
-                raise ValueError("sentences of documents that are not there")
-            casing = Casing(())
-            words = _unpacked(f, "casing_words")
-            casing.upper = Counter(dict(zip(words, f["casing_upper"].tolist(), strict=True)))
-            casing.lower = Counter(dict(zip(words, f["casing_lower"].tolist(), strict=True)))
-            vectors = None
-            if "vector_codes" in f.files:
-                vectors = SentenceVectors(f["vector_codes"], f["vector_scales"])
-            vocabulary = None
-            if "vocabulary_words_bytes" in f.files:
-                vocabulary = Vocabulary(_unpacked(f, "vocabulary_words"), f["vocabulary_vectors"])
-    except (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
+            return _prepared(f, documents)
+    except FileNotFoundError:
+        log.info("no saved index at %s", path)
+    except READ_ERRORS as exc:
         log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
-        return None
-    if len(sentences) != index.N or (vectors is not None and len(vectors) != index.N) or \
-            (vocabulary is not None and len(vocabulary.words) != len(vocabulary.vectors)) or \
-            ((vectors is None) != (vocabulary is None)):
-        log.warning("saved index %s is inconsistent: rebuilding", path)
-        return None
-    return Prepared(sentences, index, casing, vectors, vocabulary)
+    return None
 
 
 @dataclass
@@ -258,34 +236,70 @@ class Saved:
         return [SourceFile(Path("."), name, size, mtime) for name, (size, mtime) in self.files.items()]
 
 
-def load_folder(path: str | Path, settings: str) -> Saved | None:
+def load_folder(path: str | Path, settings: str | None = None) -> Saved | None:
     """The documents, skipped files and index saved at `path` from a folder,
-    when they were built with these settings (folder_settings); else None."""
-    return load_any(path, settings)
-
-
-def load_any(path: str | Path, settings: str | None = None) -> Saved | None:
-    """What is saved at `path`, with any settings (or only these); else None."""
-    path = Path(path)
-    if not path.exists():
-        log.info("no saved index at %s", path)
-        return None
+    when they were built with these settings (folder_settings; None: any);
+    else None, with the reason in the log."""
     try:
-        with MappedArrays(path) as f:
+        with _opened(path) as f:
             saved_settings = str(f["settings"]) if "settings" in f.files else ""
             if str(f["format"]) != FORMAT or (settings is not None and saved_settings != settings):
                 log.info("saved index %s is for other settings: rebuilding", path)
                 return None
-            digest = str(f["fingerprint"])
             documents = _documents(f)
-            skipped = json.loads(str(f["skipped"]))
             stats = zip(f["file_sizes"].tolist(), f["file_mtimes"].tolist(), strict=True)
             files = dict(zip(_unpacked(f, "file_names"), stats, strict=True))
-    except (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile) as exc:
+            return Saved(documents, json.loads(str(f["skipped"])), _prepared(f, documents),
+                         str(f["fingerprint"]), files, saved_settings)
+    except FileNotFoundError:
+        log.info("no saved index at %s", path)
+    except READ_ERRORS as exc:
         log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
+    return None
+
+
+def load_vectors(path: str | Path, fingerprint: str) -> tuple[SentenceVectors, Vocabulary] | None:
+    """The sentence and vocabulary vectors saved at `path`, when it holds them
+    for the sources with this fingerprint; else None."""
+    with _opened(path) as f:
+        if str(f["fingerprint"]) != fingerprint:
+            return None
+        return _vectors(f)
+
+
+def _opened(path: str | Path) -> MappedArrays:
+    if not Path(path).exists():
+        raise FileNotFoundError(path)
+    return MappedArrays(path)
+
+
+def _prepared(f: MappedArrays, documents: Sequence[Document]) -> Prepared:
+    """The index in an opened saved file; ValueError when its parts do not fit."""
+    index = BM25Index.from_arrays({k.removeprefix("index_"): f[k] for k in f.files
+                                   if k.startswith("index_")})
+    columns = zip(("doc", "index", "start", "end", "kind"), ARRAY_TYPES, strict=True)
+    sentences = SentenceTable(documents, *(f["sentence_" + name].astype(t, copy=False) for name, t in
+                                           columns))
+    if len(sentences) and (sentences.doc.min() < 0 or sentences.doc.max() >= len(documents)):
+        raise ValueError("sentences of documents that are not there")
+    casing = Casing(())
+    words = _unpacked(f, "casing_words")
+    casing.upper = Counter(dict(zip(words, f["casing_upper"].tolist(), strict=True)))
+    casing.lower = Counter(dict(zip(words, f["casing_lower"].tolist(), strict=True)))
+    vectors, vocabulary = _vectors(f) or (None, None)
+    if len(sentences) != index.N or (vectors is not None and len(vectors) != index.N):
+        raise ValueError("inconsistent: the sentences, the index and the vectors differ in number")
+    return Prepared(sentences, index, casing, vectors, vocabulary)
+
+
+def _vectors(f: MappedArrays) -> tuple[SentenceVectors, Vocabulary] | None:
+    """The sentence vectors and the vocabulary's (saved together), or None."""
+    if "vector_codes" not in f.files:
         return None
-    prepared = load(path, documents, digest)
-    return None if prepared is None else Saved(documents, skipped, prepared, digest, files, saved_settings)
+    vocabulary = Vocabulary(_unpacked(f, "vocabulary_words"), f["vocabulary_vectors"])
+    if len(vocabulary.words) != len(vocabulary.vectors):
+        raise ValueError("inconsistent: the vocabulary's words and vectors differ in number")
+    return SentenceVectors(f["vector_codes"], f["vector_scales"]), vocabulary
 
 
 def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,

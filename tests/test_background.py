@@ -30,7 +30,8 @@ def archive(tmp_path, monkeypatch):
     monkeypatch.setattr(engine_module, "BACKGROUND_MIN_SENTENCES", 0)  # a small archive, as a large one
     monkeypatch.setattr(engine_module, "VECTORS_POLL_S", 0.0)
     started = []
-    monkeypatch.setattr(background, "start", lambda path, parent=None: started.append(path))  # the test runs it
+    # the test runs the encoding itself
+    monkeypatch.setattr(background, "start", lambda path, parent=None: started.append(path))
     return folder, tmp_path / "index.npz", started
 
 
@@ -107,14 +108,14 @@ def test_the_command_makes_the_vectors_and_a_second_one_leaves_them(tmp_path):
     (folder / "a.txt").write_text(ARTICLES["art01"], encoding="utf-8")
     index_path = tmp_path / "index.npz"
     Engine.from_folder(folder, semantic=True, index_path=index_path)
-    saved = snapshot.load_any(index_path)
+    saved = snapshot.load_folder(index_path)
     saved.prepared.vectors = saved.prepared.vocabulary = None  # as a background build leaves it
     snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
                   saved.listing, saved.settings)
     run = subprocess.run([sys.executable, "-m", "qa", "vectors", str(index_path)], capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert snapshot.load_any(index_path).prepared.vectors is not None
+    assert snapshot.load_folder(index_path).prepared.vectors is not None
     again = subprocess.run([sys.executable, "-m", "qa", "vectors", str(index_path)], capture_output=True,
                            text=True, timeout=120)
     assert again.returncode == 0
@@ -156,7 +157,7 @@ def test_a_forked_copy_saves_the_index_and_starts_the_encoding(archive, monkeypa
     assert engine._saver is not None and engine.vectors is None
     assert os.waitpid(engine._saver, 0)[1] == 0
     assert marker.read_text() == f"{index_path} {os.getpid()}"  # started by the copy, after saving
-    saved = snapshot.load_any(index_path)
+    saved = snapshot.load_folder(index_path)
     assert saved is not None and len(saved.prepared.sentences) == len(engine.sentences)
     background.fill(index_path)
     engine.poll_vectors()
@@ -166,4 +167,4 @@ def test_a_forked_copy_saves_the_index_and_starts_the_encoding(archive, monkeypa
 def test_without_background_saving_the_index_is_written_before_the_engine_returns(archive):
     folder, index_path, _ = archive
     engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
-    assert engine._saver is None and snapshot.load_any(index_path) is not None
+    assert engine._saver is None and snapshot.load_folder(index_path) is not None
