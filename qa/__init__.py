@@ -23,6 +23,10 @@ DEFAULTS = {
     "QA_MAX_QUESTION_CHARS": 1000,
     "QA_MAX_HISTORY_TURNS": 100,
     "QA_MAX_TURN_CHARS": 4000,
+    "QA_API_KEY": "",  # when set, /v1/* and /api/ask need "Authorization: Bearer <key>"
+    "QA_MODEL": "qa",  # the model name /v1/models lists and /v1/chat/completions accepts
+    "QA_MAX_CHAT_MESSAGES": 1000,  # messages in one /v1/chat/completions request
+    "QA_MAX_CHAT_BODY_BYTES": 2**20,  # its body limit: chat front ends send the whole conversation
 }
 # Environment variable -> (config key, type)
 ENVIRONMENT = {
@@ -37,6 +41,9 @@ ENVIRONMENT = {
     "QA_RATE_LIMIT": ("QA_RATE_LIMIT", str),
     "QA_LOG_QUESTIONS": ("QA_LOG_QUESTIONS", lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
     "QA_MAX_SOURCE_BYTES": ("QA_MAX_SOURCE_BYTES", int),
+    "QA_API_KEY": ("QA_API_KEY", str),
+    "QA_MODEL": ("QA_MODEL", str),
+    "QA_MAX_CHAT_BODY_BYTES": ("QA_MAX_CHAT_BODY_BYTES", int),
 }
 
 
@@ -57,13 +64,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import api, errors, hardening, openapi, ui
+    from . import api, errors, hardening, openai_api, openapi, ui
     from .store import init_app
 
     init_app(app)
     errors.init_app(app)
     hardening.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openai_api.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(openapi.bp)
     return app

@@ -24,7 +24,7 @@ def _validator() -> Draft202012Validator:
     return validator
 
 
-def _json_body() -> dict:
+def json_body() -> dict:
     if not request.is_json:
         raise ApiError("unsupported_media_type", "send the request body as application/json", 415)
     try:
@@ -36,7 +36,7 @@ def _json_body() -> dict:
     return body
 
 
-def _check_text(value, where: str) -> None:
+def check_text(value, where: str) -> None:
     # A lone surrogate cannot be encoded as UTF-8: refuse it up front.
     try:
         value.encode("utf-8")
@@ -64,16 +64,16 @@ def _explain(error) -> ApiError:
 @bp.post("/ask")
 @limiter.limit(ask_limit)
 def ask():
-    body = _json_body()
+    body = json_body()
     if not isinstance(body, dict):
         raise ApiError("invalid_request", "the request body must be a JSON object")
     error = next(iter(_validator().iter_errors(body)), None)
     if error is not None:
         raise _explain(error)
-    _check_text(body["question"], "question")
+    check_text(body["question"], "question")
     history = body.get("history", [])
     for i, turn in enumerate(history):
-        _check_text(turn["content"], f"history/{i}/content")
+        check_text(turn["content"], f"history/{i}/content")
     debug = body.get("debug", False)
     if current_app.config["QA_LOG_QUESTIONS"]:
         # Off by default: questions can be personal.

@@ -1,32 +1,56 @@
-"""One JSON error shape for every failure: {"error": {"code", "message"}}."""
+"""One module for every failure's JSON: {"error": {"code", "message"}} on this
+service's own routes, and OpenAI's shape, {"error": {"message", "type",
+"param", "code"}}, under /v1, where clients are OpenAI's SDKs and front ends."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+OPENAI_PREFIX = "/v1"
+# OpenAI's error `type` for each status (the SDKs raise by status; the type is for people reading it).
+OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 404: "invalid_request_error",
+                429: "rate_limit_error"}
 
 
 class ApiError(Exception):
     """A client error with a stable machine-readable code."""
 
-    def __init__(self, code: str, message: str, status: int = 400):
+    def __init__(self, code: str, message: str, status: int = 400, param: str | None = None):
         super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+        self.code, self.message, self.status, self.param = code, message, status, param
 
 
-def error_response(code: str, message: str, status: int):
-    response = jsonify({"error": {"code": code, "message": message}})
+def is_openai_route() -> bool:
+    return has_request_context() and (request.path == OPENAI_PREFIX
+                                      or request.path.startswith(OPENAI_PREFIX + "/"))
+
+
+def openai_type(status: int) -> str:
+    if status >= 500:
+        return "server_error"
+    return OPENAI_TYPES.get(status, "invalid_request_error")
+
+
+def error_response(code: str, message: str, status: int, param: str | None = None):
+    if is_openai_route():
+        body = {"error": {"message": message, "type": openai_type(status), "param": param, "code": code}}
+    else:
+        body = {"error": {"code": code, "message": message}}
+    response = jsonify(body)
     response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="qa"'
     return response
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return error_response(exc.code, exc.message, exc.status)
+        return error_response(exc.code, exc.message, exc.status, exc.param)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from .completions import CHAT_K_DEFAULT
 from .engine import K_DEFAULT, K_MAX, K_MIN
 
 bp = Blueprint("openapi", __name__)
@@ -62,6 +63,53 @@ SOURCE_TEXT = {
 }
 
 
+OPENAI_ERROR = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["message", "type", "code"],
+        "properties": {"message": {"type": "string"}, "type": {"type": "string"},
+                       "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}},
+    }},
+}
+MODEL = {"type": "object", "required": ["id", "object", "created", "owned_by"],
+         "properties": {"id": {"type": "string"}, "object": {"const": "model"},
+                        "created": {"type": "integer"}, "owned_by": {"type": "string"}}}
+MODEL_LIST = {"type": "object", "required": ["object", "data"],
+              "properties": {"object": {"const": "list"},
+                             "data": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}}
+URL_CITATION = {
+    "type": "object", "required": ["type", "url_citation"],
+    "properties": {"type": {"const": "url_citation"}, "url_citation": {
+        "type": "object", "required": ["url", "title", "start_index", "end_index"],
+        "properties": {"url": {"type": "string", "description": "opens the cited sentence in this service"},
+                       "title": {"type": "string"},
+                       "start_index": {"type": "integer", "minimum": 0,
+                                       "description": "where the marker ([1]) starts in content"},
+                       "end_index": {"type": "integer", "minimum": 0}}}},
+}
+CHAT_COMPLETION = {
+    "type": "object", "required": ["id", "object", "created", "model", "choices", "usage", "qa"],
+    "properties": {
+        "id": {"type": "string"}, "object": {"const": "chat.completion"}, "created": {"type": "integer"},
+        "model": {"type": "string"},
+        "choices": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
+            "type": "object", "required": ["index", "message", "finish_reason"],
+            "properties": {"index": {"type": "integer"}, "finish_reason": {"const": "stop"},
+                           "message": {"type": "object", "required": ["role", "content", "annotations"],
+                                       "properties": {"role": {"const": "assistant"},
+                                                      "content": {"type": "string"},
+                                                      "annotations": {"type": "array",
+                                                                      "items": URL_CITATION}}}}}},
+        "usage": {"type": "object", "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
+                  "description": "words, not tokens: the service has no model tokenizer",
+                  "properties": {k: {"type": "integer", "minimum": 0}
+                                 for k in ("prompt_tokens", "completion_tokens", "total_tokens")}},
+        "qa": {"$ref": "#/components/schemas/Answer",
+               "description": "extension: the /api/ask response, passages with their offsets"},
+    },
+}
+
+
 def ask_request_schema(config) -> dict:
     """JSON Schema of the /api/ask request body, with the configured limits."""
     text = {"type": "string", "pattern": r"\S"}
@@ -91,15 +139,54 @@ def ask_request_schema(config) -> dict:
     }
 
 
+def chat_request_schema(config) -> dict:
+    """JSON Schema of the /v1/chat/completions request body. Other OpenAI
+    parameters (temperature, max_tokens, ...) are accepted and change nothing:
+    the answer is chosen from the sources, not sampled."""
+    part = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"},
+                                                                   "text": {"type": "string"}}}
+    return {
+        "type": "object",
+        "required": ["model", "messages"],
+        "properties": {
+            "model": {"type": "string", "description": "one of GET /v1/models"},
+            "messages": {
+                "type": "array", "minItems": 1, "maxItems": config["QA_MAX_CHAT_MESSAGES"],
+                "description": "the last is the user's question; the user and assistant messages before it "
+                               "are the conversation (the latest QA_MAX_HISTORY_TURNS); system messages "
+                               "are ignored",
+                "items": {"type": "object", "required": ["role"], "properties": {
+                    "role": {"enum": ["system", "developer", "user", "assistant", "tool", "function"]},
+                    "content": {"anyOf": [{"type": "string"}, {"type": "null"},
+                                          {"type": "array", "items": part}]},
+                    "name": {"type": "string"}}},
+            },
+            "stream": {"type": ["boolean", "null"], "default": False},
+            "stream_options": {"type": ["object", "null"],
+                               "properties": {"include_usage": {"type": "boolean"}}},
+            "n": {"enum": [1, None], "description": "one answer per request"},
+            "k": {"type": "integer", "minimum": K_MIN, "maximum": K_MAX, "default": CHAT_K_DEFAULT,
+                  "description": "extension: passages to cite"},
+        },
+    }
+
+
 def _json(schema_ref: str, description: str) -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
 
 
-def _errors(*statuses: int) -> dict:
-    text = {400: "invalid request", 404: "not found", 405: "method not allowed", 413: "body too large",
-            415: "not JSON", 429: "rate limit exceeded", 500: "unexpected failure"}
-    return {str(s): _json("Error", text[s]) for s in statuses}
+_ERROR_TEXT = {400: "invalid request", 401: "missing or wrong API key (only with QA_API_KEY set)",
+               404: "not found", 405: "method not allowed", 413: "body too large", 415: "not JSON",
+               429: "rate limit exceeded", 500: "unexpected failure"}
+
+
+def _errors(*statuses: int, shape: str = "Error") -> dict:
+    return {str(s): _json(shape, _ERROR_TEXT[s]) for s in statuses}
+
+
+def _openai_errors(*statuses: int) -> dict:
+    return _errors(*statuses, shape="OpenAIError")
 
 
 def document(config) -> dict:
@@ -113,7 +200,32 @@ def document(config) -> dict:
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": ask_request_schema(config)}}},
                 "responses": {"200": _json("Answer", "the answer and the passages it rests on"),
-                              **_errors(400, 413, 415, 429, 500)},
+                              **_errors(400, 401, 413, 415, 429, 500)},
+            }},
+            "/v1/models": {"get": {
+                "operationId": "listModels",
+                "responses": {"200": {"description": "the models /v1/chat/completions answers as",
+                                      "content": {"application/json": {"schema": MODEL_LIST}}},
+                              **_openai_errors(401, 500)},
+            }},
+            "/v1/models/{model}": {"get": {
+                "operationId": "getModel",
+                "parameters": [{"name": "model", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": _json("Model", "the model"), **_openai_errors(401, 404, 500)},
+            }},
+            "/v1/chat/completions": {"post": {
+                "operationId": "createChatCompletion",
+                "description": "OpenAI-compatible chat. The answer is followed by a marker per cited passage "
+                               "([1][2]) with a url_citation annotation each; usage counts words. With "
+                               "stream, text/event-stream of chat.completion.chunk objects ending in "
+                               "`data: [DONE]`, the annotations and `qa` arriving with the last chunk.",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": chat_request_schema(config)}}},
+                "responses": {"200": {"description": "the answer", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
+                    "text/event-stream": {"schema": {"type": "string"}}}},
+                    **_openai_errors(400, 401, 404, 413, 415, 429, 500)},
             }},
             "/api/sources": {"get": {
                 "operationId": "listSources",
@@ -140,7 +252,8 @@ def document(config) -> dict:
             }},
         },
         "components": {"schemas": {"Error": ERROR, "Answer": ANSWER, "Passage": PASSAGE, "Cited": CITED,
-                                   "Source": SOURCE, "SourceText": SOURCE_TEXT}},
+                                   "Source": SOURCE, "SourceText": SOURCE_TEXT, "OpenAIError": OPENAI_ERROR,
+                                   "Model": MODEL, "ChatCompletion": CHAT_COMPLETION}},
     }
 
 
@@ -159,8 +272,12 @@ def spec() -> dict:
     return built
 
 
+def request_schema(path: str) -> dict:
+    return spec()["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+
 def ask_schema() -> dict:
-    return spec()["paths"]["/api/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return request_schema("/api/ask")
 
 
 @bp.get("/openapi.json")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
+from .errors import ApiError
 from .store import get_engine
 
 bp = Blueprint("ui", __name__)
@@ -10,6 +11,15 @@ bp = Blueprint("ui", __name__)
 
 @bp.get("/")
 def index():
+    return render_template("chat.html")
+
+
+@bp.get("/sources/<source_id>")
+def source_page(source_id: str):
+    """The chat page opened on a source; the fragment #<start>-<end> marks a
+    sentence (the links of /v1's citations)."""
+    if source_id not in get_engine().documents:
+        raise ApiError("not_found", f"no source with id {source_id!r}", 404)
     return render_template("chat.html")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import requests
 from jsonschema import Draft202012Validator
 
-from qa.openapi import ask_schema
+from qa.openapi import ask_schema, request_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_document_is_openapi_3_1_and_lists_every_endpoint(server):
     spec = requests.get(server + "/openapi.json", timeout=10).json()
     assert spec["openapi"] == "3.1.0"
-    assert set(spec["paths"]) == {"/api/ask", "/api/sources", "/api/sources/{source_id}", "/healthz"}
+    assert set(spec["paths"]) == {"/api/ask", "/api/sources", "/api/sources/{source_id}", "/healthz",
+                                  "/v1/models", "/v1/models/{model}", "/v1/chat/completions"}
 
 
 def test_the_api_validates_with_the_published_schema(app):
@@ -26,6 +27,14 @@ def test_the_api_validates_with_the_published_schema(app):
         assert schema == ask_schema()  # one schema: what is published is what is enforced
     Draft202012Validator.check_schema(schema)
     assert schema["properties"]["question"]["maxLength"] == app.config["QA_MAX_QUESTION_CHARS"]
+
+
+def test_the_chat_endpoint_validates_with_its_published_schema(app):
+    with app.test_request_context():
+        published = app.test_client().get("/openapi.json").get_json()
+        schema = published["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]
+        assert schema["application/json"]["schema"] == request_schema("/v1/chat/completions")
+    Draft202012Validator.check_schema(schema["application/json"]["schema"])
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(server, tmp_path):
