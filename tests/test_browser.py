@@ -23,16 +23,32 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
                                 "(`make test` installs it as root: apt-get install chromium)")
 
 
+def serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
+def engine_with_evil(tmp_path_factory):
     sources = tmp_path_factory.mktemp("sources")
     for seed in (ROOT / "seeds").glob("*.txt"):
         shutil.copy(seed, sources)
     (sources / "evil.txt").write_text(EVIL, encoding="utf-8")
-    app = create_app({"TESTING": True, "QA_ENGINE": Engine.from_folder(sources)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    return Engine.from_folder(sources)
+
+
+@pytest.fixture(scope="module")
+def base_url(engine_with_evil):
+    server = serve(create_app({"TESTING": True, "QA_ENGINE": engine_with_evil}))
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def keyed_url(engine_with_evil):
+    """The same page served with QA_API_KEY set."""
+    server = serve(create_app({"TESTING": True, "QA_ENGINE": engine_with_evil, "QA_API_KEY": "k3y"}))
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -124,4 +140,34 @@ def test_the_page_works_375_px_wide(browser, base_url):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     assert page.get_by_label("Your question").is_visible()
     shot(page, "6-narrow")
+    page.close()
+
+
+def test_a_citation_link_of_the_openai_api_opens_the_sentence_marked(page, base_url):
+    question = {"role": "user", "content": "when did the formal reports come in"}
+    completion = page.request.post(base_url + "/v1/chat/completions",
+                                   data={"model": "qa", "messages": [question]}).json()
+    citation = completion["choices"][0]["message"]["annotations"][0]["url_citation"]
+    cited = completion["qa"]["passages"][0]
+    page.goto(citation["url"])
+    page.wait_for_selector("#source-view:not([hidden]) mark")
+    assert page.locator("#source-text mark").inner_text() == cited["text"]
+    shot(page, "7-citation-link")
+
+
+def test_with_an_api_key_the_page_asks_for_it_once_then_answers(browser, keyed_url):
+    page = browser.new_page()
+    page.goto(keyed_url + "/")
+    page.get_by_label("Your question").fill("Wanneer trad Ivens af?")
+    page.get_by_role("button", name="Ask").click()
+    page.locator("#transcript .turn.error").wait_for()
+    assert "API key" in page.locator("#transcript .turn.error").inner_text()
+    assert page.get_by_label("Your question").input_value() == "Wanneer trad Ivens af?"  # kept for the retry
+    page.get_by_label("API key").fill("k3y")
+    turn = ask(page, "Wanneer trad Ivens af?")
+    assert "juli" in turn.locator(".answer").inner_text()
+    page.get_by_label("API key").fill("")
+    turn = ask(page, "Who is Peter Teesink?")  # the key is remembered in this tab
+    assert turn.locator(".answer, .abstain").count() == 1
+    shot(page, "8-api-key")
     page.close()

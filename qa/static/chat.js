@@ -4,6 +4,9 @@
 "use strict";
 
 const history = [];
+// With QA_API_KEY set, /api/ask needs the key: asked for on the first 401 and
+// kept for this tab only (sessionStorage), never in the page or a cookie.
+const KEY_STORE = "qa-api-key";
 const el = (tag, className, text) => {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -47,6 +50,16 @@ function renderAnswer(data) {
   addTurn("assistant", box);
 }
 
+// /sources/<id>#<start>-<end> (the links of the OpenAI-compatible API's
+// citations) opens the page on that source with the sentence marked.
+function openLinkedSource() {
+  const path = location.pathname.match(/^\/sources\/([^/]+)$/);
+  const range = location.hash.match(/^#(\d+)-(\d+)$/);
+  if (!path) return;
+  const [start, end] = range ? [Number(range[1]), Number(range[2])] : [0, 0];
+  showSource({ source: decodeURIComponent(path[1]), start, end });
+}
+
 async function showSource(p) {
   const view = document.getElementById("source-view");
   const response = await fetch(`/api/sources/${encodeURIComponent(p.source)}`);
@@ -76,12 +89,24 @@ async function ask(event) {
   input.value = "";
   submit.disabled = true;
   try {
+    const headers = { "Content-Type": "application/json" };
+    const keyInput = document.getElementById("api-key");
+    if (keyInput.value) sessionStorage.setItem(KEY_STORE, keyInput.value);
+    const key = sessionStorage.getItem(KEY_STORE);
+    if (key) headers.Authorization = `Bearer ${key}`;
     const response = await fetch("/api/ask", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers,
       body: JSON.stringify({ question, history: history.slice(-20) }),
     });
     const data = await response.json();
+    if (response.status === 401) {
+      sessionStorage.removeItem(KEY_STORE);
+      document.getElementById("key-row").hidden = false;
+      input.value = question;
+      throw new Error(key ? "that API key is not the service's; enter it again and ask again."
+        : "this service needs its API key: enter it below and ask again.");
+    }
     if (!response.ok) throw new Error(data.error ? data.error.message : response.statusText);
     renderAnswer(data);
     history.push({ role: "user", content: question },
@@ -95,6 +120,7 @@ async function ask(event) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  openLinkedSource();
   document.getElementById("ask-form").addEventListener("submit", ask);
   document.getElementById("close-source").addEventListener("click", () => {
     document.getElementById("source-view").hidden = true;
