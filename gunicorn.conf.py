@@ -10,6 +10,15 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 bind = os.environ.get("QA_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("QA_WORKERS", "2"))
+# gevent: a connection costs a greenlet, not a worker, so clients that send
+# slowly or hold a stream open leave the workers free for everyone else. With
+# sync workers four clients sending half a body stopped /healthz for 10 s;
+# with gevent, 100 of them and 50 open streams leave /healthz and /api/ask
+# at the figures in the README (bench/slow_clients.py). An answer is CPU work
+# of a few milliseconds and never waits on I/O, so it keeps the worker for
+# just that long. QA_WORKER_CLASS=sync (or gthread with QA_THREADS) for the old model.
+worker_class = os.environ.get("QA_WORKER_CLASS", "gevent")
+worker_connections = int(os.environ.get("QA_WORKER_CONNECTIONS", "1000"))
 threads = int(os.environ.get("QA_THREADS", "1"))
 timeout = int(os.environ.get("QA_TIMEOUT", "30"))
 # Build the index once in the master; forked workers share its memory.
