@@ -3,6 +3,7 @@
     python -m qa index SOURCES_DIR --out INDEX      build and save the index
     python -m qa ask "question" [--sources DIR] [--index INDEX] [--json]
     python -m qa vectors INDEX                      make a saved index's sentence vectors
+    python -m qa chat [--sources DIR] [--url URL]   a conversation in the terminal
 """
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def ask_command(args) -> int:
     return 0
 
 
+def chat_command(args) -> int:
+    from . import terminal
+
+    if args.url:
+        asker = terminal.remote_asker(args.url, args.api_key or None)
+    else:
+        asker = terminal.local_asker(_engine(args))
+    terminal.enable_line_editing()
+    return terminal.chat(asker)
+
+
 def vectors_command(args) -> int:
     from . import background
 
@@ -84,6 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print the API's JSON response")
     ask.add_argument("--debug", action="store_true", help="with --json: how the question was read")
     ask.set_defaults(run=ask_command)
+
+    chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal")
+    chat.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"))
+    chat.add_argument("--index", default=os.environ.get("QA_INDEX") or None,
+                      help="saved index to use (built and saved there if missing or stale)")
+    chat.add_argument("--url", help="ask a running service (e.g. http://127.0.0.1:8000) instead")
+    chat.add_argument("--api-key", default=os.environ.get("QA_API_KEY", ""),
+                      help="with --url: the service's API key (default: $QA_API_KEY)")
+    chat.set_defaults(run=chat_command)
 
     vectors = commands.add_parser("vectors", help="make the sentence vectors of a saved index (the service "
                                   "starts this in the background for a large archive)")

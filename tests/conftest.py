@@ -1,3 +1,4 @@
+import contextlib
 import os
 import socket
 import subprocess
@@ -37,14 +38,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    """gunicorn serving the seeds on a free port, as `make run` does; its base URL."""
+@contextlib.contextmanager
+def gunicorn(**settings: str):
+    """gunicorn serving the seeds on a free port, as `make run` does (plus
+    `settings` in its environment); yields its base URL."""
     port = free_port()
     env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_WORKERS": "2",
-           "QA_SOURCES": str(ROOT / "seeds")}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+           "QA_SOURCES": str(ROOT / "seeds"), **settings}
+    executable = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen([str(executable), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -62,5 +64,12 @@ def server():
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)
         process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The service as `make run` starts it; its base URL."""
+    with gunicorn() as url:
+        yield url
