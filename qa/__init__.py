@@ -11,6 +11,8 @@ from flask import Flask
 
 DEFAULTS = {
     "QA_SOURCES": "seeds",
+    "QA_DATA_DIR": "var/sources",  # writable folder of articles added while running ("" = none)
+    "QA_ADMIN_TOKEN": "",  # when set, POST/PUT/DELETE /api/sources need "Authorization: Bearer <token>"
     "QA_DICT_DIR": "/usr/share/dictd",
     "QA_INDEX": "",  # saved index file ("" = build in memory at every start)
     "QA_SEMANTIC": True,  # the multilingual sentence encoder next to BM25
@@ -31,6 +33,8 @@ DEFAULTS = {
 # Environment variable -> (config key, type)
 ENVIRONMENT = {
     "QA_SOURCES": ("QA_SOURCES", str),
+    "QA_DATA_DIR": ("QA_DATA_DIR", str),
+    "QA_ADMIN_TOKEN": ("QA_ADMIN_TOKEN", str),
     "QA_DICT_DIR": ("QA_DICT_DIR", str),
     "QA_INDEX": ("QA_INDEX", str),
     "QA_SEMANTIC": ("QA_SEMANTIC", lambda v: _yes(v)),

@@ -39,7 +39,7 @@ from .ranking import features
 from .ranking.model import RERANK_DEPTH, Models, model_file, sigmoid, two_stage
 from .semantic import SentenceEncoder
 from .sentences import KINDS, Sentence
-from .sources import MAX_SOURCE_BYTES, Document, SourceFile, list_sources
+from .sources import MAX_SOURCE_BYTES, Document, SourceFile, list_folders
 from .translation import DEFAULT_DICT_DIR, Translator
 from .vectors import SentenceVectors
 
@@ -85,6 +85,18 @@ def _load_language_data() -> None:
     detect_language("warm up")
     Analyzer("nl").index_terms("Zij trad af.")  # the Dutch lemma list, shared by every Analyzer
     answers.find_dates("begin dit jaar, 1 januari 2021", "2021-01", "en")
+
+
+# Built once per process and shared by its engines: an engine rebuilt when the
+# sources change (store.Sources) took 0.8-1 s more to load the encoder again.
+@lru_cache(maxsize=1)
+def _encoder() -> SentenceEncoder | None:
+    return SentenceEncoder.load()
+
+
+@lru_cache(maxsize=4)
+def _translator(dict_dir: str, cache_dir: Path | None) -> Translator | None:
+    return Translator.from_freedict(dict_dir, Analyzer("nl"), cache_dir)
 
 
 def _save_in_background(index_path: str | Path, save, then=None) -> int | None:
@@ -226,12 +238,13 @@ class Engine:
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
         cache_dir = cache_dir or _cache_dir(index_path)
-        self.translator = Translator.from_freedict(dict_dir, self.analyzer, cache_dir) if dict_dir else None
+        self.translator = _translator(str(dict_dir), cache_dir) if dict_dir else None
         self._models_given = models is not None
         self.models = models  # the package's are chosen in _use_vectors: with or without the encoder's
-        self.encoder = SentenceEncoder.load() if semantic else None
+        self.encoder = _encoder() if semantic else None
         self._pending: tuple[Path, str] | None = None  # (saved index, fingerprint) whose vectors are awaited
         self._saver: int | None = None  # the process writing the index (from_folder's background_save)
+        self.folder_digest: str | None = None  # from_folder's: the fingerprint of the files it read
         if prepared is None:
             source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
             prepared = snapshot.load(index_path, documents, source_digest) if index_path else None
@@ -343,9 +356,10 @@ class Engine:
             self.encoder.encode(["warm up"])
 
     @classmethod
-    def from_folder(cls, folder: str | Path, dict_dir: str | Path | None = DEFAULT_DICT_DIR,
-                    semantic: bool = True, index_path: str | Path | None = None,
-                    max_source_bytes: int = MAX_SOURCE_BYTES, models: Models | None = None,
+    def from_folder(cls, folder: str | Path | Sequence[str | Path],
+                    dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
+                    index_path: str | Path | None = None, max_source_bytes: int = MAX_SOURCE_BYTES,
+                    models: Models | None = None,
                     background_vectors: bool = False, background_save: bool = False) -> Engine:
         """The engine of a folder of sources. With `index_path`, a restart with
         unchanged files (names, sizes, modification times) loads the saved
@@ -361,7 +375,8 @@ class Engine:
         # model's decompression let the other thread run): restart at 1M 4.2 -> 2.9 s
         language_data = threading.Thread(target=_load_language_data, daemon=True)
         language_data.start()
-        files = list_sources(folder)
+        folders = [folder] if isinstance(folder, str | Path) else list(folder)
+        files, shadowed = list_folders(folders)
         digest = snapshot.folder_fingerprint(files, semantic, max_source_bytes)
         settings = snapshot.folder_settings(semantic, max_source_bytes)
         cache_dir = _cache_dir(index_path)
@@ -382,9 +397,13 @@ class Engine:
             prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
             words = built.words if count else None
         if not documents:
-            log.warning("no readable .txt sources in %s: every question will be answered with null", folder)
-        engine = cls(documents, skipped, dict_dir, semantic, models=models, prepared=prepared,
+            log.warning("no readable .txt sources in %s: every question will be answered with null",
+                        ", ".join(map(str, folders)))
+        for entry in shadowed:
+            log.warning("skipped %s: %s", entry["file"], entry["reason"])
+        engine = cls(documents, [*skipped, *shadowed], dict_dir, semantic, models=models, prepared=prepared,
                      cache_dir=cache_dir)
+        engine.folder_digest = digest  # what the folders held: a watcher compares a new listing with it
         later = background_vectors and index_path is not None and prepared.vectors is None \
             and len(prepared.sentences) >= BACKGROUND_MIN_SENTENCES
         missing = prepared.vectors is None and not later or \

@@ -166,6 +166,22 @@ def list_sources(folder: str | Path) -> list[SourceFile]:
     return files
 
 
+def list_folders(folders: Sequence[str | Path]) -> tuple[list[SourceFile], list[dict]]:
+    """The .txt files of several folders (the read-only sources, then the
+    writable data folder). A file name is an article's id, so a name found in
+    an earlier folder wins and the later file is skipped, with the reason."""
+    files, skipped, seen = [], [], {}
+    for folder in folders:
+        for f in list_sources(folder):
+            if f.name in seen:
+                reason = f"an article with this id is in {seen[f.name]}"
+                skipped.append({"file": str(f.path), "reason": reason})
+                continue
+            seen[f.name] = str(folder)
+            files.append(f)
+    return files, skipped
+
+
 def read_sources(files: Sequence[SourceFile],
                  max_bytes: int = MAX_SOURCE_BYTES) -> tuple[list[Document], list[dict]]:
     """Read the files. Returns (documents, skipped), where each skipped entry

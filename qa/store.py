@@ -1,25 +1,103 @@
-"""The engine as a resource of the Flask app: built once per process in
-init_app (gunicorn's preload builds it before forking, so workers share it)."""
+"""The engine as a resource of the Flask app, and how it follows the sources.
+
+Built once per process in init_app (gunicorn's preload builds it before
+forking, so workers share it). Sources can change while the service runs:
+through the API (a write bumps the data folder's generation) or by a file
+dropped into a folder. Before each answer a worker reads the generation, and
+at most every WATCH_SECONDS lists the folders; when either changed it builds
+the new engine aside and then switches to it with one assignment, so no
+request ever sees half of one."""
 from __future__ import annotations
+
+import logging
+import threading
+import time
 
 from flask import Flask, current_app
 
+from . import snapshot
 from .engine import Engine
+from .library import DataFolder
+from .sources import SourceError, list_folders
 
-EXTENSION = "qa.engine"
+log = logging.getLogger(__name__)
+EXTENSION = "qa.sources"
+# A file dropped into a folder is served within this many seconds (and the next request).
+WATCH_SECONDS = 2.0
+
+
+class Sources:
+    """The current engine of the folders, rebuilt when they change."""
+
+    def __init__(self, config, engine: Engine | None = None):
+        """`engine`: a ready one (tests), served as it is: no folder is watched."""
+        self.config = config
+        self.fixed = engine is not None
+        data_dir = config.get("QA_DATA_DIR") or ""
+        self.data = DataFolder(data_dir) if data_dir and not self.fixed else None
+        if self.data is not None:
+            try:
+                self.data.path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a read-only file system: serve the sources, accept no additions
+                log.warning("data folder %s cannot be made (%s): adding sources is off", data_dir, exc)
+                self.data = None
+        self.folders = [config["QA_SOURCES"]] + ([str(self.data.path)] if self.data else [])
+        self._lock = threading.Lock()
+        self.generation = self.data.generation() if self.data else 0
+        self.checked = time.monotonic()
+        self.engine = engine if engine is not None else self.build(initial=True)
+
+    def build(self, initial: bool = False) -> Engine:
+        config = self.config
+        return Engine.from_folder(self.folders, config["QA_DICT_DIR"] or None, semantic=config["QA_SEMANTIC"],
+                                  index_path=config["QA_INDEX"] or None,
+                                  max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
+                                  background_vectors=initial and config["QA_BACKGROUND_VECTORS"],
+                                  background_save=initial and config["QA_BACKGROUND_VECTORS"])
+
+    def current(self) -> Engine:
+        """The engine to answer with: the newest, if the sources changed."""
+        if self.fixed:
+            return self.engine
+        if self.data is not None and self.data.generation() != self.generation:
+            self.reload("the data folder's generation changed")
+        elif time.monotonic() - self.checked >= WATCH_SECONDS:
+            self.checked = time.monotonic()
+            if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
+                self.reload("a file in the folders changed")
+        return self.engine
+
+    def _listed_digest(self) -> str | None:
+        try:
+            files, _ = list_folders(self.folders)
+        except SourceError as exc:  # a folder was removed: keep serving what was read
+            log.warning("cannot list the sources: %s", exc)
+            return self.engine.folder_digest
+        config = self.config
+        return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
+
+    def reload(self, why: str) -> Engine:
+        with self._lock:  # one rebuild per process at a time; the others wait and take its result
+            generation = self.data.generation() if self.data else 0
+            if generation == self.generation and why.startswith("the data"):
+                return self.engine
+            started = time.perf_counter()
+            engine = self.build()  # aside: requests go on with the old engine until the switch
+            self.engine, self.generation = engine, generation
+            self.checked = time.monotonic()
+            log.info("sources reloaded (%s): %d sources, %d sentences in %.2f s", why, len(engine.documents),
+                     len(engine.sentences), time.perf_counter() - started)
+            return engine
 
 
 def init_app(app: Flask) -> None:
-    engine = app.config.get("QA_ENGINE")  # tests may hand in a ready engine
-    if engine is None:
-        engine = Engine.from_folder(app.config["QA_SOURCES"], app.config["QA_DICT_DIR"] or None,
-                                    semantic=app.config["QA_SEMANTIC"],
-                                    index_path=app.config["QA_INDEX"] or None,
-                                    max_source_bytes=app.config["QA_MAX_SOURCE_BYTES"],
-                                    background_vectors=app.config["QA_BACKGROUND_VECTORS"],
-                                    background_save=app.config["QA_BACKGROUND_VECTORS"])
-    app.extensions[EXTENSION] = engine
+    app.extensions[EXTENSION] = Sources(app.config, app.config.get("QA_ENGINE"))  # tests may hand one in
+
+
+def get_sources() -> Sources:
+    return current_app.extensions[EXTENSION]
 
 
 def get_engine() -> Engine:
-    return current_app.extensions[EXTENSION]
+    return get_sources().current()
+

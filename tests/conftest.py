@@ -44,7 +44,7 @@ def gunicorn(**settings: str):
     `settings` in its environment); yields its base URL."""
     port = free_port()
     env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_WORKERS": "2",
-           "QA_SOURCES": str(ROOT / "seeds"), **settings}
+           "QA_SOURCES": str(ROOT / "seeds"), "QA_DATA_DIR": "", **settings}
     executable = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen([str(executable), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -92,8 +92,9 @@ def test_the_health_probe_reports_the_progress(archive):
     from qa import create_app
 
     folder, index_path, _ = archive
-    app = create_app({"QA_SOURCES": str(folder), "QA_INDEX": str(index_path), "TESTING": True})
-    saver = app.extensions["qa.engine"]._saver
+    app = create_app({"QA_SOURCES": str(folder), "QA_INDEX": str(index_path), "TESTING": True,
+                      "QA_DATA_DIR": str(index_path.parent / "added")})
+    saver = app.extensions["qa.sources"].engine._saver
     assert saver is not None and os.waitpid(saver, 0)[1] == 0  # the index is saved by a forked copy
     body = app.test_client().get("/healthz").get_json()
     assert body["vectors"] == {"done": 0, "total": body["sentences"]}

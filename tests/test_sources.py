@@ -88,7 +88,8 @@ def test_the_service_serves_the_good_sources_and_counts_the_skipped(tmp_path):
     from qa import create_app
 
     reasons = bad_sources(tmp_path)
-    client = create_app({"TESTING": True, "QA_SOURCES": str(tmp_path), "QA_SEMANTIC": False}).test_client()
+    client = create_app({"TESTING": True, "QA_SOURCES": str(tmp_path), "QA_SEMANTIC": False,
+                         "QA_DATA_DIR": ""}).test_client()
     health = client.get("/healthz").get_json()
     assert health["sources"] == 1 and health["skipped"] == len(reasons)
     response = client.post("/api/ask", json={"question": "Wanneer is de wethouder afgetreden?"})
@@ -98,7 +99,8 @@ def test_the_service_serves_the_good_sources_and_counts_the_skipped(tmp_path):
 def test_an_empty_folder_starts_and_answers_null(tmp_path, caplog):
     from qa import create_app
 
-    client = create_app({"TESTING": True, "QA_SOURCES": str(tmp_path), "QA_SEMANTIC": False}).test_client()
+    client = create_app({"TESTING": True, "QA_SOURCES": str(tmp_path), "QA_SEMANTIC": False,
+                         "QA_DATA_DIR": ""}).test_client()
     assert client.get("/healthz").get_json()["sources"] == 0
     response = client.post("/api/ask", json={"question": "Wie?"}).get_json()
     assert response == {"answer": None, "confidence": 0.0, "passages": []}
@@ -112,7 +114,8 @@ def test_a_missing_folder_stops_gunicorn_with_one_line_not_a_traceback(tmp_path)
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "QA_SOURCES": str(tmp_path / "nope"), "QA_BIND": "127.0.0.1:0", "QA_SEMANTIC": "0"}
+    env = {**os.environ, "QA_SOURCES": str(tmp_path / "nope"), "QA_BIND": "127.0.0.1:0", "QA_SEMANTIC": "0",
+           "QA_DATA_DIR": str(tmp_path / "added")}
     done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=root,
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
