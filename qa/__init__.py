@@ -68,13 +68,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import api, errors, hardening, openai_api, openapi, ui
+    from . import admin, api, errors, hardening, openai_api, openapi, ui
     from .store import init_app
 
     init_app(app)
     errors.init_app(app)
     hardening.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(openai_api.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(openapi.bp)

@@ -70,6 +70,14 @@ class DataFolder:
             raise ValueError(f"invalid id {source_id!r}: lower-case letters, digits, '-' and '_' only")
         return self.path / f"{source_id}.txt"
 
+    def clean(self) -> int:
+        """Remove what writers killed mid-write left: their temporary files (call at start)."""
+        removed = 0
+        for leftover in self.path.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def holds(self, source_id: str) -> bool:
         return valid_id(source_id) and self.file(source_id).is_file()
 

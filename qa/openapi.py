@@ -139,6 +139,42 @@ def ask_request_schema(config) -> dict:
     }
 
 
+def source_request_schema() -> dict:
+    """JSON Schema of an article sent as JSON to POST /api/sources or PUT /api/sources/{id}."""
+    return {
+        "type": "object", "required": ["title", "text"], "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,79}$",
+                   "description": "default: made from the title"},
+            "title": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\S"},
+            "date": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}(-\d{2})?$"},
+            "publisher": {"type": ["string", "null"], "maxLength": 200},
+            "text": {"type": "string", "minLength": 1, "pattern": r"\S",
+                     "description": "paragraphs separated by a blank line"},
+        },
+    }
+
+
+SOURCE_QUERY = [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "for a document sent as itself: " + what}
+                for name, what in (("id", "the id (default: from the title)"),
+                                   ("title", "the title (default: the document's)"),
+                                   ("date", "YYYY-MM-DD (default: the document's)"),
+                                   ("publisher", "who published it"))]
+SOURCE_BODY = {"required": True, "content": {
+    "application/json": {"schema": source_request_schema()},
+    "text/plain": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string"}},
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+}}
+STORED = {"type": "object", "required": ["id", "title", "date", "publisher", "sentences"],
+          "properties": {**{k: v for k, v in {"id": {"type": "string"}, "title": {"type": "string"},
+                                              "date": {"type": ["string", "null"]},
+                                              "publisher": {"type": ["string", "null"]}}.items()},
+                         "sentences": {"type": "integer", "description": "how many were indexed"}}}
+ADMIN = [{"bearerAuth": []}]
+
+
 def chat_request_schema(config) -> dict:
     """JSON Schema of the /v1/chat/completions request body. Other OpenAI
     parameters (temperature, max_tokens, ...) are accepted and change nothing:
@@ -177,7 +213,9 @@ def _json(schema_ref: str, description: str) -> dict:
 
 
 _ERROR_TEXT = {400: "invalid request", 401: "missing or wrong API key (only with QA_API_KEY set)",
-               404: "not found", 405: "method not allowed", 413: "body too large", 415: "not JSON",
+               403: "read-only: no QA_ADMIN_TOKEN or no data folder", 404: "not found",
+               405: "method not allowed", 409: "the id exists, is read-only, or the text is a duplicate",
+               413: "body too large", 415: "not JSON", 422: "no text could be read from the document",
                429: "rate limit exceeded", 500: "unexpected failure"}
 
 
@@ -233,6 +271,12 @@ def document(config) -> dict:
                     "schema": {"type": "object", "required": ["sources"], "properties": {
                         "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}}}}}}},
                     **_errors(500)},
+            }, "post": {
+                "operationId": "addSource", "security": ADMIN, "parameters": SOURCE_QUERY,
+                "description": "Add an article (needs QA_ADMIN_TOKEN); every worker answers from it next.",
+                "requestBody": SOURCE_BODY,
+                "responses": {"201": _json("Stored", "stored and indexed"),
+                              **_errors(400, 401, 403, 409, 413, 415, 422, 500)},
             }},
             "/api/sources/{source_id}": {"get": {
                 "operationId": "getSource",
@@ -240,6 +284,21 @@ def document(config) -> dict:
                                 "schema": {"type": "string"}}],
                 "responses": {"200": _json("SourceText", "a source's text and its sentences with offsets"),
                               **_errors(404, 500)},
+            }, "put": {
+                "operationId": "putSource", "security": ADMIN,
+                "parameters": [{"name": "source_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}, *SOURCE_QUERY[1:]],
+                "requestBody": SOURCE_BODY,
+                "responses": {"200": _json("Stored", "replaced"), "201": _json("Stored", "added"),
+                              **_errors(400, 401, 403, 409, 413, 415, 422, 500)},
+            }, "delete": {
+                "operationId": "deleteSource", "security": ADMIN,
+                "parameters": [{"name": "source_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "removed", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["id", "deleted"],
+                    "properties": {"id": {"type": "string"}, "deleted": {"const": True}}}}}},
+                    **_errors(401, 403, 404, 409, 500)},
             }},
             "/healthz": {"get": {
                 "operationId": "health",
@@ -251,9 +310,11 @@ def document(config) -> dict:
                                               "vectors": VECTOR_PROGRESS}}}}}},
             }},
         },
-        "components": {"schemas": {"Error": ERROR, "Answer": ANSWER, "Passage": PASSAGE, "Cited": CITED,
-                                   "Source": SOURCE, "SourceText": SOURCE_TEXT, "OpenAIError": OPENAI_ERROR,
-                                   "Model": MODEL, "ChatCompletion": CHAT_COMPLETION}},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {"Stored": STORED, "Error": ERROR, "Answer": ANSWER, "Passage": PASSAGE,
+                                   "Cited": CITED, "Source": SOURCE, "SourceText": SOURCE_TEXT,
+                                   "OpenAIError": OPENAI_ERROR, "Model": MODEL,
+                                   "ChatCompletion": CHAT_COMPLETION}},
     }
 
 

@@ -38,6 +38,8 @@ class Sources:
         if self.data is not None:
             try:
                 self.data.path.mkdir(parents=True, exist_ok=True)
+                with self.data.locked():
+                    self.data.clean()
             except OSError as exc:  # a read-only file system: serve the sources, accept no additions
                 log.warning("data folder %s cannot be made (%s): adding sources is off", data_dir, exc)
                 self.data = None
@@ -86,6 +88,19 @@ class Sources:
             self.engine, self.generation = engine, generation
             self.checked = time.monotonic()
             log.info("sources reloaded (%s): %d sources, %d sentences in %.2f s", why, len(engine.documents),
+                     len(engine.sentences), time.perf_counter() - started)
+            return engine
+
+    def switch(self) -> Engine:
+        """After a write to the data folder (inside its lock): this process's
+        engine rebuilt, then the other workers told through the generation."""
+        with self._lock:
+            started = time.perf_counter()
+            engine = self.build()
+            self.data.bump()
+            self.engine, self.generation = engine, self.data.generation()
+            self.checked = time.monotonic()
+            log.info("sources changed: %d sources, %d sentences, switched in %.2f s", len(engine.documents),
                      len(engine.sentences), time.perf_counter() - started)
             return engine
 

@@ -1,0 +1,205 @@
+"""Changing the sources while the service runs: POST /api/sources adds an
+article, PUT /api/sources/<id> adds or replaces one, DELETE removes one.
+
+Only with QA_ADMIN_TOKEN set (else 403: the API is read-only) and with
+"Authorization: Bearer <token>" (else 401). An article comes as JSON
+({"id"?, "title", "date"?, "publisher"?, "text"}) or as the document itself
+(text/plain, text/html, application/pdf; metadata from the document or the
+query string). It is written into the data folder (QA_DATA_DIR) and every
+worker answers from the new set on its next request (store.Sources)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, jsonify, request
+from jsonschema import Draft202012Validator
+
+from . import extract
+from .errors import ApiError
+from .hardening import key_matches
+from .library import Article, content_hash, render, slug, valid_id
+from .openapi import request_schema
+from .sources import parse_document
+from .store import get_sources
+
+bp = Blueprint("admin", __name__, url_prefix="/api")
+DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+@bp.before_request
+def require_admin_token():
+    token = current_app.config["QA_ADMIN_TOKEN"]
+    if not token:
+        raise ApiError(
+            "read_only", "this service's sources cannot be changed: QA_ADMIN_TOKEN is not set", 403
+        )
+    if not key_matches(request.headers.get("Authorization", ""), token):
+        raise ApiError("invalid_admin_token", "send the admin token as 'Authorization: Bearer <token>'", 401)
+    if get_sources().data is None:
+        raise ApiError("read_only", "this service has no writable data folder (QA_DATA_DIR)", 403)
+    # An article may be larger than a question: up to the size of a source file.
+    request.max_content_length = current_app.config["QA_MAX_SOURCE_BYTES"]
+
+
+def _validator() -> Draft202012Validator:
+    validator = current_app.extensions.get("qa.source_validator")
+    if validator is None:
+        validator = Draft202012Validator(request_schema("/api/sources"))
+        current_app.extensions["qa.source_validator"] = validator
+    return validator
+
+
+def _media_type() -> str:
+    return (request.mimetype or "").lower()
+
+
+def _article(source_id: str | None) -> Article:
+    """The article in the request, whichever way it came."""
+    kind = _media_type()
+    if kind == "application/json":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ApiError("invalid_json", "the request body is not a JSON object")
+        error = next(iter(_validator().iter_errors(body)), None)
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "body"
+            raise ApiError("invalid_request", f"{where}: {error.message[:200]}")
+        fields, text = body, extract.Extracted(extract._paragraphs(body["text"]), None, None)
+    elif kind in extract.CONTENT_TYPES:
+        fields = request.args
+        try:
+            text = extract.extract(request.get_data(), kind)
+        except extract.ExtractionError as exc:
+            raise ApiError("unreadable_document", str(exc), 422) from None
+    else:
+        raise ApiError(
+            "unsupported_media_type",
+            "send the article as application/json, text/plain, text/html or application/pdf",
+            415,
+        )
+    for value in (*fields.values(), text.text):
+        if isinstance(value, str) and ("\x00" in value or _has_surrogate(value)):
+            raise ApiError("invalid_text", "the article contains an invalid character")
+    if not text.text.strip():
+        raise ApiError("empty_article", "the article has no text", 422)
+    title = (fields.get("title") or text.title or "").strip() or _first_line(text.text)
+    date = fields.get("date") or text.date
+    if date is not None and not DATE.match(str(date)):
+        raise ApiError("invalid_date", "date must be YYYY-MM-DD or YYYY-MM")
+    given = fields.get("id")
+    if given is not None and source_id is not None and given != source_id:
+        raise ApiError("invalid_id", "the id in the body differs from the one in the URL")
+    chosen = source_id or given
+    if chosen is not None and not valid_id(chosen):
+        raise ApiError(
+            "invalid_id", "an id is 1-80 lower-case letters, digits, '-' or '_', not starting with '-' or '_'"
+        )
+    return Article(chosen or "", title, date, fields.get("publisher") or None, text.text)
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0][:200]
+
+
+def _content_key(text: str, source_id: str) -> str:
+    """What makes two articles the same: the words of their content (title and
+    paragraphs, without the date line or page furniture)."""
+    doc = parse_document(source_id, text)
+    return content_hash(" ".join(text[a:b] for a, b in doc.content))
+
+
+def _duplicate_of(engine, text: str, source_id: str) -> str | None:
+    key = _content_key(text, source_id)
+    for doc in engine.documents.values():
+        if doc.id != source_id and content_hash(" ".join(doc.text[a:b] for a, b in doc.content)) == key:
+            return doc.id
+    return None
+
+
+def _described(engine, source_id: str, status: int, **extra):
+    doc = engine.documents.get(source_id)
+    if doc is None:  # written but not indexed: the file was refused on reading (the log says why)
+        reason = next((s["reason"] for s in engine.skipped if s["file"].endswith(f"/{source_id}.txt")), "")
+        raise ApiError("not_indexed", f"the article was stored but could not be indexed: {reason}", 422)
+    body = {
+        "id": doc.id,
+        "title": doc.title,
+        "date": doc.date,
+        "publisher": doc.publisher,
+        "sentences": len(engine.sentences_of(doc.id)),
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _store(article: Article, replace: bool):
+    sources = get_sources()
+    data = sources.data
+    with data.locked():  # one writer at a time, in every process
+        engine = sources.engine
+        if not article.id:
+            base = slug(article.title)
+            article = article._replace(id=base)
+            n = 2
+            while article.id in engine.documents or data.holds(article.id):
+                article, n = article._replace(id=f"{base}-{n}"), n + 1
+        exists = article.id in engine.documents or data.holds(article.id)
+        if exists and not data.holds(article.id):
+            raise ApiError(
+                "read_only_source", f"{article.id!r} is in the read-only sources folder; change it there", 409
+            )
+        if exists and not replace:
+            raise ApiError(
+                "exists",
+                f"a source with id {article.id!r} exists; PUT /api/sources/{article.id} replaces it",
+                409,
+            )
+        text = render(article)
+        duplicate = _duplicate_of(engine, text, article.id)
+        if duplicate is not None:
+            raise ApiError("duplicate", f"the same text is already source {duplicate!r}", 409)
+        data.write(article.id, text)
+        engine = sources.switch()
+    return _described(engine, article.id, 200 if exists else 201)
+
+
+@bp.post("/sources")
+def add_source():
+    return _store(_article(None), replace=False)
+
+
+@bp.put("/sources/<source_id>")
+def replace_source(source_id: str):
+    if not valid_id(source_id):
+        raise ApiError("invalid_id", f"{source_id[:100]!r} is not a valid id", 400)
+    return _store(_article(source_id), replace=True)
+
+
+@bp.delete("/sources/<source_id>")
+def delete_source(source_id: str):
+    sources = get_sources()
+    data = sources.data
+    with data.locked():
+        engine = sources.engine
+        if not data.holds(source_id):
+            if source_id in engine.documents:
+                raise ApiError(
+                    "read_only_source",
+                    f"{source_id!r} is in the read-only sources folder; remove it there",
+                    409,
+                )
+            raise ApiError("not_found", f"no source with id {source_id[:100]!r}", 404)
+        data.remove(source_id)
+        sources.switch()
+    return jsonify({"id": source_id, "deleted": True})
