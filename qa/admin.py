@@ -11,6 +11,7 @@ worker answers from the new set on its next request (store.Sources)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 from jsonschema import Draft202012Validator
@@ -125,11 +126,12 @@ def _duplicate_of(engine, text: str, source_id: str) -> str | None:
     return None
 
 
+def _read_only(source_id: str) -> bool:
+    return (Path(current_app.config["QA_SOURCES"]) / f"{source_id}.txt").exists()
+
+
 def _described(engine, source_id: str, status: int, **extra):
-    doc = engine.documents.get(source_id)
-    if doc is None:  # written but not indexed: the file was refused on reading (the log says why)
-        reason = next((s["reason"] for s in engine.skipped if s["file"].endswith(f"/{source_id}.txt")), "")
-        raise ApiError("not_indexed", f"the article was stored but could not be indexed: {reason}", 422)
+    doc = engine.documents[source_id]
     body = {
         "id": doc.id,
         "title": doc.title,
@@ -154,11 +156,11 @@ def _store(article: Article, replace: bool):
             n = 2
             while article.id in engine.documents or data.holds(article.id):
                 article, n = article._replace(id=f"{base}-{n}"), n + 1
-        exists = article.id in engine.documents or data.holds(article.id)
-        if exists and not data.holds(article.id):
+        if _read_only(article.id):
             raise ApiError(
                 "read_only_source", f"{article.id!r} is in the read-only sources folder; change it there", 409
             )
+        exists = data.holds(article.id)
         if exists and not replace:
             raise ApiError(
                 "exists",
@@ -169,8 +171,19 @@ def _store(article: Article, replace: bool):
         duplicate = _duplicate_of(engine, text, article.id)
         if duplicate is not None:
             raise ApiError("duplicate", f"the same text is already source {duplicate!r}", 409)
+        previous = data.file(article.id).read_text(encoding="utf-8") if exists else None
         data.write(article.id, text)
         engine = sources.switch()
+        if article.id not in engine.documents:  # written but refused on reading: put back what was there
+            reason = next(
+                (s["reason"] for s in engine.skipped if s["file"].endswith(f"/{article.id}.txt")), ""
+            )
+            if previous is None:
+                data.remove(article.id)
+            else:
+                data.write(article.id, previous)
+            sources.switch()
+            raise ApiError("not_indexed", f"the article cannot be indexed: {reason}", 422)
     return _described(engine, article.id, 200 if exists else 201)
 
 
@@ -191,9 +204,8 @@ def delete_source(source_id: str):
     sources = get_sources()
     data = sources.data
     with data.locked():
-        engine = sources.engine
         if not data.holds(source_id):
-            if source_id in engine.documents:
+            if _read_only(source_id):
                 raise ApiError(
                     "read_only_source",
                     f"{source_id!r} is in the read-only sources folder; remove it there",

@@ -52,7 +52,8 @@ def render(article: Article) -> str:
     """The file's text: the date line the sources use, the title as the first
     paragraph, then the body (qa.sources.parse_document reads it back)."""
     head = f"date {article.date} " if article.date else ""
-    publisher = f"\n\nBron: {article.publisher}" if article.publisher else ""
+    # lower-case "bron:" is how qa.sources recognises the publisher's line
+    publisher = f"\n\nbron: {article.publisher}" if article.publisher else ""
     return f"{head}{article.title.strip()}\n\n{article.text.strip()}{publisher}\n"
 
 
