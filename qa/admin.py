@@ -58,6 +58,13 @@ def _media_type() -> str:
 def _article(source_id: str | None) -> Article:
     """The article in the request, whichever way it came."""
     kind = _media_type()
+    query = request.args
+    if "date" in query and not DATE.match(query["date"]):
+        raise ApiError("invalid_date", "date must be YYYY-MM-DD or YYYY-MM")
+    if "id" in query and not valid_id(query["id"]):
+        raise ApiError(
+            "invalid_id", "an id is 1-80 lower-case letters, digits, '-' or '_', not starting with '-' or '_'"
+        )
     if kind == "application/json":
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
@@ -89,8 +96,6 @@ def _article(source_id: str | None) -> Article:
     if date is not None and not DATE.match(str(date)):
         raise ApiError("invalid_date", "date must be YYYY-MM-DD or YYYY-MM")
     given = fields.get("id")
-    if given is not None and source_id is not None and given != source_id:
-        raise ApiError("invalid_id", "the id in the body differs from the one in the URL")
     chosen = source_id or given
     if chosen is not None and not valid_id(chosen):
         raise ApiError(

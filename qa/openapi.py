@@ -139,28 +139,34 @@ def ask_request_schema(config) -> dict:
     }
 
 
+_NO_NUL = r"^[^\x00]*$"
+_SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # something besides white space, and no NUL
+
+
 def source_request_schema() -> dict:
     """JSON Schema of an article sent as JSON to POST /api/sources or PUT /api/sources/{id}."""
     return {
         "type": "object", "required": ["title", "text"], "additionalProperties": False,
         "properties": {
             "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,79}$",
-                   "description": "default: made from the title"},
-            "title": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\S"},
+                   "description": "default: made from the title; on PUT the URL's id is the id"},
+            "title": {"type": "string", "maxLength": 500, "pattern": _SOME_TEXT},
             "date": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}(-\d{2})?$"},
-            "publisher": {"type": ["string", "null"], "maxLength": 200},
-            "text": {"type": "string", "minLength": 1, "pattern": r"\S",
+            "publisher": {"type": ["string", "null"], "maxLength": 200, "pattern": _NO_NUL},
+            "text": {"type": "string", "pattern": _SOME_TEXT,
                      "description": "paragraphs separated by a blank line"},
         },
     }
 
 
-SOURCE_QUERY = [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,79}$"}
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}
+SOURCE_QUERY = [{"name": name, "in": "query", "required": False, "schema": schema,
                  "description": "for a document sent as itself: " + what}
-                for name, what in (("id", "the id (default: from the title)"),
-                                   ("title", "the title (default: the document's)"),
-                                   ("date", "YYYY-MM-DD (default: the document's)"),
-                                   ("publisher", "who published it"))]
+                for name, schema, what in (("id", _ID, "the id (default: from the title)"),
+                                           ("title", {"type": "string"}, "the title (default: its own)"),
+                                           ("date", _DATE, "YYYY-MM-DD (default: the document's)"),
+                                           ("publisher", {"type": "string"}, "who published it"))]
 SOURCE_BODY = {"required": True, "content": {
     "application/json": {"schema": source_request_schema()},
     "text/plain": {"schema": {"type": "string"}},
@@ -286,15 +292,14 @@ def document(config) -> dict:
                               **_errors(404, 500)},
             }, "put": {
                 "operationId": "putSource", "security": ADMIN,
-                "parameters": [{"name": "source_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}, *SOURCE_QUERY[1:]],
+                "parameters": [{"name": "source_id", "in": "path", "required": True, "schema": _ID},
+                               *SOURCE_QUERY[1:]],
                 "requestBody": SOURCE_BODY,
                 "responses": {"200": _json("Stored", "replaced"), "201": _json("Stored", "added"),
                               **_errors(400, 401, 403, 409, 413, 415, 422, 500)},
             }, "delete": {
                 "operationId": "deleteSource", "security": ADMIN,
-                "parameters": [{"name": "source_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
+                "parameters": [{"name": "source_id", "in": "path", "required": True, "schema": _ID}],
                 "responses": {"200": {"description": "removed", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["id", "deleted"],
                     "properties": {"id": {"type": "string"}, "deleted": {"const": True}}}}}},

@@ -3,6 +3,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,8 +47,10 @@ def gunicorn(**settings: str):
     env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_WORKERS": "2",
            "QA_SOURCES": str(ROOT / "seeds"), "QA_DATA_DIR": "", **settings}
     executable = Path(sys.executable).parent / "gunicorn"
+    # Its log goes to a file: a pipe nobody reads fills up and stops the server mid-test.
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed in the finally below)
     process = subprocess.Popen([str(executable), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -57,7 +60,8 @@ def gunicorn(**settings: str):
             except requests.ConnectionError:
                 pass
             if process.poll() is not None:
-                pytest.fail("gunicorn exited: " + process.stderr.read().decode()[-2000:])
+                log.seek(0)
+                pytest.fail("gunicorn exited: " + log.read()[-2000:])
             time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not answer /healthz in 30 s")
@@ -65,7 +69,7 @@ def gunicorn(**settings: str):
     finally:
         process.terminate()
         process.wait(timeout=30)
-        process.stderr.close()
+        log.close()
 
 
 @pytest.fixture(scope="session")

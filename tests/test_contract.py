@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import requests
+from conftest import gunicorn
 from jsonschema import Draft202012Validator
 
 from qa.openapi import ask_schema, request_schema
@@ -37,12 +38,16 @@ def test_the_chat_endpoint_validates_with_its_published_schema(app):
     Draft202012Validator.check_schema(schema["application/json"]["schema"])
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(server, tmp_path):
+def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(tmp_path):
+    # Its own server, with an admin token and a data folder of its own: the fuzzer adds and removes sources.
     schemathesis = Path(sys.executable).parent / "schemathesis"
-    done = subprocess.run(
-        [str(schemathesis), "--config-file", str(ROOT / "schemathesis.toml"), "run", server + "/openapi.json",
-         "--checks", "all", "--max-examples", "100",
-         "--seed", "1", "--generation-allow-x00", "true", "--request-timeout", "10",
-         "--report", "junit", "--report-junit-path", str(tmp_path / "junit.xml")],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its cache stays out of the repository
+    with gunicorn(QA_ADMIN_TOKEN="fuzz-token", QA_DATA_DIR=str(tmp_path / "data"),
+                  QA_INDEX=str(tmp_path / "index.npz")) as server:
+        command = [str(schemathesis), "--config-file", str(ROOT / "schemathesis.toml"), "run",
+                   server + "/openapi.json", "--checks", "all", "--max-examples", "100",
+                   "--header", "Authorization: Bearer fuzz-token", "--seed", "1",
+                   "--generation-allow-x00", "true", "--request-timeout", "10",
+                   "--report", "junit", "--report-junit-path", str(tmp_path / "junit.xml")]
+        # (run in tmp_path: its cache stays out of the repository)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
