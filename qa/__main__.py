@@ -4,6 +4,7 @@
     python -m qa ask "question" [--sources DIR] [--index INDEX] [--json]
     python -m qa vectors INDEX                      make a saved index's sentence vectors
     python -m qa chat [--sources DIR] [--url URL]   a conversation in the terminal
+    python -m qa add FILE... [--url URL --token T]  add articles (.txt, .html, .pdf) to a service or a folder
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 from .engine import K_DEFAULT, K_MAX, K_MIN, Engine
 from .sources import SourceError
@@ -20,7 +22,10 @@ from .translation import DEFAULT_DICT_DIR
 
 
 def _engine(args) -> Engine:
-    return Engine.from_folder(args.sources, args.dict_dir or None, not args.no_semantic, args.index)
+    # The articles added while running (python -m qa add, POST /api/sources) are sources too.
+    data_dir = getattr(args, "data_dir", "")
+    folders = [args.sources] + ([data_dir] if data_dir and Path(data_dir).is_dir() else [])
+    return Engine.from_folder(folders, args.dict_dir or None, not args.no_semantic, args.index)
 
 
 def index_command(args) -> int:
@@ -63,6 +68,23 @@ def chat_command(args) -> int:
     return terminal.chat(asker)
 
 
+def add_command(args) -> int:
+    from . import adding
+
+    if args.url:
+        results = adding.add_to_service(args.files, args.url, args.token or None)
+    else:
+        results = adding.add_to_folder(args.files, args.data_dir, args.sources, args.index)
+    failed = 0
+    for result in results:
+        if result.ok:
+            print(f"added {result.file}: {result.id} ({result.sentences} sentences) {result.title!r}")
+        else:
+            failed += 1
+            print(f"not added {result.file}: {result.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def vectors_command(args) -> int:
     from . import background
 
@@ -77,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="FreeDict dictd files for English questions ('' to disable)")
     common.add_argument("--no-semantic", action="store_true", help="BM25 only, without the sentence encoder")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    common.add_argument("--data-dir", default=os.environ.get("QA_DATA_DIR", "var/sources"),
+                        help="the folder of added articles, read after the sources when it exists "
+                             "(default: $QA_DATA_DIR or var/sources; '' for none)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("index", parents=[common],
@@ -105,6 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--api-key", default=os.environ.get("QA_API_KEY", ""),
                       help="with --url: the service's API key (default: $QA_API_KEY)")
     chat.set_defaults(run=chat_command)
+
+    add = commands.add_parser("add", help="add articles (.txt, .html, .pdf): to a running service (--url) or "
+                              "into the data folder, updating the saved index")
+    add.add_argument("files", nargs="+", type=Path, help="documents to add (their extension tells the kind)")
+    add.add_argument("--url", help="a running service (e.g. http://127.0.0.1:8000)")
+    add.add_argument("--token", default=os.environ.get("QA_ADMIN_TOKEN", ""),
+                     help="with --url: the service's admin token (default: $QA_ADMIN_TOKEN)")
+    add.add_argument("--data-dir", default=os.environ.get("QA_DATA_DIR", "var/sources"),
+                     help="without --url: the data folder to add to (default: $QA_DATA_DIR or var/sources)")
+    add.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"))
+    add.add_argument("--index", default=os.environ.get("QA_INDEX") or None,
+                     help="without --url: the saved index to bring up to date")
+    add.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    add.set_defaults(run=add_command)
 
     vectors = commands.add_parser("vectors", help="make the sentence vectors of a saved index (the service "
                                   "starts this in the background for a large archive)")

@@ -24,8 +24,8 @@ PROBES = 20
 
 @pytest.fixture
 def settings(tmp_path):
-    return {"QA_ADMIN_TOKEN": TOKEN, "QA_DATA_DIR": str(tmp_path / "data"), "QA_INDEX": str(tmp_path / "index.npz"),
-            "QA_SOURCES": str(ROOT / "seeds")}
+    return {"QA_ADMIN_TOKEN": TOKEN, "QA_DATA_DIR": str(tmp_path / "data"),
+            "QA_INDEX": str(tmp_path / "index.npz"), "QA_SOURCES": str(ROOT / "seeds")}
 
 
 def cited(url, question):
@@ -127,3 +127,43 @@ def test_a_writer_killed_mid_add_leaves_the_old_state_or_the_new_one(tmp_path, s
     ids = {s["id"] for s in app.test_client().get("/api/sources").get_json()["sources"]}
     assert ("killed" in ids) == kept and len(ids) == 5 + kept
     assert not list(data.glob(".*.tmp"))  # the unfinished temporary file was cleaned up at start
+
+
+def write_documents(folder: Path) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    tram = folder / "tram.txt"
+    tram.write_text("Nieuwe tram naar IJburg\n\nVanaf mei rijdt tram 26 elke vijf minuten naar IJburg.\n",
+                    encoding="utf-8")
+    page = folder / "brug.html"
+    page.write_text(PAGE, encoding="utf-8")
+    pdf = folder / "sneeuw.pdf"
+    pdf.write_bytes(pdf_bytes("Sneeuwval", "Op 7 februari viel er in Amsterdam twintig centimeter sneeuw."))
+    return [tram, page, pdf]
+
+
+def add_command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qa", "add", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_the_add_command_adds_to_a_running_service(settings, tmp_path):
+    files = write_documents(tmp_path / "docs")
+    with gunicorn(**settings) as url:
+        done = add_command(*map(str, files), "--url", url, "--token", TOKEN)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("added ") == 3
+        assert cited(url, "Hoeveel sneeuw viel er in Amsterdam?") == {"sneeuwval"}
+        refused = add_command(str(files[0]), "--url", url, "--token", "wrong")
+        assert refused.returncode == 1 and "401 invalid_admin_token" in refused.stderr
+
+
+def test_the_add_command_adds_to_the_data_folder_and_a_service_on_it_switches(settings, tmp_path):
+    files = write_documents(tmp_path / "docs")
+    with gunicorn(**settings) as url:
+        done = add_command(*map(str, files), "--data-dir", settings["QA_DATA_DIR"],
+                           "--index", settings["QA_INDEX"], "--sources", settings["QA_SOURCES"])
+        assert done.returncode == 0, done.stderr
+        assert cited(url, "Hoe lang gaat de Berlagebrug dicht?") == {"berlagebrug-dicht"}
+        again = add_command(str(files[0]), "--data-dir", settings["QA_DATA_DIR"],
+                            "--sources", settings["QA_SOURCES"])
+        assert again.returncode == 1 and "409 duplicate" in again.stderr
