@@ -128,14 +128,17 @@ def main() -> int:
             f"delete p50 {statistics.median(timings['delete']):.0f} ms"
         )
         for pid in workers:
+            if pid not in after:
+                print(f"  process {pid}: exited during the cycles")
+                continue
             grew = (after[pid] / before[pid] - 1) * 100
-            print(
-                f"  worker {pid}: PSS {before[pid]:.1f} -> {after[pid]:.1f} MiB "
-                f"({grew:+.1f} %, target within 10 %)"
-            )
+            print(f"  worker {pid}: PSS {before[pid]:.1f} -> {after[pid]:.1f} MiB "
+                  f"({grew:+.1f} %, target within 10 %)")
+        print(f"  processes under the master: {sorted(workers)} before, {workers_of(server.pid)} after")
         sources = len(requests.get(base + "/api/sources", timeout=10).json()["sources"])
         print(f"sources at the end: {sources} (the 5 seeds)")
-        ok = failed == 0 and all(abs(after[p] / before[p] - 1) <= 0.10 for p in workers) and sources == 5
+        ok = failed == 0 and sources == 5 and len(after) == len(before) and \
+            all(abs(after[p] / before[p] - 1) <= 0.10 for p in workers)
         print("result:", "ok" if ok else "FAILED")
         return 0 if ok else 1
 

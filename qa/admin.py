@@ -153,7 +153,7 @@ def _described(engine, source_id: str, status: int, **extra):
 def _store(article: Article, replace: bool):
     sources = get_sources()
     data = sources.data
-    with data.locked():  # one writer at a time, in every process
+    with sources.writing():  # one writer at a time, in every process
         engine = sources.engine
         if not article.id:
             base = slug(article.title)
@@ -208,7 +208,7 @@ def replace_source(source_id: str):
 def delete_source(source_id: str):
     sources = get_sources()
     data = sources.data
-    with data.locked():
+    with sources.writing():
         if not data.holds(source_id):
             if _read_only(source_id):
                 raise ApiError(

@@ -9,7 +9,11 @@ the new engine aside and then switches to it with one assignment, so no
 request ever sees half of one."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import logging
+import os
 import threading
 import time
 
@@ -44,10 +48,26 @@ class Sources:
                 log.warning("data folder %s cannot be made (%s): adding sources is off", data_dir, exc)
                 self.data = None
         self.folders = [config["QA_SOURCES"]] + ([str(self.data.path)] if self.data else [])
-        self._lock = threading.Lock()
+        self._locks_of: int | None = None  # the process the locks below were made in
         self.generation = self.data.generation() if self.data else 0
         self.checked = time.monotonic()
         self.engine = engine if engine is not None else self.build(initial=True)
+
+    def _locks(self) -> tuple[threading.Lock, threading.Lock]:
+        """(rebuild, write) locks of this process, made in it: a lock made before
+        gunicorn forks its gevent workers is an OS lock, and a greenlet that
+        waits on it while another holds it (and yields, joining a thread)
+        stops the worker until it is killed (measured: WORKER TIMEOUT)."""
+        if self._locks_of != os.getpid():
+            self._rebuild_lock, self._write_lock = threading.Lock(), threading.Lock()
+            self._locks_of = os.getpid()
+        return self._rebuild_lock, self._write_lock
+
+    @contextlib.contextmanager
+    def writing(self):
+        """One change at a time: in this process, then across processes."""
+        with self._locks()[1], self.data.locked():
+            yield
 
     def build(self, initial: bool = False) -> Engine:
         config = self.config
@@ -79,13 +99,14 @@ class Sources:
         return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
 
     def reload(self, why: str) -> Engine:
-        with self._lock:  # one rebuild per process at a time; the others wait and take its result
+        with self._locks()[0]:  # one rebuild per process at a time; the others wait and take its result
             generation = self.data.generation() if self.data else 0
             if generation == self.generation and why.startswith("the data"):
                 return self.engine
             started = time.perf_counter()
             engine = self.build()  # aside: requests go on with the old engine until the switch
             self.engine, self.generation = engine, generation
+            _release_freed_memory()
             self.checked = time.monotonic()
             log.info("sources reloaded (%s): %d sources, %d sentences in %.2f s", why, len(engine.documents),
                      len(engine.sentences), time.perf_counter() - started)
@@ -94,15 +115,24 @@ class Sources:
     def switch(self) -> Engine:
         """After a write to the data folder (inside its lock): this process's
         engine rebuilt, then the other workers told through the generation."""
-        with self._lock:
+        with self._locks()[0]:
             started = time.perf_counter()
             engine = self.build()
             self.data.bump()
             self.engine, self.generation = engine, self.data.generation()
+            _release_freed_memory()
             self.checked = time.monotonic()
             log.info("sources changed: %d sources, %d sentences, switched in %.2f s", len(engine.documents),
                      len(engine.sentences), time.perf_counter() - started)
             return engine
+
+
+def _release_freed_memory() -> None:
+    """Free the old engine now (it holds reference cycles, which wait for the
+    collector) and give the heap back to the system (glibc keeps it otherwise)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def init_app(app: Flask) -> None:
