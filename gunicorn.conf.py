@@ -26,6 +26,10 @@ threads = int(os.environ.get("QA_THREADS", "1"))
 # p99 380 ms kept alive (2 s), 314 ms with 0 (sync: 282), the same 266 req/s.
 keepalive = int(os.environ.get("QA_KEEPALIVE", "0"))
 timeout = int(os.environ.get("QA_TIMEOUT", "30"))
+# How long a stopping worker finishes what it has: answers take milliseconds
+# and streams are sent at once. (A gevent worker told to stop while it was
+# still booting missed the signal and held the shutdown for this long.)
+graceful_timeout = int(os.environ.get("QA_GRACEFUL_TIMEOUT", "10"))
 # Build the index once in the master; forked workers share its memory.
 preload_app = True
 # Logs to stdout/stderr, where a container runtime collects them.

@@ -65,11 +65,20 @@ def gunicorn(**settings: str):
             time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not answer /healthz in 30 s")
+        # The first worker answers while the second may still be booting, and a gevent worker
+        # told to stop then misses the signal (the stop then takes gunicorn's graceful 10 s).
+        time.sleep(1.0)
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # not expected: gunicorn's graceful timeout is 10 s
+            process.kill()
+            process.wait(timeout=10)
+            raise
+        finally:
+            log.close()
 
 
 @pytest.fixture(scope="session")
