@@ -50,6 +50,15 @@ loglevel = os.environ.get("QA_LOG_LEVEL", "info").lower()
 ACCEPT_PER_TURN = 16
 
 
+def pre_fork(server, worker):
+    # What the preloaded app made is kept for good: out of the collector's way,
+    # so that collecting after a change of sources scans only what came since
+    # (and the workers' shared pages are not written by collections).
+    import gc
+
+    gc.freeze()
+
+
 def post_worker_init(worker):
     if worker_class == "gevent":
         from gevent.server import StreamServer

@@ -99,6 +99,10 @@ def _translator(dict_dir: str, cache_dir: Path | None) -> Translator | None:
     return Translator.from_freedict(dict_dir, Analyzer("nl"), cache_dir)
 
 
+# Candidate sentences whose index terms are kept (the lru_cache's size before).
+TERM_SETS_MAX = 65536
+
+
 def _save_in_background(index_path: str | Path, save, then=None) -> int | None:
     """Fork a copy of this process that calls `save()` (and `then()` when it
     saved), and return its pid; None, when the caller should save itself: the
@@ -259,8 +263,7 @@ class Engine:
         self.casing = prepared.casing
         self._use_vectors(prepared)
         # Index terms of the sentences that come up as candidates, for _distinct.
-        self._term_set = lru_cache(maxsize=65536)(
-            lambda i: frozenset(self.analyzer.terms(self.sentences[i].text)))
+        self._term_sets: dict[int, frozenset[str]] = {}
         self._warm_up()
         table = self.sentences
         self._heading = table.kind == KINDS.index("heading")
@@ -277,6 +280,17 @@ class Engine:
         self._document = np.repeat(np.arange(len(firsts), dtype=np.int64), ends - firsts)
         log.info("indexed %d sentences from %d sources (%d skipped)",
                  len(self.sentences), len(self.documents), len(self.skipped))
+
+    def _term_set(self, i: int) -> frozenset[str]:
+        """Index terms of a sentence that came up as a candidate (for _distinct),
+        kept for the next questions. A method and a dict, not a closure over self:
+        without a reference cycle an engine replaced by a newer one is freed at once."""
+        found = self._term_sets.get(i)
+        if found is None:
+            if len(self._term_sets) >= TERM_SETS_MAX:
+                self._term_sets.clear()
+            found = self._term_sets[i] = frozenset(self.analyzer.terms(self.sentences[i].text))
+        return found
 
     def _complete_vectors(self, prepared: snapshot.Prepared, words: Counter | None) -> None:
         """The encoder's vectors of the sentences that have none yet (those

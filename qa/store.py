@@ -128,8 +128,10 @@ class Sources:
 
 
 def _release_freed_memory() -> None:
-    """Free the old engine now (it holds reference cycles, which wait for the
-    collector) and give the heap back to the system (glibc keeps it otherwise)."""
+    """Collect what replaced engines left in reference cycles and give the heap
+    back to the system (glibc keeps it otherwise): without this, 200 add/delete
+    cycles grew a worker's PSS by 20-28 %. The objects of the start are frozen
+    before gunicorn forks (gunicorn.conf.py), so a collection scans little."""
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back
         ctypes.CDLL("libc.so.6").malloc_trim(0)
