@@ -117,9 +117,27 @@ def main() -> int:
             requests.post(base + "/api/ask", json={"question": "Wanneer trad Ivens af?"}, timeout=30)
         before = {pid: pss_mib(pid) for pid in workers}
         timings = {"add": [], "delete": []}
+        health: list[float] = []
+        cycling = threading.Event()
+
+        def probe_health():  # what everyone else waits while the sources change
+            while not cycling.is_set():
+                started = time.perf_counter()
+                requests.get(base + "/healthz", timeout=30)
+                health.append((time.perf_counter() - started) * 1000)
+                time.sleep(0.01)
+
+        prober = threading.Thread(target=probe_health)
+        prober.start()
         for n in range(args.cycles):
             cycle(base, 10_000 + n, timings)
             requests.post(base + "/api/ask", json={"question": "Wanneer vaart de veerpont?"}, timeout=30)
+        cycling.set()
+        prober.join()
+        health.sort()
+        p99 = health[int(0.99 * (len(health) - 1))]
+        print(f"/healthz meanwhile: p50 {statistics.median(health):.1f} ms, p99 {p99:.1f} ms, "
+              f"max {health[-1]:.1f} ms ({len(health)} requests)")
         for _ in range(5):
             requests.post(base + "/api/ask", json={"question": "Wanneer trad Ivens af?"}, timeout=30)
         after = {pid: pss_mib(pid) for pid in workers if Path(f"/proc/{pid}").exists()}

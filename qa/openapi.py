@@ -161,12 +161,13 @@ def source_request_schema() -> dict:
 
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,79}$"}
 _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}
+_TEXT = {"type": "string", "pattern": _NO_NUL}
 SOURCE_QUERY = [{"name": name, "in": "query", "required": False, "schema": schema,
                  "description": "for a document sent as itself: " + what}
                 for name, schema, what in (("id", _ID, "the id (default: from the title)"),
-                                           ("title", {"type": "string"}, "the title (default: its own)"),
+                                           ("title", _TEXT, "the title (default: its own)"),
                                            ("date", _DATE, "YYYY-MM-DD (default: the document's)"),
-                                           ("publisher", {"type": "string"}, "who published it"))]
+                                           ("publisher", _TEXT, "who published it"))]
 SOURCE_BODY = {"required": True, "content": {
     "application/json": {"schema": source_request_schema()},
     "text/plain": {"schema": {"type": "string"}},
