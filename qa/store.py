@@ -78,8 +78,9 @@ class Sources:
                                   background_save=initial and config["QA_BACKGROUND_VECTORS"])
 
     def current(self) -> Engine:
-        """The engine to answer with: the newest, if the sources changed."""
-        if self.fixed:
+        """The engine to answer with: the newest, if the sources changed. While
+        another request of this process rebuilds, the one before (it is whole)."""
+        if self.fixed or self._locks()[0].locked():
             return self.engine
         if self.data is not None and self.data.generation() != self.generation:
             self.reload("the data folder's generation changed")
