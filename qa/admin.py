@@ -26,6 +26,7 @@ from .store import get_sources
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+ID_RULE = "an id is 1-80 lower-case letters, digits, '-' or '_', not starting with '-' or '_'"
 
 
 @bp.before_request
@@ -62,9 +63,7 @@ def _article(source_id: str | None) -> Article:
     if "date" in query and not DATE.match(query["date"]):
         raise ApiError("invalid_date", "date must be YYYY-MM-DD or YYYY-MM")
     if "id" in query and not valid_id(query["id"]):
-        raise ApiError(
-            "invalid_id", "an id is 1-80 lower-case letters, digits, '-' or '_', not starting with '-' or '_'"
-        )
+        raise ApiError("invalid_id", ID_RULE)
     if kind == "application/json":
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
@@ -73,7 +72,7 @@ def _article(source_id: str | None) -> Article:
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "body"
             raise ApiError("invalid_request", f"{where}: {error.message[:200]}")
-        fields, text = body, extract.Extracted(extract._paragraphs(body["text"]), None, None)
+        fields, text = body, extract.Extracted(extract.paragraphs(body["text"]), None, None)
     elif kind in extract.CONTENT_TYPES:
         fields = request.args
         try:
@@ -98,9 +97,7 @@ def _article(source_id: str | None) -> Article:
     given = fields.get("id")
     chosen = source_id or given
     if chosen is not None and not valid_id(chosen):
-        raise ApiError(
-            "invalid_id", "an id is 1-80 lower-case letters, digits, '-' or '_', not starting with '-' or '_'"
-        )
+        raise ApiError("invalid_id", ID_RULE)
     return Article(chosen or "", title, date, fields.get("publisher") or None, text.text)
 
 

@@ -29,7 +29,7 @@ class ExtractionError(ValueError):
 def extract(body: bytes, content_type: str) -> Extracted:
     """The article in `body`, read as `content_type` (one of CONTENT_TYPES)."""
     if content_type == PLAIN:
-        return Extracted(_paragraphs(_decode(body)), None, None)
+        return Extracted(paragraphs(_decode(body)), None, None)
     if content_type == HTML:
         return _html(_decode(body))
     if content_type == PDF:
@@ -47,7 +47,7 @@ def _decode(body: bytes) -> str:
     return text.lstrip("\ufeff")
 
 
-def _paragraphs(text: str) -> str:
+def paragraphs(text: str) -> str:
     """Paragraphs separated by one blank line, each with its lines joined as written."""
     blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
     return "\n\n".join(b.strip() for b in blocks if b.strip())
@@ -80,7 +80,7 @@ def _pdf(body: bytes) -> Extracted:
         title = (reader.metadata.title if reader.metadata else None) or None
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise ExtractionError(f"the PDF cannot be read: {str(exc)[:200]}") from None
-    text = _paragraphs("\n\n".join(pages))
+    text = paragraphs("\n\n".join(pages))
     if not text:
         raise ExtractionError("the PDF holds no text (a scan without a text layer?)")
     return Extracted(text, title.strip() if title and title.strip() else None, None)
