@@ -13,6 +13,9 @@ DEFAULTS = {
     "QA_SOURCES": "seeds",
     "QA_DATA_DIR": "var/sources",  # writable folder of articles added while running ("" = none)
     "QA_ADMIN_TOKEN": "",  # when set, POST/PUT/DELETE /api/sources need "Authorization: Bearer <token>"
+    # A file dropped into a folder is noticed at the first request this many seconds after the last look
+    # (a look is a stat of every file: for a folder of very many files, look less often)
+    "QA_WATCH_SECONDS": 2.0,
     "QA_DICT_DIR": "/usr/share/dictd",
     "QA_INDEX": "",  # saved index file ("" = build in memory at every start)
     "QA_SEMANTIC": True,  # the multilingual sentence encoder next to BM25
@@ -35,6 +38,7 @@ ENVIRONMENT = {
     "QA_SOURCES": ("QA_SOURCES", str),
     "QA_DATA_DIR": ("QA_DATA_DIR", str),
     "QA_ADMIN_TOKEN": ("QA_ADMIN_TOKEN", str),
+    "QA_WATCH_SECONDS": ("QA_WATCH_SECONDS", float),
     "QA_DICT_DIR": ("QA_DICT_DIR", str),
     "QA_INDEX": ("QA_INDEX", str),
     "QA_SEMANTIC": ("QA_SEMANTIC", lambda v: _yes(v)),

@@ -4,7 +4,7 @@ Built once per process in init_app (gunicorn's preload builds it before
 forking, so workers share it). Sources can change while the service runs:
 through the API (a write bumps the data folder's generation) or by a file
 dropped into a folder. Before each answer a worker reads the generation, and
-at most every WATCH_SECONDS lists the folders; when either changed it builds
+at most every QA_WATCH_SECONDS lists the folders; when either changed it builds
 the new engine aside and then switches to it with one assignment, so no
 request ever sees half of one."""
 from __future__ import annotations
@@ -26,8 +26,6 @@ from .sources import SourceError, list_folders
 
 log = logging.getLogger(__name__)
 EXTENSION = "qa.sources"
-# A file dropped into a folder is served within this many seconds (and the next request).
-WATCH_SECONDS = 2.0
 
 
 class Sources:
@@ -84,7 +82,7 @@ class Sources:
             return self.engine
         if self.data is not None and self.data.generation() != self.generation:
             self.reload("the data folder's generation changed")
-        elif time.monotonic() - self.checked >= WATCH_SECONDS:
+        elif time.monotonic() - self.checked >= self.config["QA_WATCH_SECONDS"]:
             self.checked = time.monotonic()
             if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
                 self.reload("a file in the folders changed")

@@ -230,11 +230,8 @@ def test_a_title_made_id_that_is_taken_gets_a_number(client):
     assert other.get_json()["id"] == "meliani-nieuwe-wethouder-wonen-2"
 
 
-def test_a_file_dropped_into_a_folder_is_served_and_a_removed_one_dropped(folders, monkeypatch):
-    from qa import store
-
-    monkeypatch.setattr(store, "WATCH_SECONDS", 0.0)
-    client = make_client(folders)
+def test_a_file_dropped_into_a_folder_is_served_and_a_removed_one_dropped(folders):
+    client = make_client(folders, QA_WATCH_SECONDS=0.0)
     dropped = folders[0] / "dropped.txt"
     dropped.write_text(
         "Veerpont\n\nDe veerpont naar Noord vaart vanaf juni ook 's nachts.\n", encoding="utf-8"
