@@ -102,6 +102,19 @@ class DataFolder:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def busy(self) -> bool:
+        """Whether a writer holds the lock now (it will announce its change)."""
+        try:
+            with open(self.path / LOCK, "a+") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                return False
+        except OSError:
+            return False
+
     def write(self, source_id: str, text: str) -> Path:
         """Write the file atomically (call inside `locked`)."""
         target = self.file(source_id)

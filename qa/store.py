@@ -82,7 +82,10 @@ class Sources:
             return self.engine
         if self.data is not None and self.data.generation() != self.generation:
             self.reload("the data folder's generation changed")
-        elif time.monotonic() - self.checked >= self.config["QA_WATCH_SECONDS"]:
+        elif time.monotonic() - self.checked >= self.config["QA_WATCH_SECONDS"] and \
+                not (self.data is not None and self.data.busy()):
+            # (while a writer works, its file may be listed already: it announces the change when
+            # its index is saved, which this process then loads instead of building its own)
             self.checked = time.monotonic()
             if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
                 self.reload("a file in the folders changed")

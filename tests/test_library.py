@@ -52,3 +52,27 @@ def test_clean_removes_what_a_killed_writer_left(tmp_path):
     (tmp_path / ".een.abc.tmp").write_text("half")
     (tmp_path / "een.txt").write_text("heel")
     assert data.clean() == 1 and [p.name for p in tmp_path.iterdir()] == ["een.txt"]
+
+
+def test_busy_while_a_writer_holds_the_lock(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    data = DataFolder(tmp_path)
+    assert not data.busy()
+    script = ("import time\nfrom qa.library import DataFolder\n"
+              f"with DataFolder({str(tmp_path)!r}).locked():\n"
+              "    print('held', flush=True)\n    time.sleep(30)")
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert data.busy()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    deadline = time.monotonic() + 5
+    while data.busy() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not data.busy()
