@@ -101,7 +101,7 @@ class Sources:
         return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
 
     def reload(self, why: str) -> Engine:
-        with self._locks()[0]:  # one rebuild per process at a time; the others wait and take its result
+        with self._locks()[0]:  # one rebuild per process at a time (meanwhile current() serves the old one)
             generation = self.data.generation() if self.data else 0
             if generation == self.generation and why.startswith("the data"):
                 return self.engine
