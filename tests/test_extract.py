@@ -52,3 +52,12 @@ def test_an_unknown_kind_is_a_value_error_listing_the_kinds():
 
 def test_paragraphs_drops_empty_ones():
     assert paragraphs("\n\n a \n\n\n\n b \n") == "a\n\nb"
+
+
+def test_a_pdf_without_a_text_layer_is_refused():
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_draw_color(0, 0, 0)
+    pdf.rect(10, 10, 50, 50)  # a drawing, as a scanned page is an image: no text to extract
+    with pytest.raises(ExtractionError, match="holds no text"):
+        extract(bytes(pdf.output()), "application/pdf")
