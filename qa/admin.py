@@ -14,13 +14,12 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
-from jsonschema import Draft202012Validator
 
 from . import extract
 from .errors import ApiError
 from .hardening import key_matches
 from .library import Article, content_hash, render, slug, valid_id
-from .openapi import request_schema
+from .openapi import validator
 from .sources import parse_document
 from .store import get_sources
 
@@ -44,14 +43,6 @@ def require_admin_token():
     request.max_content_length = current_app.config["QA_MAX_SOURCE_BYTES"]
 
 
-def _validator() -> Draft202012Validator:
-    validator = current_app.extensions.get("qa.source_validator")
-    if validator is None:
-        validator = Draft202012Validator(request_schema("/api/sources"))
-        current_app.extensions["qa.source_validator"] = validator
-    return validator
-
-
 def _media_type() -> str:
     return (request.mimetype or "").lower()
 
@@ -68,7 +59,7 @@ def _article(source_id: str | None) -> Article:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise ApiError("invalid_json", "the request body is not a JSON object")
-        error = next(iter(_validator().iter_errors(body)), None)
+        error = next(iter(validator("/api/sources").iter_errors(body)), None)
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "body"
             raise ApiError("invalid_request", f"{where}: {error.message[:200]}")

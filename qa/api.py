@@ -4,24 +4,15 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
-from jsonschema import Draft202012Validator
 
 from .engine import K_DEFAULT, K_MAX, K_MIN
 from .errors import ApiError
 from .hardening import ask_limit, limiter
-from .openapi import ask_schema
+from .openapi import validator
 from .store import get_engine
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def _validator() -> Draft202012Validator:
-    validator = current_app.extensions.get("qa.ask_validator")
-    if validator is None:
-        validator = Draft202012Validator(ask_schema())
-        current_app.extensions["qa.ask_validator"] = validator
-    return validator
 
 
 def json_body() -> dict:
@@ -33,6 +24,18 @@ def json_body() -> dict:
         body = None
     if body is None:
         raise ApiError("invalid_json", "the request body is not valid JSON")
+    return body
+
+
+def validated_body(path: str, explain) -> dict:
+    """The JSON object of the request, valid by `path`'s published schema; else
+    the ApiError `explain` makes of the first error."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError("invalid_request", "the request body must be a JSON object")
+    error = next(iter(validator(path).iter_errors(body)), None)
+    if error is not None:
+        raise explain(error)
     return body
 
 
@@ -64,12 +67,7 @@ def _explain(error) -> ApiError:
 @bp.post("/ask")
 @limiter.limit(ask_limit)
 def ask():
-    body = json_body()
-    if not isinstance(body, dict):
-        raise ApiError("invalid_request", "the request body must be a JSON object")
-    error = next(iter(_validator().iter_errors(body)), None)
-    if error is not None:
-        raise _explain(error)
+    body = validated_body("/api/ask", _explain)
     check_text(body["question"], "question")
     history = body.get("history", [])
     for i, turn in enumerate(history):

@@ -9,13 +9,11 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
-from jsonschema import Draft202012Validator
 
 from . import completions
-from .api import check_text, json_body
+from .api import check_text, validated_body
 from .errors import ApiError
 from .hardening import ask_limit, limiter
-from .openapi import request_schema
 from .store import get_engine
 
 log = logging.getLogger(__name__)
@@ -51,14 +49,6 @@ def _unknown_model(model: str) -> ApiError:
                     f"the one there is ({current_app.config['QA_MODEL']!r}).", 404, param="model")
 
 
-def _validator() -> Draft202012Validator:
-    validator = current_app.extensions.get("qa.chat_validator")
-    if validator is None:
-        validator = Draft202012Validator(request_schema("/v1/chat/completions"))
-        current_app.extensions["qa.chat_validator"] = validator
-    return validator
-
-
 def _explain(error) -> ApiError:
     where = ".".join(str(p) for p in error.absolute_path) or None
     return ApiError("invalid_request", f"{where or 'body'}: {error.message[:200]}", param=where)
@@ -72,12 +62,7 @@ def sentence_url(source_id: str, start: int, end: int) -> str:
 @bp.post("/chat/completions")
 @limiter.limit(ask_limit)
 def chat_completions():
-    body = json_body()
-    if not isinstance(body, dict):
-        raise ApiError("invalid_request", "the request body must be a JSON object")
-    error = next(iter(_validator().iter_errors(body)), None)
-    if error is not None:
-        raise _explain(error)
+    body = validated_body("/v1/chat/completions", _explain)
     if body["model"] != current_app.config["QA_MODEL"]:
         raise _unknown_model(body["model"])
     config = current_app.config

@@ -4,6 +4,7 @@ code and the published contract cannot drift apart."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from jsonschema import Draft202012Validator
 
 from .completions import CHAT_K_DEFAULT
 from .engine import K_DEFAULT, K_MAX, K_MIN
@@ -345,6 +346,15 @@ def request_schema(path: str) -> dict:
 
 def ask_schema() -> dict:
     return request_schema("/api/ask")
+
+
+def validator(path: str) -> Draft202012Validator:
+    """The validator of `path`'s JSON request body, made once per app."""
+    key = "qa.validator " + path
+    found = current_app.extensions.get(key)
+    if found is None:
+        found = current_app.extensions[key] = Draft202012Validator(request_schema(path))
+    return found
 
 
 @bp.get("/openapi.json")

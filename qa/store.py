@@ -81,7 +81,7 @@ class Sources:
         if self.fixed or self._locks()[0].locked():
             return self.engine
         if self.data is not None and self.data.generation() != self.generation:
-            self.reload("the data folder's generation changed")
+            self.reload("the data folder's generation changed", announced=True)
         elif time.monotonic() - self.checked >= self.config["QA_WATCH_SECONDS"] and \
                 not (self.data is not None and self.data.busy()):
             # (while a writer works, its file may be listed already: it announces the change when
@@ -100,10 +100,12 @@ class Sources:
         config = self.config
         return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
 
-    def reload(self, why: str) -> Engine:
+    def reload(self, why: str, announced: bool = False) -> Engine:
+        """`announced`: for a bumped generation, which another request of this
+        process may have followed already while this one waited."""
         with self._locks()[0]:  # one rebuild per process at a time (meanwhile current() serves the old one)
             generation = self.data.generation() if self.data else 0
-            if generation == self.generation and why.startswith("the data"):
+            if announced and generation == self.generation:
                 return self.engine
             started = time.perf_counter()
             engine = self.build()  # aside: requests go on with the old engine until the switch
