@@ -534,6 +534,8 @@ class Engine:
             candidates = np.union1d(candidates, self._following(candidates))
         # A section label ("Coach") or a stray fragment ("Hij zegt:") states nothing to cite.
         candidates = candidates[self.index.doc_len[candidates] >= MIN_PASSAGE_WORDS]
+        # the features read the scores of the candidates and of the sentences either side
+        parts = self.index.covering(parts, np.r_[candidates - 1, candidates, candidates + 1])
         clock.lap("encoder")
         cited = self._previously_cited(history) if previous and q.follow_up else frozenset()
         found = features.Candidates(
@@ -709,7 +711,7 @@ class Engine:
         """The query parts a passage's coverage counts, and their idf mass. An
         English word no dictionary translates counts when the sources write
         it too: "curator", "hotel" are Dutch words as well."""
-        known = [p for p in parts if p.term.known or len(p.sentences)]
+        known = [p for p in parts if p.term.known or p.occurs]
         return known, sum(p.term.weight * self._term_idf(p) for p in known)
 
     def antecedents(self, q: Question, parts, candidates: np.ndarray) -> np.ndarray:
@@ -717,7 +719,7 @@ class Engine:
         Ivens haar"), the idf share of the question's names written in the
         sentence before it and not in it ("een vrouw, Amber, haar verhaal")."""
         out = np.zeros(len(candidates))
-        named = [p for p in parts if p.term.label in q.intent.names and len(p.sentences)]
+        named = [p for p in parts if p.term.label in q.intent.names and p.occurs]
         _, total = self._coverable(parts)
         if not named or not len(candidates) or total <= 0:
             return out
@@ -733,7 +735,7 @@ class Engine:
 
     def _term_idf(self, part) -> float:
         # A term the sources never use still counts, with the idf of a term seen once.
-        return part.idf if len(part.sentences) else self.index.idf_of(1)
+        return part.idf if part.occurs else self.index.idf_of(1)
 
     def named_terms(self, q: Question) -> list[frozenset[str]]:
         """The terms of the names the question uses that the sources know."""

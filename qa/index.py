@@ -45,6 +45,14 @@ class TermScores:
     sentences: np.ndarray  # sentence ids, ascending
     scores: np.ndarray  # weight * BM25 contribution, same order
     column: int | None = None  # the index term, when the query term is a plain term
+    # Sentences of the whole index holding the term, when `sentences` lists only
+    # some of them (a cluster's part covers the sentences it was asked about).
+    df: int | None = None
+
+    @property
+    def occurs(self) -> bool:
+        """Some sentence of the index holds the term."""
+        return (len(self.sentences) if self.df is None else self.df) > 0
 
 
 # Terms in more than this share of the sentences are also kept as dense columns.
@@ -316,6 +324,11 @@ class BM25Index:
 
     def parts(self, query: Sequence[QueryTerm]) -> list[TermScores]:
         return [self.score_term(t) for t in query]
+
+    def covering(self, parts: Sequence[TermScores], sentences: np.ndarray) -> list[TermScores]:
+        """The parts, complete over `sentences`: here they are complete already
+        (a cluster's parts are not: cluster.ClusterIndex.covering)."""
+        return list(parts)
 
     def top(self, parts: Sequence[TermScores], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """search() over query terms already looked up (see parts())."""
