@@ -32,6 +32,12 @@ DEFAULTS = {
     "QA_MODEL": "qa",  # the model name /v1/models lists and /v1/chat/completions accepts
     "QA_MAX_CHAT_MESSAGES": 1000,  # messages in one /v1/chat/completions request
     "QA_MAX_CHAT_BODY_BYTES": 2**20,  # its body limit: chat front ends send the whole conversation
+    # OpenSearch / Elasticsearch nodes holding the index ("" = in this process), comma-separated
+    "QA_SEARCH_URL": "",
+    "QA_SEARCH_INDEX": "qa-sentences",  # the alias the service reads (and switches after a rebuild)
+    "QA_SEARCH_SHARDS": 3,
+    "QA_SEARCH_REPLICAS": 1,
+    "QA_SEARCH_TIMEOUT": 2.0,  # seconds per request to a node; one other node is tried after a failure
 }
 # Environment variable -> (config key, type)
 ENVIRONMENT = {
@@ -52,6 +58,11 @@ ENVIRONMENT = {
     "QA_API_KEY": ("QA_API_KEY", str),
     "QA_MODEL": ("QA_MODEL", str),
     "QA_MAX_CHAT_BODY_BYTES": ("QA_MAX_CHAT_BODY_BYTES", int),
+    "QA_SEARCH_URL": ("QA_SEARCH_URL", str),
+    "QA_SEARCH_INDEX": ("QA_SEARCH_INDEX", str),
+    "QA_SEARCH_SHARDS": ("QA_SEARCH_SHARDS", int),
+    "QA_SEARCH_REPLICAS": ("QA_SEARCH_REPLICAS", int),
+    "QA_SEARCH_TIMEOUT": ("QA_SEARCH_TIMEOUT", float),
 }
 
 

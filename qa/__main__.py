@@ -1,6 +1,7 @@
 """Command line: the engine without the server.
 
     python -m qa index SOURCES_DIR --out INDEX      build and save the index
+    python -m qa index SOURCES_DIR --search-url URL build it in a search cluster (new index, alias switched)
     python -m qa ask "question" [--sources DIR] [--index INDEX] [--json]
     python -m qa vectors INDEX                      make a saved index's sentence vectors
     python -m qa chat [--sources DIR] [--url URL]   a conversation in the terminal
@@ -29,12 +30,27 @@ def _engine(args) -> Engine:
 
 
 def index_command(args) -> int:
+    if not args.index and not args.search_url:
+        print("give --out INDEX, --search-url URL or both", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     engine = _engine(args)
-    size = os.path.getsize(args.index)
+    where = f"{args.index}: {os.path.getsize(args.index) / 2**20:.1f} MiB" if args.index else "in memory"
     print(f"indexed {len(engine.sentences)} sentences from {len(engine.documents)} sources "
-          f"({len(engine.skipped)} skipped) in {time.perf_counter() - started:.1f} s; "
-          f"{args.index}: {size / 2**20:.1f} MiB")
+          f"({len(engine.skipped)} skipped) in {time.perf_counter() - started:.1f} s; {where}")
+    if args.search_url:
+        from . import cluster
+
+        settings = cluster.ClusterSettings.from_url(args.search_url, index=args.search_index,
+                                                    shards=args.shards, replicas=args.replicas)
+        try:
+            report = cluster.ClusterIndex(engine, settings).sync(force_rebuild=True)
+        except cluster.SearchUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        rate = report.sentences / max(report.seconds, 1e-9)
+        print(f"search cluster: {report.sentences} sentences into a new index, alias {settings.index} "
+              f"switched, in {report.seconds:.1f} s ({rate:,.0f} sentences/s)")
     for skipped in engine.skipped:
         print(f"skipped {skipped['file']}: {skipped['reason']}")
     return 0
@@ -107,7 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("index", parents=[common],
                                 help="build the index of a sources folder and save it")
     build.add_argument("sources", help="folder of .txt articles")
-    build.add_argument("--out", dest="index", required=True, help="index file to write (.npz)")
+    build.add_argument("--out", dest="index", help="index file to write (.npz)")
+    build.add_argument("--search-url", default=os.environ.get("QA_SEARCH_URL", ""),
+                       help="OpenSearch/Elasticsearch nodes to build the index in, comma-separated "
+                            "(default: $QA_SEARCH_URL)")
+    build.add_argument("--search-index", default=os.environ.get("QA_SEARCH_INDEX", "qa-sentences"),
+                       help="the alias to switch to the new index")
+    build.add_argument("--shards", type=int, default=int(os.environ.get("QA_SEARCH_SHARDS", "3")))
+    build.add_argument("--replicas", type=int, default=int(os.environ.get("QA_SEARCH_REPLICAS", "1")))
     build.set_defaults(run=index_command)
 
     ask = commands.add_parser("ask", parents=[common], help="answer one question")

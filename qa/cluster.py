@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .engine import CANDIDATES
 from .index import BM25Index, QueryTerm, TermScores
 
 log = logging.getLogger(__name__)
@@ -211,13 +212,14 @@ class ClusterIndex:
             raise SearchUnavailable(f"the search cluster did not answer ({what})") from exc
 
     def health(self) -> dict:
+        """The cluster's health as /healthz reports it."""
+        body = {"status": "unreachable", "index": self.settings.index, "synced": self.synced is not None}
         try:
             h = self.client.cluster.health(request_timeout=self.settings.timeout)
         except TRANSPORT_ERRORS as exc:
-            return {"status": "unreachable", "error": type(exc).__name__}
-        return {"status": h["status"], "nodes": h["number_of_nodes"],
-                "unassigned_shards": h["unassigned_shards"], "index": self.settings.index,
-                "synced": self.synced is not None}
+            return {**body, "error": type(exc).__name__}
+        return {**body, "status": h["status"], "nodes": h["number_of_nodes"],
+                "unassigned_shards": h["unassigned_shards"]}
 
     # -- keeping the cluster's index equal to the sources ---------------------
 
@@ -253,7 +255,7 @@ class ClusterIndex:
     def ensure_synced(self) -> None:
         if self.synced is not None:
             return
-        if time.monotonic() - self._sync_failed_at < RETRY_SYNC_S:
+        if time.monotonic() - self._sync_failed_at < RETRY_SYNC_S:  # (not every question waits for it)
             raise SearchUnavailable("the search cluster did not answer (index not ready)")
         try:
             self.sync()
@@ -279,7 +281,8 @@ class ClusterIndex:
             if after:
                 composite["after"] = after
             body = {"size": 0, "aggs": {"sources": {"composite": composite}}}
-            page = self._call("source listing", client.search, index=alias, body=body)["aggregations"]["sources"]
+            page = self._call("source listing", client.search, index=alias, body=body)
+            page = page["aggregations"]["sources"]
             for bucket in page["buckets"]:
                 key = bucket["key"]
                 if key["source"] in out:  # two hashes of one source: a sync was cut short; redo it
@@ -346,7 +349,7 @@ class ClusterIndex:
             raise SearchUnavailable("the search cluster did not answer (bulk indexing)") from exc
         failed = [e for e in errors if not (missing_ok and next(iter(e.values())).get("status") == 404)]
         if failed:
-            raise SearchUnavailable(f"the search cluster refused {len(failed)} sentence documents: {failed[0]}")
+            raise SearchUnavailable(f"the search cluster refused {len(failed)} sentences: {failed[0]}")
         return ok
 
     # -- what the engine reads ------------------------------------------------
@@ -356,30 +359,34 @@ class ClusterIndex:
         idf = math.log(N - df + 0.5) - math.log(df + 0.5)
         return self.epsilon * self.average_idf if idf < 0 else idf
 
-    def parts(self, query: Sequence[QueryTerm]) -> list[TermScores]:
+    def parts(self, query: Sequence[QueryTerm], retried: bool = False) -> list[TermScores]:
         """Each query term's part over the cluster's candidates, in query order."""
         if not query:
             return []
         self.ensure_synced()
         alias = self.settings.index
-        searches: list[dict] = [{"size": 0, "track_total_hits": True, "aggs": {"dl": {"sum": {"field": "dl"}}}}]
-        for term in query:
-            searches.append({"size": 0, "track_total_hits": True,
-                             "query": {"terms": {"terms": list(dict.fromkeys(term.members))}}})
-        from .engine import CANDIDATES  # (the engine's: how many it ranks)
-        searches.append({"size": OVERFETCH * CANDIDATES, "query": candidate_query(query),
-                         "_source": ["source", "n", "terms"]})
-        body = []
-        for s in searches:
-            body += [{"index": alias}, s]
+        # one search for N, the total length and every term's df (a filters aggregation), one for candidates
+        df_filters = {f"t{n}": {"terms": {"terms": list(dict.fromkeys(term.members))}}
+                      for n, term in enumerate(query)}
+        statistics = {"size": 0, "track_total_hits": True,
+                      "aggs": {"dl": {"sum": {"field": "dl"}}, "df": {"filters": {"filters": df_filters}}}}
+        candidates = {"size": OVERFETCH * CANDIDATES, "query": candidate_query(query),
+                      "track_total_hits": False, "_source": ["source", "n", "terms"]}
+        body = [{"index": alias}, statistics, {"index": alias}, candidates]
         found = self._call("search", self.client.msearch, body=body)["responses"]
         for response in found:
             if "error" in response:
-                raise SearchUnavailable(f"the search cluster failed a search: {response['error'].get('type')}")
+                kind = response["error"].get("type") if isinstance(response["error"], dict) else "error"
+                if kind == "index_not_found_exception" and not retried:
+                    # a new, empty cluster (or the index deleted): build it again, then ask again
+                    self.synced = None
+                    return self.parts(query, retried=True)
+                raise SearchUnavailable(f"the search cluster failed a search: {kind}")
         N = int(found[0]["hits"]["total"]["value"])
         avgdl = float(found[0]["aggregations"]["dl"]["value"]) / N if N else 0.0
         self.N = N
-        dfs = [int(r["hits"]["total"]["value"]) for r in found[1:-1]]
+        buckets = found[0]["aggregations"]["df"]["buckets"]
+        dfs = [int(buckets[f"t{n}"]["doc_count"]) for n in range(len(query))]
         ids = self._remember(found[-1]["hits"]["hits"])
         idfs = [self.idf_of(df, N) if df else 0.0 for df in dfs]
         parts = [ClusterTermScores(term, idf, np.empty(0, dtype=np.int64), np.empty(0), None, df, N, avgdl)

@@ -8,6 +8,8 @@ import logging
 from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .cluster import SearchUnavailable
+
 log = logging.getLogger(__name__)
 
 OPENAI_PREFIX = "/v1"
@@ -51,6 +53,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         return error_response(exc.code, exc.message, exc.status, exc.param)
+
+    @app.errorhandler(SearchUnavailable)
+    def search_unavailable(exc: SearchUnavailable):
+        response = error_response("search_unavailable", f"{exc}; try again shortly", 503)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

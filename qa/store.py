@@ -19,7 +19,7 @@ import time
 
 from flask import Flask, current_app
 
-from . import snapshot
+from . import cluster, snapshot
 from .engine import Engine
 from .library import DataFolder
 from .sources import SourceError, list_folders
@@ -69,11 +69,15 @@ class Sources:
 
     def build(self, initial: bool = False) -> Engine:
         config = self.config
-        return Engine.from_folder(self.folders, config["QA_DICT_DIR"] or None, semantic=config["QA_SEMANTIC"],
-                                  index_path=config["QA_INDEX"] or None,
-                                  max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
-                                  background_vectors=initial and config["QA_BACKGROUND_VECTORS"],
-                                  background_save=initial and config["QA_BACKGROUND_VECTORS"])
+        engine = Engine.from_folder(self.folders, config["QA_DICT_DIR"] or None,
+                                    semantic=config["QA_SEMANTIC"], index_path=config["QA_INDEX"] or None,
+                                    max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
+                                    background_vectors=initial and config["QA_BACKGROUND_VECTORS"],
+                                    background_save=initial and config["QA_BACKGROUND_VECTORS"])
+        if config["QA_SEARCH_URL"]:
+            # the cluster is brought to these sources (in place for an added article), then answers
+            cluster.attach(engine, search_settings(config))
+        return engine
 
     def current(self) -> Engine:
         """The engine to answer with: the newest, if the sources changed. While
@@ -129,6 +133,12 @@ class Sources:
             log.info("sources changed: %d sources, %d sentences, switched in %.2f s", len(engine.documents),
                      len(engine.sentences), time.perf_counter() - started)
             return engine
+
+
+def search_settings(config) -> cluster.ClusterSettings:
+    return cluster.ClusterSettings.from_url(
+        config["QA_SEARCH_URL"], index=config["QA_SEARCH_INDEX"], shards=config["QA_SEARCH_SHARDS"],
+        replicas=config["QA_SEARCH_REPLICAS"], timeout=config["QA_SEARCH_TIMEOUT"])
 
 
 def _release_freed_memory() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
+from .cluster import ClusterIndex
 from .errors import ApiError
 from .store import get_engine
 
@@ -32,4 +33,10 @@ def healthz():
     progress = engine.vector_progress()
     if progress is not None:
         body["vectors"] = progress  # made in the background for a large archive: how far along
+    if isinstance(engine.index, ClusterIndex):
+        # a cluster that cannot answer makes this replica unready; yellow (a node down) still answers
+        body["search"] = engine.index.health()
+        if body["search"]["status"] in ("unreachable", "red") or not body["search"]["synced"]:
+            body["status"] = "unavailable"
+            return jsonify(body), 503
     return jsonify(body)
