@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench loadtest evaluate train install clean
+.PHONY: run test test-cluster lint bench loadtest evaluate train install clean
 
 $(STAMP): pyproject.toml scripts/install-system-packages.sh
 	sh scripts/install-system-packages.sh
@@ -25,6 +25,11 @@ run: $(STAMP)
 test: $(STAMP)
 	sh scripts/install-system-packages.sh test
 	$(BIN)/python -m pytest
+
+# The search-cluster backend against a real three-node Elasticsearch cluster, started and stopped
+# for the run (../shared/tools/es-fixture, or ES_FIXTURE; as root: it installs a JDK from Debian).
+test-cluster: $(STAMP)
+	sh scripts/test-cluster.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check qa tests bench wsgi.py gunicorn.conf.py

@@ -48,6 +48,8 @@ from .engine import CANDIDATES
 from .index import BM25Index, QueryTerm, TermScores
 
 log = logging.getLogger(__name__)
+# The client logs each failed attempt with its traceback; ours says it once, in a line.
+logging.getLogger("opensearch").setLevel(logging.ERROR)
 
 # Raised for every way the cluster can fail a request: the API answers 503.
 TRANSPORT_ERRORS: tuple[type[Exception], ...]

@@ -1,0 +1,147 @@
+"""The search-cluster backend against a real three-node Elasticsearch cluster
+(make test-cluster starts one and sets ES_URLS): the same answers as in
+process, the index layout, rebuilds behind an alias, in-place updates, and
+articles added through the API while the service runs."""
+import json
+import os
+import shutil
+import threading
+
+import pytest
+import requests
+from conftest import ROOT, SEEDS, gunicorn
+from opensearchpy import OpenSearch
+
+from qa import cluster
+from qa.engine import Engine
+
+URLS = os.environ.get("ES_URLS", "")
+pytestmark = pytest.mark.skipif(not URLS, reason="needs a search cluster: make test-cluster")
+
+
+def settings(alias: str) -> cluster.ClusterSettings:
+    return cluster.ClusterSettings.from_url(URLS, index=alias, timeout=10.0)
+
+
+@pytest.fixture(scope="module")
+def es():
+    return OpenSearch(hosts=URLS.split(","), timeout=30)
+
+
+def questions(name: str) -> list[tuple[str, list[dict]]]:
+    lines = (ROOT / "eval" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [(q["question"], [{"role": "user", "content": t} for t in q.get("history", [])])
+            for q in map(json.loads, lines)]
+
+
+def answers(engine: Engine, asked: list[tuple[str, list[dict]]]) -> list:
+    """What a user sees of each answer: the short answer and the passages with their scores."""
+    out = []
+    for question, history in asked:
+        result = engine.ask(question, history)
+        out.append((result.answer, [(p.source, p.sentence, round(p.score, 6)) for p in result.passages]))
+    return out
+
+
+@pytest.mark.parametrize("sources, name", [(SEEDS, "extra"), (ROOT / "eval" / "other", "other")])
+def test_the_cluster_gives_the_answers_the_process_gives(sources, name):
+    asked = questions(name)
+    in_process = Engine.from_folder(sources, semantic=False)
+    served = cluster.attach(Engine.from_folder(sources, semantic=False), settings(f"t-same-{name}"))
+    assert served.index.synced is not None and served.index.synced.rebuilt
+    assert answers(served, asked) == answers(in_process, asked)
+
+
+def test_the_index_has_explicit_mappings_shards_and_a_replica_each(es):
+    engine = cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-layout"))
+    (name,) = es.indices.get_alias(name="t-layout")
+    assert name != "t-layout"  # an index behind the alias
+    mapping = es.indices.get_mapping(index=name)[name]["mappings"]
+    assert mapping["dynamic"] == "strict" and mapping["_meta"]["format"] == cluster.FORMAT
+    index_settings = es.indices.get_settings(index=name)[name]["settings"]["index"]
+    assert (index_settings["number_of_shards"], index_settings["number_of_replicas"]) == ("3", "1")
+    assert es.count(index="t-layout")["count"] == len(engine.sentences)
+    first = engine.sentences[0]
+    stored = es.get(index="t-layout", id=f"{first.doc_id}/0")["_source"]
+    assert stored["text"] == first.text and (stored["start"], stored["end"]) == (first.start, first.end)
+    assert set(stored["terms"].split()) == set(engine.index._terms_of_row(0).split())
+
+
+def test_a_rebuild_switches_the_alias_and_readers_never_see_half_an_index(es):
+    engine = cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-switch"))
+    (before,) = es.indices.get_alias(name="t-switch")
+    counts, done = set(), threading.Event()
+
+    def read():
+        while not done.is_set():
+            counts.add(es.count(index="t-switch")["count"])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        report = engine.index.sync(force_rebuild=True)
+    finally:
+        done.set()
+        reader.join()
+    (after,) = es.indices.get_alias(name="t-switch")
+    assert report.rebuilt and after != before
+    assert not es.indices.exists(index=before)  # the old index is removed
+    assert counts == {len(engine.sentences)}
+
+
+def test_an_unchanged_cluster_is_left_as_it_is(es):
+    cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-same-twice"))
+    (name,) = es.indices.get_alias(name="t-same-twice")
+    again = cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-same-twice"))
+    assert again.index.synced.sentences == 0 and not again.index.synced.rebuilt
+    assert list(es.indices.get_alias(name="t-same-twice")) == [name]
+
+
+ARTICLE = ("Veerpont\n2021-08-01\n\nDe nieuwe veerpont naar Noord heet Klaprozenboot, meldt het GVB.\n\n"
+           "Vanaf september vaart de Klaprozenboot ook 's nachts.\n")
+
+
+def test_an_added_changed_or_removed_source_is_updated_in_place(tmp_path, es):
+    folder = tmp_path / "sources"
+    shutil.copytree(SEEDS, folder)
+    cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    (name,) = es.indices.get_alias(name="t-update")
+    seeds = es.count(index="t-update")["count"]
+
+    (folder / "veerpont.txt").write_text(ARTICLE, encoding="utf-8")
+    added = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    assert (added.index.synced.rebuilt, added.index.synced.added) == (False, 1)
+    assert es.count(index="t-update")["count"] == seeds + len(added.sentences_of("veerpont"))
+    assert added.ask("Hoe heet de nieuwe veerpont?").answer is not None
+    assert added.ask("Hoe heet de nieuwe veerpont?").passages[0].source == "veerpont"
+
+    (folder / "veerpont.txt").write_text(ARTICLE.split("\n\nVanaf")[0] + "\n", encoding="utf-8")
+    changed = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    assert (changed.index.synced.rebuilt, changed.index.synced.added) == (False, 1)
+    assert es.count(index="t-update", body={"query": {"term": {"source": "veerpont"}}})["count"] == \
+        len(changed.sentences_of("veerpont"))
+
+    (folder / "veerpont.txt").unlink()
+    removed = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    assert (removed.index.synced.rebuilt, removed.index.synced.removed) == (False, 1)
+    assert es.count(index="t-update")["count"] == seeds
+    assert list(es.indices.get_alias(name="t-update")) == [name]  # no rebuild on the way
+
+
+def test_an_article_added_through_the_api_is_answered_by_every_worker(tmp_path, es):
+    token = "cluster-test-token"
+    with gunicorn(QA_SEARCH_URL=URLS, QA_SEARCH_INDEX="t-live", QA_ADMIN_TOKEN=token,
+                  QA_DATA_DIR=str(tmp_path / "data"), QA_SEMANTIC="0") as base:
+        health = requests.get(base + "/healthz", timeout=10).json()
+        assert health["search"]["status"] == "green" and health["search"]["nodes"] == 3
+        before = es.count(index="t-live")["count"]
+        added = requests.post(base + "/api/sources", headers={"Authorization": f"Bearer {token}"},
+                              json={"id": "veerpont", "title": "Veerpont", "date": "2021-08-01",
+                                    "text": ARTICLE.split("\n\n", 1)[1]}, timeout=60)
+        assert added.status_code == 201, added.text
+        assert es.count(index="t-live")["count"] == before + added.json()["sentences"]
+        # each connection goes to whichever worker is free: asked often enough, both answer
+        for _ in range(20):
+            answer = requests.post(base + "/api/ask", json={"question": "Hoe heet de nieuwe veerpont?"},
+                                   timeout=30).json()
+            assert answer["passages"][0]["source"] == "veerpont"
