@@ -122,9 +122,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def service(archive: Path, index_path: Path, timeout_s: float = 1800, semantic: bool = False):
-    """gunicorn as `make run` starts it on `archive`: yields (base URL, seconds
-    until /healthz answered, master pid)."""
+def service(archive: Path, index_path: Path, timeout_s: float = 1800, semantic: bool = False,
+            **settings: str):
+    """gunicorn as `make run` starts it on `archive` (with `settings` in its
+    environment): yields (base URL, seconds until /healthz answered, master pid)."""
     port = free_port()
     env = {
         **os.environ,
@@ -133,6 +134,7 @@ def service(archive: Path, index_path: Path, timeout_s: float = 1800, semantic: 
         "QA_SOURCES": str(archive),
         "QA_INDEX": str(index_path),
         "QA_SEMANTIC": "1" if semantic else "0",
+        **settings,
     }
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as log:

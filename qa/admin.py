@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, request
 
 from . import extract
+from .cluster import SearchUnavailable
 from .errors import ApiError
 from .hardening import key_matches
 from .library import Article, content_hash, render, slug, valid_id
@@ -166,18 +167,28 @@ def _store(article: Article, replace: bool):
             raise ApiError("duplicate", f"the same text is already source {duplicate!r}", 409)
         previous = data.file(article.id).read_text(encoding="utf-8") if exists else None
         data.write(article.id, text)
+        try:
+            sources.share(article.id)
+        except SearchUnavailable:  # not shared, so not kept: the client is told to try again
+            _put_back(data, article.id, previous)
+            raise
         engine = sources.switch()
         if article.id not in engine.documents:  # written but refused on reading: put back what was there
             reason = next(
                 (s["reason"] for s in engine.skipped if s["file"].endswith(f"/{article.id}.txt")), ""
             )
-            if previous is None:
-                data.remove(article.id)
-            else:
-                data.write(article.id, previous)
+            _put_back(data, article.id, previous)
+            sources.share(article.id)
             sources.switch()
             raise ApiError("not_indexed", f"the article cannot be indexed: {reason}", 422)
     return _described(engine, article.id, 200 if exists else 201)
+
+
+def _put_back(data, source_id: str, previous: str | None) -> None:
+    if previous is None:
+        data.remove(source_id)
+    else:
+        data.write(source_id, previous)
 
 
 @bp.post("/sources")
@@ -205,6 +216,12 @@ def delete_source(source_id: str):
                     409,
                 )
             raise ApiError("not_found", f"no source with id {source_id[:100]!r}", 404)
+        previous = data.file(source_id).read_text(encoding="utf-8")
         data.remove(source_id)
+        try:
+            sources.share(source_id)
+        except SearchUnavailable:
+            _put_back(data, source_id, previous)
+            raise
         sources.switch()
     return jsonify({"id": source_id, "deleted": True})

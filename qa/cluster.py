@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .catalog import Catalog
 from .engine import CANDIDATES
 from .index import BM25Index, QueryTerm, TermScores
 
@@ -183,6 +184,7 @@ class ClusterIndex:
         self.N = local.N
         self._table = engine.sentences
         self._documents = list(engine.documents.values())
+        self._by_id = dict(engine.documents)
         table = engine.sentences
         firsts = np.flatnonzero(np.r_[True, table.doc[1:] != table.doc[:-1]]) if len(table) else \
             np.empty(0, dtype=np.int64)
@@ -195,6 +197,7 @@ class ClusterIndex:
         self._lock = threading.Lock()
         self.synced: SyncReport | None = None
         self._sync_failed_at = -math.inf
+        self.catalog = Catalog(self)
 
     # -- the connection -----------------------------------------------------
 
@@ -211,7 +214,10 @@ class ClusterIndex:
             return fn(*args, **kwargs)
         except TRANSPORT_ERRORS as exc:
             log.warning("search cluster: %s failed: %s", what, exc)
-            raise SearchUnavailable(f"the search cluster did not answer ({what})") from exc
+            status = getattr(exc, "status_code", None)
+            refused = isinstance(status, int) and 400 <= status < 500
+            verb = "refused a request" if refused else "did not answer"
+            raise SearchUnavailable(f"the search cluster {verb} ({what})") from exc
 
     def health(self) -> dict:
         """The cluster's health as /healthz reports it."""
@@ -232,16 +238,19 @@ class ClusterIndex:
         documents' ids are deterministic; a switch is atomic)."""
         with self._lock:
             started = time.perf_counter()
-            local = {d.id: source_hash(d) for d in self._documents}
+            shared = self.catalog.listing()
+            # a source another replica added or deleted, of which this one has another copy as yet: its own
+            local = {d.id: source_hash(d) for d in self._documents if shared.get(d.id, d.text) == d.text}
+            theirs = {s for s, text in shared.items() if self._text_of(s) != text}
             remote = None if force_rebuild else self._remote_sources()
             if remote is None:
-                written = self._rebuild()
+                written = self._rebuild(local)
                 report = SyncReport(True, len(local), 0, written, time.perf_counter() - started)
             else:
-                stale = {s for s, (h, _) in remote.items() if local.get(s) != h}
+                stale = {s for s, (h, _) in remote.items() if local.get(s) != h and s not in theirs}
                 fresh = [s for s, h in local.items() if remote.get(s, (None, 0))[0] != h]
                 if len(stale) + len(fresh) > REBUILD_SHARE * max(len(local), 1) and len(local) > 10:
-                    written = self._rebuild()
+                    written = self._rebuild(local)
                     report = SyncReport(True, len(local), len(remote), written, time.perf_counter() - started)
                 else:
                     written = self._replace(fresh, {s: remote[s][1] for s in stale})
@@ -295,12 +304,16 @@ class ClusterIndex:
             if not page["buckets"] or not after:
                 return out
 
-    def _rebuild(self) -> int:
+    def _text_of(self, source_id: str) -> str | None:
+        document = self._by_id.get(source_id)
+        return None if document is None else document.text
+
+    def _rebuild(self, sources: dict[str, str]) -> int:
         client, alias = self.client, self.settings.index
         name = f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6}"
         body = {"settings": index_settings(self.settings), "mappings": mappings()}
         self._call("index creation", client.indices.create, index=name, body=body)
-        written = self._bulk(name, self._actions(name, list(self._first)))
+        written = self._bulk(name, self._actions(name, [s for s in self._first if s in sources]))
         self._call("refresh", client.indices.refresh, index=name)
         old = []
         if self._call("alias lookup", client.indices.exists_alias, name=alias):
@@ -330,9 +343,8 @@ class ClusterIndex:
 
     def _actions(self, index: str, sources: Sequence[str]) -> Iterator[dict]:
         table = self._table
-        by_id = {d.id: d for d in self._documents}
         for source in sources:
-            document, first = by_id[source], self._first.get(source)
+            document, first = self._by_id[source], self._first.get(source)
             if first is None:  # a source without sentences
                 continue
             digest = source_hash(document)

@@ -20,6 +20,7 @@ import time
 from flask import Flask, current_app
 
 from . import cluster, snapshot
+from .catalog import Catalog, mirror
 from .engine import Engine
 from .library import DataFolder
 from .sources import SourceError, list_folders
@@ -49,6 +50,7 @@ class Sources:
         self._locks_of: int | None = None  # the process the locks below were made in
         self.generation = self.data.generation() if self.data else 0
         self.checked = time.monotonic()
+        self._shared_signature: tuple[int, int] | None = None  # of the catalog, when last copied
         self.engine = engine if engine is not None else self.build(initial=True)
 
     def _locks(self) -> tuple[threading.Lock, threading.Lock]:
@@ -91,6 +93,8 @@ class Sources:
             # (while a writer works, its file may be listed already: it announces the change when
             # its index is saved, which this process then loads instead of building its own)
             self.checked = time.monotonic()
+            if self._copy_shared():
+                return self.reload("another replica added or deleted an article", announced=True)
             if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
                 self.reload("a file in the folders changed")
         return self.engine
@@ -119,6 +123,41 @@ class Sources:
             log.info("sources reloaded (%s): %d sources, %d sentences in %.2f s", why, len(engine.documents),
                      len(engine.sentences), time.perf_counter() - started)
             return engine
+
+    def _catalog(self) -> Catalog | None:
+        index = self.engine.index
+        return index.catalog if isinstance(index, cluster.ClusterIndex) and self.data is not None else None
+
+    def share(self, source_id: str) -> None:
+        """With a search cluster: tell the other replicas what the data folder
+        now holds for `source_id` (call inside `writing`, before switch(), whose
+        sync then writes its sentences)."""
+        catalog = self._catalog()
+        if catalog is not None:
+            held = self.data.file(source_id)
+            catalog.publish(source_id, held.read_text(encoding="utf-8") if held.is_file() else None)
+
+    def _copy_shared(self) -> bool:
+        """With a search cluster: copy what other replicas added or deleted into
+        the data folder (and announce it); whether anything changed."""
+        catalog = self._catalog()
+        if catalog is None:
+            return False
+        try:
+            signature = catalog.signature()
+            if signature is None or signature == self._shared_signature:
+                return False
+            with self.data.locked():
+                changed = mirror(catalog.listing(), self.data)
+                if changed:
+                    self.data.bump()
+            self._shared_signature = signature
+        except cluster.SearchUnavailable as exc:  # questions say so; the sources stay as they are
+            log.warning("cannot read the shared articles: %s", exc)
+            return False
+        if changed:
+            log.info("copied %d added or deleted articles from the search cluster", changed)
+        return bool(changed)
 
     def switch(self) -> Engine:
         """After a write to the data folder (inside its lock): this process's

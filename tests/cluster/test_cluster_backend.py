@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import threading
+import time
 
 import pytest
 import requests
@@ -26,6 +27,12 @@ def settings(alias: str) -> cluster.ClusterSettings:
 @pytest.fixture(scope="module")
 def es():
     return OpenSearch(hosts=URLS.split(","), timeout=30)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_test_indices_yet(es):
+    """Each test starts from no index of its name (the cluster may be an earlier run's)."""
+    es.indices.delete(index="t-*")
 
 
 def questions(name: str) -> list[tuple[str, list[dict]]]:
@@ -145,3 +152,41 @@ def test_an_article_added_through_the_api_is_answered_by_every_worker(tmp_path, 
             answer = requests.post(base + "/api/ask", json={"question": "Hoe heet de nieuwe veerpont?"},
                                    timeout=30).json()
             assert answer["passages"][0]["source"] == "veerpont"
+
+
+def test_an_article_added_on_one_replica_is_cited_by_another_with_its_own_data_folder(tmp_path, es):
+    token = "cluster-test-token"
+    auth = {"Authorization": f"Bearer {token}"}
+    replica = {"QA_SEARCH_URL": URLS, "QA_SEARCH_INDEX": "t-replicas", "QA_ADMIN_TOKEN": token,
+               "QA_SEMANTIC": "0", "QA_WATCH_SECONDS": "0.2"}
+    question = {"question": "Hoe heet de nieuwe veerpont?"}
+    with gunicorn(QA_DATA_DIR=str(tmp_path / "a"), **replica) as a, \
+            gunicorn(QA_DATA_DIR=str(tmp_path / "b"), **replica) as b:
+        added = requests.post(a + "/api/sources", headers=auth, timeout=60, json={
+            "id": "veerpont", "title": "Veerpont", "text": ARTICLE.split("\n\n", 1)[1]})
+        assert added.status_code == 201, added.text
+        sentences = es.count(index="t-replicas")["count"]
+
+        def cited_by_b() -> bool:
+            passages = requests.post(b + "/api/ask", json=question, timeout=30).json()["passages"]
+            return bool(passages) and passages[0]["source"] == "veerpont"
+
+        assert eventually(cited_by_b), "replica b never cited the article replica a added"
+        assert (tmp_path / "b" / "veerpont.txt").read_text(encoding="utf-8") == \
+            (tmp_path / "a" / "veerpont.txt").read_text(encoding="utf-8")
+        assert es.count(index="t-replicas")["count"] == sentences  # b's own sync took nothing away
+
+        assert requests.delete(a + "/api/sources/veerpont", headers=auth, timeout=60).status_code == 200
+        assert eventually(lambda: not cited_by_b()), "replica b kept citing a deleted article"
+        # (b asked again: each question may be the one that looks at the shared articles)
+        assert eventually(lambda: not cited_by_b() and not (tmp_path / "b" / "veerpont.txt").exists())
+        assert es.count(index="t-replicas", body={"query": {"term": {"source": "veerpont"}}})["count"] == 0
+
+
+def eventually(check, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False

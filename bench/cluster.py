@@ -1,0 +1,125 @@
+"""The search-cluster backend against the in-process index, side by side in
+one run: answer quality on the dev set, the indexing rate and /api/ask
+latency at 100k news-shaped sentences, on a 1-node and a 3-node cluster.
+
+    python bench/cluster.py [--size 100000] [--rounds 300] [--keep DIR]
+
+Needs root and the es-fixture (../shared/tools/es-fixture/cluster, or
+ES_FIXTURE): it stops any cluster the fixture runs, starts one of 1, then
+of 3 nodes, and stops it at the end. The service runs as `make run` starts
+it (gunicorn, master + 2 workers, BM25 with translation, QA_SEMANTIC=0 for the
+archive; the encoder on for the dev set), asked over HTTP on one connection.
+The cluster index has the service's defaults: 3 shards, 1 replica each (on
+one node the replicas stay unassigned: the cluster is yellow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from archive import ask_latencies, generate, service  # noqa: E402
+
+FIXTURE = Path(os.environ.get("ES_FIXTURE", ROOT.parent / "shared" / "tools" / "es-fixture" / "cluster"))
+EVAL = ROOT.parent / "shared" / "eval"
+QUALITY = ("hit@1", "hit@3", "mrr@10", "answer", "abstain", "false_abstain")
+
+
+def fixture(*args: str) -> str:
+    return subprocess.run([str(FIXTURE), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def start_cluster(nodes: int) -> str:
+    fixture("stop")
+    return fixture("start", str(nodes))
+
+
+def build_in_cluster(archive: Path, index_path: Path, urls: str) -> dict:
+    """The saved index loaded, then every sentence bulk-indexed into a new
+    cluster index and the alias switched (python -m qa index --search-url)."""
+    from qa import cluster
+    from qa.engine import Engine
+
+    engine = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    report = cluster.ClusterIndex(engine, cluster.ClusterSettings.from_url(urls)).sync(force_rebuild=True)
+    return {"sentences": report.sentences, "seconds": report.seconds,
+            "sentences_per_s": report.sentences / report.seconds}
+
+
+def latencies(archive: Path, index_path: Path, rounds: int, **settings: str) -> dict:
+    with service(archive, index_path, **settings) as (base, start_s, _):
+        times = ask_latencies(base, rounds)
+    return {"start_s": start_s, "p50_ms": float(np.percentile(times, 50)),
+            "p99_ms": float(np.percentile(times, 99))}
+
+
+def dev_figures(workdir: Path, **settings: str) -> dict:
+    """run_eval.py's figures on the dev set, the seeds served as `make run` serves them."""
+    index_path = workdir / f"seeds-{len(settings)}.npz"
+    with service(ROOT / "seeds", index_path, semantic=True, QA_DATA_DIR="", **settings) as (base, _, _):
+        out = subprocess.run([sys.executable, str(EVAL / "run_eval.py"), "--url", base], check=True,
+                             capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=300, help="questions asked over HTTP per backend")
+    parser.add_argument("--keep", help="folder to keep the generated archive in (reused next time)")
+    args = parser.parse_args()
+    if not FIXTURE.exists():
+        sys.exit(f"no cluster fixture at {FIXTURE} (set ES_FIXTURE)")
+    rows: dict[str, dict] = {}
+    with contextlib.ExitStack() as stack:
+        workdir = Path(args.keep) if args.keep else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        workdir.mkdir(parents=True, exist_ok=True)
+        archive = generate(workdir, args.size)
+        index_path = workdir / f"index-{args.size}.npz"
+        stack.callback(fixture, "stop")
+
+        rows["in process"] = {"dev": dev_figures(workdir),
+                              **latencies(archive, index_path, args.rounds)}
+        for nodes in (1, 3):
+            urls = start_cluster(nodes)
+            started = time.perf_counter()
+            build = build_in_cluster(archive, index_path, urls)
+            print(f"{nodes} node(s): built in {time.perf_counter() - started:.1f} s: {build}", flush=True)
+            rows[f"{nodes} node{'s' if nodes > 1 else ''}"] = {
+                "build": build, **latencies(archive, index_path, args.rounds, QA_SEARCH_URL=urls),
+                **({"dev": dev_figures(workdir, QA_SEARCH_URL=urls)} if nodes == 3 else {})}
+            print(json.dumps(rows), flush=True)
+
+    print(f"\n{args.size:,} news-shaped sentences; /api/ask over HTTP, one connection, "
+          f"{args.rounds} questions")
+    print("backend     | indexing, sentences/s | /api/ask p50 ms | p99 ms | service start s")
+    for name, row in rows.items():
+        rate = f"{row['build']['sentences_per_s']:,.0f}" if "build" in row else "(in the start)"
+        print(f"{name:11} | {rate:>21} | {row['p50_ms']:15.1f} | {row['p99_ms']:6.1f} | {row['start_s']:.1f}")
+    local, remote = rows["in process"]["dev"], rows["3 nodes"]["dev"]
+    print("\ndev set (run_eval.py), in process vs 3 nodes:")
+    worst = 0.0
+    for metric in QUALITY:
+        worst = max(worst, abs(local[metric] - remote[metric]))
+        print(f"  {metric:14} {local[metric]:.3f}  {remote[metric]:.3f}")
+    print(f"  latency_p50_ms {local['latency_p50_ms']:.1f}  {remote['latency_p50_ms']:.1f}")
+    print(f"largest difference {worst:.3f} (target <= 0.02): {'met' if worst <= 0.02 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
