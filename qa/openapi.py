@@ -224,7 +224,8 @@ _ERROR_TEXT = {400: "invalid request", 401: "missing or wrong API key (only with
                403: "read-only: no QA_ADMIN_TOKEN or no data folder", 404: "not found",
                405: "method not allowed", 409: "the id exists, is read-only, or the text is a duplicate",
                413: "body too large", 415: "not JSON", 422: "no text could be read from the document",
-               429: "rate limit exceeded", 500: "unexpected failure"}
+               429: "rate limit exceeded", 500: "unexpected failure",
+               503: "with QA_SEARCH_URL: the search cluster did not answer (Retry-After: when to try again)"}
 
 
 def _errors(*statuses: int, shape: str = "Error") -> dict:
@@ -246,7 +247,7 @@ def document(config) -> dict:
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": ask_request_schema(config)}}},
                 "responses": {"200": _json("Answer", "the answer and the passages it rests on"),
-                              **_errors(400, 401, 413, 415, 429, 500)},
+                              **_errors(400, 401, 413, 415, 429, 500, 503)},
             }},
             "/v1/models": {"get": {
                 "operationId": "listModels",
@@ -271,7 +272,7 @@ def document(config) -> dict:
                 "responses": {"200": {"description": "the answer", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
                     "text/event-stream": {"schema": {"type": "string"}}}},
-                    **_openai_errors(400, 401, 404, 413, 415, 429, 500)},
+                    **_openai_errors(400, 401, 404, 413, 415, 429, 500, 503)},
             }},
             "/api/sources": {"get": {
                 "operationId": "listSources",
@@ -284,7 +285,7 @@ def document(config) -> dict:
                 "description": "Add an article (needs QA_ADMIN_TOKEN); every worker answers from it next.",
                 "requestBody": SOURCE_BODY,
                 "responses": {"201": _json("Stored", "stored and indexed"),
-                              **_errors(400, 401, 403, 409, 413, 415, 422, 500)},
+                              **_errors(400, 401, 403, 409, 413, 415, 422, 500, 503)},
             }},
             "/api/sources/{source_id}": {"get": {
                 "operationId": "getSource",
@@ -298,23 +299,22 @@ def document(config) -> dict:
                                *SOURCE_QUERY[1:]],
                 "requestBody": SOURCE_BODY,
                 "responses": {"200": _json("Stored", "replaced"), "201": _json("Stored", "added"),
-                              **_errors(400, 401, 403, 409, 413, 415, 422, 500)},
+                              **_errors(400, 401, 403, 409, 413, 415, 422, 500, 503)},
             }, "delete": {
                 "operationId": "deleteSource", "security": ADMIN,
                 "parameters": [{"name": "source_id", "in": "path", "required": True, "schema": _ID}],
                 "responses": {"200": {"description": "removed", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["id", "deleted"],
                     "properties": {"id": {"type": "string"}, "deleted": {"const": True}}}}}},
-                    **_errors(401, 403, 404, 409, 500)},
+                    **_errors(401, 403, 404, 409, 500, 503)},
             }},
             "/healthz": {"get": {
                 "operationId": "health",
                 "responses": {"200": {"description": "the service is up", "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["status", "sources", "sentences", "skipped"],
-                               "properties": {"status": {"const": "ok"}, "sources": {"type": "integer"},
-                                              "sentences": {"type": "integer"},
-                                              "skipped": {"type": "integer"},
-                                              "vectors": VECTOR_PROGRESS}}}}}},
+                    "schema": HEALTH}}},
+                              "503": {"description": "with QA_SEARCH_URL: the search cluster does not answer "
+                                                     "(or is red), so questions would get a 503",
+                                      "content": {"application/json": {"schema": HEALTH}}}},
             }},
         },
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -330,6 +330,18 @@ def document(config) -> dict:
 VECTOR_PROGRESS = {"type": "object", "required": ["done", "total"],
                    "properties": {"done": {"type": "integer", "minimum": 0},
                                   "total": {"type": "integer", "minimum": 0}}}
+
+
+# With QA_SEARCH_URL: the cluster's health (cluster.ClusterIndex.health).
+SEARCH_HEALTH = {"type": "object", "required": ["status", "index", "synced"],
+                 "properties": {"status": {"enum": ["green", "yellow", "red", "unreachable"]},
+                                "index": {"type": "string"}, "synced": {"type": "boolean"},
+                                "nodes": {"type": "integer"}, "unassigned_shards": {"type": "integer"},
+                                "error": {"type": "string"}}}
+HEALTH = {"type": "object", "required": ["status", "sources", "sentences", "skipped"],
+          "properties": {"status": {"enum": ["ok", "unavailable"]}, "sources": {"type": "integer"},
+                         "sentences": {"type": "integer"}, "skipped": {"type": "integer"},
+                         "vectors": VECTOR_PROGRESS, "search": SEARCH_HEALTH}}
 
 
 def spec() -> dict:
