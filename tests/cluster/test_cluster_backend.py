@@ -5,6 +5,8 @@ articles added through the API while the service runs."""
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 
@@ -190,3 +192,17 @@ def eventually(check, seconds: float = 20.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def test_the_command_line_builds_a_new_index_and_switches_the_alias(es):
+    command = [sys.executable, "-m", "qa", "index", str(SEEDS), "--search-url", URLS,
+               "--search-index", "t-cli", "--no-semantic", "--data-dir", ""]
+    first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "alias t-cli switched" in first.stdout
+    (before,) = es.indices.get_alias(name="t-cli")
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    (after,) = es.indices.get_alias(name="t-cli")
+    sentences = len(Engine.from_folder(SEEDS, semantic=False).sentences)
+    assert after != before and es.count(index="t-cli")["count"] == sentences
