@@ -77,6 +77,9 @@ OVERFETCH = 1.5
 # index and switches the alias; fewer are replaced in place.
 REBUILD_SHARE = 0.2
 BULK_CHUNK = 2000  # sentences per _bulk request
+# Up to this many sources are written from one pass over the postings; more
+# (a rebuild) from a row-major copy of them.
+ROWS_BY_RANGE_MAX = 50
 TERMS_CACHE_MAX = 200_000  # sentences whose stored terms are kept between questions
 RETRY_SYNC_S = 2.0  # after a failed sync, the next question tries again after this long
 
@@ -192,16 +195,24 @@ class ClusterIndex:
             np.empty(0, dtype=np.int64)
         self._first = {table.documents[int(table.doc[f])].id: int(f) for f in firsts.tolist()}
         self._count = dict(zip(self._first, np.diff(np.r_[firsts, len(table)]).tolist(), strict=True))
-        self._terms_of_row = _rows_of(local)
+        self._local = local  # the postings the sentences' terms are written from
         self._terms: OrderedDict[int, Counter] = OrderedDict()  # stored terms of sentences seen, by id
         self._client = None
         self._client_pid: int | None = None
-        self._lock = threading.Lock()
+        self._lock_of: tuple[int, threading.Lock] | None = None
         self.synced: SyncReport | None = None
         self._sync_failed_at = -math.inf
         self.catalog = Catalog(self)
 
     # -- the connection -----------------------------------------------------
+
+    def _sync_lock(self) -> threading.Lock:
+        """One sync at a time, with a lock made in this process: one made before
+        gunicorn forks its gevent workers is an OS lock, on which a greenlet
+        would block the worker while the one holding it waits for the cluster."""
+        if self._lock_of is None or self._lock_of[0] != os.getpid():
+            self._lock_of = (os.getpid(), threading.Lock())
+        return self._lock_of[1]
 
     @property
     def client(self):
@@ -238,7 +249,11 @@ class ClusterIndex:
         holds them already, in place when a few changed, else a new index and
         an alias switch. Safe to run from several replicas at once (the
         documents' ids are deterministic; a switch is atomic)."""
-        with self._lock:
+        with self._sync_lock():
+            return self._sync(force_rebuild)
+
+    def _sync(self, force_rebuild: bool) -> SyncReport:
+        if True:  # (the body of sync(), under its lock)
             started = time.perf_counter()
             shared = self.catalog.listing()
             # a source another replica added or deleted, of which this one has another copy as yet: its own
@@ -270,11 +285,14 @@ class ClusterIndex:
             return
         if time.monotonic() - self._sync_failed_at < RETRY_SYNC_S:  # (not every question waits for it)
             raise SearchUnavailable("the search cluster did not answer (index not ready)")
-        try:
-            self.sync()
-        except SearchUnavailable:
-            self._sync_failed_at = time.monotonic()
-            raise
+        with self._sync_lock():
+            if self.synced is not None:  # another request of this process did it meanwhile
+                return
+            try:
+                self._sync(force_rebuild=False)
+            except SearchUnavailable:
+                self._sync_failed_at = time.monotonic()
+                raise
 
     def _remote_sources(self) -> dict[str, tuple[str, int]] | None:
         """source -> (hash, sentences) of what the alias holds; None when there
@@ -345,6 +363,9 @@ class ClusterIndex:
 
     def _actions(self, index: str, sources: Sequence[str]) -> Iterator[dict]:
         table = self._table
+        terms_of = _terms_of_rows(self._local, rows=None if len(sources) > ROWS_BY_RANGE_MAX else
+                                  [(self._first[s], self._first[s] + self._count[s]) for s in sources
+                                   if s in self._first])
         for source in sources:
             document, first = self._by_id[source], self._first.get(source)
             if first is None:  # a source without sentences
@@ -355,7 +376,7 @@ class ClusterIndex:
                 yield {"_index": index, "_id": f"{source}/{n}", "_source": {
                     "source": source, "hash": digest, "n": n, "sentence": int(s.index), "start": int(s.start),
                     "end": int(s.end), "title": document.title, "date": document.date, "text": s.text,
-                    "dl": float(self.doc_len[first + n]), "terms": self._terms_of_row(first + n)}}
+                    "dl": float(self.doc_len[first + n]), "terms": terms_of(first + n)}}
 
     def _bulk(self, index: str, actions: Iterator[dict], missing_ok: bool = False) -> int:
         try:
@@ -493,15 +514,30 @@ def candidate_query(query: Sequence[QueryTerm]) -> dict:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def _rows_of(index: BM25Index):
+def _terms_of_rows(index: BM25Index, rows: Sequence[tuple[int, int]] | None):
     """A function giving sentence i's index terms (each as often as it occurs),
-    space-separated, from the local postings."""
-    rows = index.tf.tocsr()
+    space-separated, from the postings: for the sentences of `rows` (ranges)
+    found by one pass over the postings, or (None) for all, by a row-major copy."""
     terms = index.terms
+    if rows is None:
+        matrix = index.tf.tocsr()
+        by_row = {}
+    else:
+        wanted = np.zeros(index.N, dtype=bool)
+        for first, end in rows:
+            wanted[first:end] = True
+        at = np.flatnonzero(wanted[index.tf.indices])
+        columns = np.searchsorted(index.tf.indptr, at, side="right") - 1
+        by_row = {}
+        found = zip(index.tf.indices[at].tolist(), columns.tolist(), index.tf.data[at].tolist(), strict=True)
+        for row, column, tf in found:
+            by_row.setdefault(row, []).extend([terms[column]] * int(tf))
 
     def terms_of(i: int) -> str:
-        at = slice(rows.indptr[i], rows.indptr[i + 1])
-        return " ".join(t for c, f in zip(rows.indices[at].tolist(), rows.data[at].tolist(), strict=True)
+        if rows is not None:
+            return " ".join(by_row.get(i, ()))
+        at = slice(matrix.indptr[i], matrix.indptr[i + 1])
+        return " ".join(t for c, f in zip(matrix.indices[at].tolist(), matrix.data[at].tolist(), strict=True)
                         for t in [terms[c]] * int(f))
     return terms_of
 

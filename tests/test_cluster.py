@@ -113,3 +113,16 @@ def test_without_its_cluster_the_service_is_not_ready(unreachable):
 def test_the_pages_that_need_no_search_still_work_without_it(unreachable):
     assert unreachable.get("/api/sources").status_code == 200
     assert unreachable.get("/").status_code == 200
+
+
+def test_a_sentences_terms_are_the_same_read_by_ranges_or_from_a_row_major_copy(engine):
+    """What a sync writes to the cluster: each sentence's index terms, as often as they occur."""
+    index = engine.index
+    some = [(0, 3), (40, 45)]
+    by_range = cluster._terms_of_rows(index, some)
+    by_copy = cluster._terms_of_rows(index, None)
+    for first, end in some:
+        for i in range(first, end):
+            assert sorted(by_range(i).split()) == sorted(by_copy(i).split())
+            assert by_copy(i)  # every one of these sentences has terms
+    assert sorted(by_copy(0).split()) == sorted(engine.analyzer.index_terms(engine.sentences[0].text).terms)
