@@ -46,7 +46,7 @@ import numpy as np
 
 from .catalog import Catalog
 from .engine import CANDIDATES
-from .index import BM25Index, QueryTerm, TermScores
+from .index import BM25Index, QueryTerm, TermScores, live_parts
 
 log = logging.getLogger(__name__)
 # The client logs each failed attempt with its traceback; ours says it once, in a line.
@@ -444,9 +444,8 @@ class ClusterIndex:
         return self._over(parts, known)
 
     def top(self, parts: Sequence[TermScores], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        if k < 1:
-            raise ValueError("k must be at least 1")
-        live = [p for p in parts if len(p.sentences)]
+        """The k best of the sentences the cluster returned (and their neighbours), by BM25Okapi."""
+        live = live_parts(parts, k)
         if not live:
             return np.empty(0, dtype=np.int64), np.empty(0)
         ids = np.unique(np.concatenate([p.sentences for p in live]))

@@ -342,9 +342,7 @@ class BM25Index:
 
     def top(self, parts: Sequence[TermScores], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """search() over query terms already looked up (see parts())."""
-        if k < 1:
-            raise ValueError("k must be at least 1")
-        live = [p for p in parts if len(p.sentences)]
+        live = live_parts(parts, k)
         if not live:
             return np.empty(0, dtype=np.int64), np.empty(0)
         total = np.zeros(self.N)
@@ -363,6 +361,13 @@ class BM25Index:
             candidates, scores = candidates[tied], scores[tied]
         order = np.lexsort((candidates, -scores))[:k]
         return candidates[order].astype(np.int64), scores[order]
+
+
+def live_parts(parts: Sequence[TermScores], k: int) -> list[TermScores]:
+    """What a top() ranks: the parts with sentences (k checked first)."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    return [p for p in parts if len(p.sentences)]
 
 
 def pack_strings(strings: Sequence[str]) -> dict[str, np.ndarray]:
