@@ -10,6 +10,7 @@ worker answers from the new set on its next request (store.Sources)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -178,7 +179,9 @@ def _store(article: Article, replace: bool):
                 (s["reason"] for s in engine.skipped if s["file"].endswith(f"/{article.id}.txt")), ""
             )
             _put_back(data, article.id, previous)
-            sources.share(article.id)
+            # (the 422 is the answer; a cluster lost just now leaves the other replicas a text they skip)
+            with contextlib.suppress(SearchUnavailable):
+                sources.share(article.id)
             sources.switch()
             raise ApiError("not_indexed", f"the article cannot be indexed: {reason}", 422)
     return _described(engine, article.id, 200 if exists else 201)

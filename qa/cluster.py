@@ -253,32 +253,31 @@ class ClusterIndex:
             return self._sync(force_rebuild)
 
     def _sync(self, force_rebuild: bool) -> SyncReport:
-        if True:  # (the body of sync(), under its lock)
-            started = time.perf_counter()
-            shared = self.catalog.listing()
-            # a source another replica added or deleted, of which this one has another copy as yet: its own
-            local = {d.id: source_hash(d) for d in self._documents if shared.get(d.id, d.text) == d.text}
-            theirs = {s for s, text in shared.items() if self._text_of(s) != text}
-            remote = None if force_rebuild else self._remote_sources()
-            if remote is None:
+        started = time.perf_counter()
+        shared = self.catalog.listing()
+        # a source another replica added or deleted, of which this one has another copy as yet: its own
+        local = {d.id: source_hash(d) for d in self._documents if shared.get(d.id, d.text) == d.text}
+        theirs = {s for s, text in shared.items() if self._text_of(s) != text}
+        remote = None if force_rebuild else self._remote_sources()
+        if remote is None:
+            written = self._rebuild(local)
+            report = SyncReport(True, len(local), 0, written, time.perf_counter() - started)
+        else:
+            stale = {s for s, (h, _) in remote.items() if local.get(s) != h and s not in theirs}
+            fresh = [s for s, h in local.items() if remote.get(s, (None, 0))[0] != h]
+            if len(stale) + len(fresh) > REBUILD_SHARE * max(len(local), 1) and len(local) > 10:
                 written = self._rebuild(local)
-                report = SyncReport(True, len(local), 0, written, time.perf_counter() - started)
+                report = SyncReport(True, len(local), len(remote), written, time.perf_counter() - started)
             else:
-                stale = {s for s, (h, _) in remote.items() if local.get(s) != h and s not in theirs}
-                fresh = [s for s, h in local.items() if remote.get(s, (None, 0))[0] != h]
-                if len(stale) + len(fresh) > REBUILD_SHARE * max(len(local), 1) and len(local) > 10:
-                    written = self._rebuild(local)
-                    report = SyncReport(True, len(local), len(remote), written, time.perf_counter() - started)
-                else:
-                    written = self._replace(fresh, {s: remote[s][1] for s in stale})
-                    report = SyncReport(False, len(fresh), len(stale - set(fresh)), written,
-                                        time.perf_counter() - started)
-            self.synced = report
-            if report.sentences or report.removed:
-                log.info("search cluster %s: %s, %d sources written, %d removed, %d sentences in %.2f s",
-                         self.settings.index, "rebuilt" if report.rebuilt else "updated", report.added,
-                         report.removed, report.sentences, report.seconds)
-            return report
+                written = self._replace(fresh, {s: remote[s][1] for s in stale})
+                report = SyncReport(False, len(fresh), len(stale - set(fresh)), written,
+                                    time.perf_counter() - started)
+        self.synced = report
+        if report.sentences or report.removed:
+            log.info("search cluster %s: %s, %d sources written, %d removed, %d sentences in %.2f s",
+                     self.settings.index, "rebuilt" if report.rebuilt else "updated", report.added,
+                     report.removed, report.sentences, report.seconds)
+        return report
 
     def ensure_synced(self) -> None:
         if self.synced is not None:
