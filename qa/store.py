@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from . import cluster, snapshot
 from .catalog import Catalog, mirror
 from .engine import Engine
-from .library import DataFolder
+from .library import DataFolder, valid_id
 from .sources import SourceError, list_folders
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class Sources:
             if self._copy_shared():
                 return self.reload("another replica added or deleted an article", announced=True)
             if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
+                self._share_dropped()
                 self.reload("a file in the folders changed")
         return self.engine
 
@@ -136,6 +137,22 @@ class Sources:
         if catalog is not None:
             held = self.data.file(source_id)
             catalog.publish(source_id, held.read_text(encoding="utf-8") if held.is_file() else None)
+
+    def _share_dropped(self) -> None:
+        """With a search cluster: an article put into the data folder by hand
+        (or by `python -m qa add --data-dir`) is shared as one added through
+        the API is. (What was just copied from the catalog equals it already.)"""
+        catalog = self._catalog()
+        if catalog is None:
+            return
+        try:
+            shared = catalog.listing()
+            for path in sorted(self.data.path.glob("*.txt")):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if valid_id(path.stem) and shared.get(path.stem) != text:
+                    catalog.publish(path.stem, text)
+        except (cluster.SearchUnavailable, OSError) as exc:
+            log.warning("cannot share the articles put into %s: %s", self.data.path, exc)
 
     def _copy_shared(self) -> bool:
         """With a search cluster: copy what other replicas added or deleted into

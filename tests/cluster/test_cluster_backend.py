@@ -206,3 +206,21 @@ def test_the_command_line_builds_a_new_index_and_switches_the_alias(es):
     (after,) = es.indices.get_alias(name="t-cli")
     sentences = len(Engine.from_folder(SEEDS, semantic=False).sentences)
     assert after != before and es.count(index="t-cli")["count"] == sentences
+
+
+def test_an_article_put_into_one_replicas_data_folder_is_cited_by_another(tmp_path, es):
+    replica = {"QA_SEARCH_URL": URLS, "QA_SEARCH_INDEX": "t-dropped", "QA_SEMANTIC": "0",
+               "QA_WATCH_SECONDS": "0.2"}
+    (tmp_path / "a").mkdir()
+    with gunicorn(QA_DATA_DIR=str(tmp_path / "a"), **replica) as a, \
+            gunicorn(QA_DATA_DIR=str(tmp_path / "b"), **replica) as b:
+        (tmp_path / "a" / "veerpont.txt").write_text(ARTICLE, encoding="utf-8")
+
+        def cited_by(base: str) -> bool:
+            passages = requests.post(base + "/api/ask", json={"question": "Hoe heet de nieuwe veerpont?"},
+                                     timeout=30).json()["passages"]
+            return bool(passages) and passages[0]["source"] == "veerpont"
+
+        assert eventually(lambda: cited_by(a)), "the replica whose folder holds it never cited it"
+        assert eventually(lambda: cited_by(b)), "the other replica never cited it"
+        assert (tmp_path / "b" / "veerpont.txt").read_text(encoding="utf-8") == ARTICLE
