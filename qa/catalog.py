@@ -58,27 +58,27 @@ class Catalog:
         self.cluster._call("catalog write", self.cluster.client.index, index=self.name, id=source_id,
                            body=document, refresh=True)
 
-    def signature(self) -> tuple[int, int] | None:
-        """(documents, latest change): a cheap look for whether anything changed."""
-        client = self.cluster.client
-        if not self.cluster._call("catalog lookup", client.indices.exists, index=self.name):
-            return None
-        found = self.cluster._call("catalog look", client.search, index=self.name, body={
-            "size": 0, "track_total_hits": True, "aggs": {"updated": {"max": {"field": "updated"}}}})
-        return int(found["hits"]["total"]["value"]), int(found["aggregations"]["updated"]["value"] or 0)
+    def signature(self) -> tuple[int, int]:
+        """(documents, latest change): one cheap search for whether anything
+        changed ((0, 0) while there is no catalog: a missing index is skipped)."""
+        found = self.cluster._call("catalog look", self.cluster.client.search, index=self.name,
+                                   ignore_unavailable=True, body={
+                                       "size": 0, "track_total_hits": True,
+                                       "aggs": {"updated": {"max": {"field": "updated"}}}})
+        latest = found.get("aggregations", {}).get("updated", {}).get("value")
+        return int(found["hits"]["total"]["value"]), int(latest or 0)
 
     def listing(self) -> dict[str, str | None]:
         """id -> the file's text, or None for a deleted one."""
         client = self.cluster.client
-        if not self.cluster._call("catalog lookup", client.indices.exists, index=self.name):
-            return {}
         out: dict[str, str | None] = {}
         after = None
         while True:
             body = {"size": 1000, "sort": [{"id": "asc"}], "_source": ["id", "text", "deleted"]}
             if after is not None:
                 body["search_after"] = after
-            found = self.cluster._call("catalog listing", client.search, index=self.name, body=body)
+            found = self.cluster._call("catalog listing", client.search, index=self.name, body=body,
+                                       ignore_unavailable=True)
             hits = found["hits"]["hits"]
             for hit in hits:
                 out[hit["_source"]["id"]] = None if hit["_source"]["deleted"] else hit["_source"]["text"]

@@ -188,13 +188,8 @@ class ClusterIndex:
         self.vocabulary = local.vocabulary
         self.N = local.N
         self._table = engine.sentences
-        self._documents = list(engine.documents.values())
-        self._by_id = dict(engine.documents)
-        table = engine.sentences
-        firsts = np.flatnonzero(np.r_[True, table.doc[1:] != table.doc[:-1]]) if len(table) else \
-            np.empty(0, dtype=np.int64)
-        self._first = {table.documents[int(table.doc[f])].id: int(f) for f in firsts.tolist()}
-        self._count = dict(zip(self._first, np.diff(np.r_[firsts, len(table)]).tolist(), strict=True))
+        self._documents = engine.documents  # id -> Document
+        self._range = engine.doc_ranges  # id -> [first, end) of its sentences, in sentence order
         self._local = local  # the postings the sentences' terms are written from
         self._terms: OrderedDict[int, Counter] = OrderedDict()  # stored terms of sentences seen, by id
         self._client = None
@@ -256,7 +251,7 @@ class ClusterIndex:
         started = time.perf_counter()
         shared = self.catalog.listing()
         # a source another replica added or deleted, of which this one has another copy as yet: its own
-        local = {d.id: source_hash(d) for d in self._documents if shared.get(d.id, d.text) == d.text}
+        local = {d.id: source_hash(d) for d in self._documents.values() if shared.get(d.id, d.text) == d.text}
         theirs = {s for s, text in shared.items() if self._text_of(s) != text}
         remote = None if force_rebuild else self._remote_sources()
         if remote is None:
@@ -324,7 +319,7 @@ class ClusterIndex:
                 return out
 
     def _text_of(self, source_id: str) -> str | None:
-        document = self._by_id.get(source_id)
+        document = self._documents.get(source_id)
         return None if document is None else document.text
 
     def _rebuild(self, sources: dict[str, str]) -> int:
@@ -332,7 +327,7 @@ class ClusterIndex:
         name = f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6}"
         body = {"settings": index_settings(self.settings), "mappings": mappings()}
         self._call("index creation", client.indices.create, index=name, body=body)
-        written = self._bulk(name, self._actions(name, [s for s in self._first if s in sources]))
+        written = self._bulk(name, self._actions(name, [s for s in self._range if s in sources]))
         self._call("refresh", client.indices.refresh, index=name)
         old = []
         if self._call("alias lookup", client.indices.exists_alias, name=alias):
@@ -353,7 +348,7 @@ class ClusterIndex:
         alias = self.settings.index
         written = self._bulk(alias, self._actions(alias, fresh))
         deletions = [{"_op_type": "delete", "_index": alias, "_id": f"{source}/{n}"}
-                     for source, held in stale.items() for n in range(self._count.get(source, 0), held)]
+                     for source, held in stale.items() for n in range(self._sentences_in(source), held)]
         if deletions:
             self._bulk(alias, iter(deletions), missing_ok=True)
         if written or deletions:
@@ -363,14 +358,13 @@ class ClusterIndex:
     def _actions(self, index: str, sources: Sequence[str]) -> Iterator[dict]:
         table = self._table
         terms_of = _terms_of_rows(self._local, rows=None if len(sources) > ROWS_BY_RANGE_MAX else
-                                  [(self._first[s], self._first[s] + self._count[s]) for s in sources
-                                   if s in self._first])
+                                  [self._range[s] for s in sources if s in self._range])
         for source in sources:
-            document, first = self._by_id[source], self._first.get(source)
-            if first is None:  # a source without sentences
+            if source not in self._range:  # a source without sentences
                 continue
+            document, (first, end) = self._documents[source], self._range[source]
             digest = source_hash(document)
-            for n in range(self._count[source]):
+            for n in range(end - first):
                 s = table[first + n]
                 yield {"_index": index, "_id": f"{source}/{n}", "_source": {
                     "source": source, "hash": digest, "n": n, "sentence": int(s.index), "start": int(s.start),
@@ -456,9 +450,13 @@ class ClusterIndex:
 
     # -- helpers ----------------------------------------------------------------
 
+    def _sentences_in(self, source: str) -> int:
+        first, end = self._range.get(source, (0, 0))
+        return end - first
+
     def _doc_id(self, i: int) -> str:
         s = self._table[i]
-        return f"{s.doc_id}/{i - self._first[s.doc_id]}"
+        return f"{s.doc_id}/{i - self._range[s.doc_id][0]}"
 
     def _remember(self, hits: Sequence[dict]) -> np.ndarray:
         """Keep the stored terms of `hits`; their sentence ids here (a sentence
@@ -466,11 +464,10 @@ class ClusterIndex:
         ids = []
         for hit in hits:
             source = hit["_source"]
-            first = self._first.get(source["source"])
-            n = int(source["n"])
-            if first is None or n >= self._count[source["source"]]:
+            first, end = self._range.get(source["source"], (0, 0))
+            i = first + int(source["n"])
+            if i >= end:
                 continue
-            i = first + n
             ids.append(i)
             if i not in self._terms:
                 if len(self._terms) >= TERMS_CACHE_MAX:

@@ -444,6 +444,11 @@ class Engine:
                 engine._complete_vectors(prepared, words)
         return engine
 
+    @property
+    def doc_ranges(self) -> dict[str, tuple[int, int]]:
+        """Each document's sentences: [first, end) by document id, in sentence order."""
+        return self._doc_range
+
     def sentences_of(self, doc_id: str) -> list[Sentence]:
         first, end = self._doc_range.get(doc_id, (0, 0))
         return self.sentences[first:end]

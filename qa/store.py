@@ -162,7 +162,7 @@ class Sources:
             return False
         try:
             signature = catalog.signature()
-            if signature is None or signature == self._shared_signature:
+            if signature == self._shared_signature:
                 return False
             with self.data.locked():
                 changed = mirror(catalog.listing(), self.data)
