@@ -101,7 +101,7 @@ def _fill(index_path: Path, parent: int | None) -> int:
     if saved is None:
         log.warning("no saved index at %s to encode", index_path)
         return 1
-    if saved.prepared.vectors is not None and saved.prepared.vocabulary is not None:
+    if saved.prepared.vectors is not None and saved.prepared.vocabulary is not None:  # done already
         progress_file(index_path).unlink(missing_ok=True)
         return 0
     # every core (niced, the service's workers come first): 2 threads took 2.67 ms a
@@ -131,16 +131,58 @@ def _fill(index_path: Path, parent: int | None) -> int:
         done = end
         _write_progress(index_path, {"fingerprint": saved.fingerprint, "done": done, "total": total})
     scales = np.ascontiguousarray(partial[:total, dimensions:]).view(np.float32).reshape(total)
-    saved.prepared.vectors = SentenceVectors(np.array(codes[:total]), scales.copy())
-    texts = (sentences[i].text for i in range(total))
-    saved.prepared.vocabulary = Vocabulary.build(texts, _analyzer(), encoder)
-    snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
-                  saved.listing, saved.settings)
+    vectors = SentenceVectors(np.array(codes[:total]), scales.copy())
     del partial, codes
+    texts = (sentences[i].text for i in range(total))
+    vocabulary = Vocabulary.build(texts, _analyzer(), encoder)
+    while True:
+        with snapshot.writing(index_path):  # nobody saves between this read and this save
+            current = snapshot.load_folder(index_path)
+            if current is None:
+                log.warning("the saved index %s is gone: its vectors are not kept", index_path)
+                return 1
+            if current.fingerprint == saved.fingerprint:
+                saved.prepared.vectors, saved.prepared.vocabulary = vectors, vocabulary
+                snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
+                              saved.listing, saved.settings)
+                break
+        # The sources changed while this encoded (the service saved an added article): the
+        # new index's sentences take the vectors of the same text, and the rest are encoded.
+        if parent is not None and not _alive(parent):
+            return 0
+        vectors = carried_over(saved.prepared.sentences, vectors, current, encoder, index_path)
+        saved = current
     partial_file(index_path).unlink(missing_ok=True)
     progress_file(index_path).unlink(missing_ok=True)
-    log.info("all %d sentence vectors of %s are in place", total, index_path)
+    log.info("all %d sentence vectors of %s are in place", len(vectors), index_path)
     return 0
+
+
+def carried_over(sentences, vectors, current, encoder, index_path: Path):
+    """The vectors of `current`'s sentences: those of the sentence with the same
+    text among `sentences` (whose vectors are `vectors`), the others encoded."""
+    from .vectors import SentenceVectors
+
+    row_of: dict[str, int] = {}
+    for i in range(len(sentences)):
+        row_of.setdefault(sentences[i].text, i)
+    table = current.prepared.sentences
+    texts = [table[j].text for j in range(len(table))]
+    rows = np.array([row_of.get(t, -1) for t in texts], dtype=np.int64)
+    known = rows >= 0
+    codes = np.zeros((len(texts), vectors.codes.shape[1]), dtype=np.int8)
+    scales = np.zeros(len(texts), dtype=np.float32)
+    codes[known], scales[known] = vectors.codes[rows[known]], vectors.scales[rows[known]]
+    missing = np.flatnonzero(~known)
+    log.info("the sources changed while encoding: %d vectors carried over, %d to encode",
+             int(known.sum()), len(missing))
+    for first in range(0, len(missing), BATCH):
+        batch = missing[first:first + BATCH]
+        packed = SentenceVectors.quantize(encoder.encode([texts[j] for j in batch]))
+        codes[batch], scales[batch] = packed.codes, packed.scales
+        _write_progress(index_path, {"fingerprint": current.fingerprint,
+                                     "done": int(known.sum()) + first + len(batch), "total": len(texts)})
+    return SentenceVectors(codes, scales)
 
 
 def _analyzer():

@@ -4,6 +4,7 @@ sources -> sentences -> analysis -> index -> question -> features and
 ranking (ranking/) -> whether to answer (abstain.py) -> answer."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -132,14 +133,6 @@ def _save_in_background(index_path: str | Path, save, then=None) -> int | None:
         os._exit(status)  # no cleanup of the parent's (copied) state
 
 
-def _file_identity(path: str | Path) -> tuple[int, int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-
 def _save(index_path: str | Path, prepared: snapshot.Prepared, documents: Sequence[Document], digest: str,
           skipped: Sequence[dict], files: Sequence[SourceFile] = (), settings: str = "") -> bool:
     try:
@@ -249,6 +242,7 @@ class Engine:
         self._pending: tuple[Path, str] | None = None  # (saved index, fingerprint) whose vectors are awaited
         self._saver: int | None = None  # the process writing the index (from_folder's background_save)
         self.folder_digest: str | None = None  # from_folder's: the fingerprint of the files it read
+        self._origin: snapshot.Saved | None = None  # from_folder's: what it read, for the next update
         if prepared is None:
             source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
             prepared = snapshot.load(index_path, documents, source_digest) if index_path else None
@@ -306,6 +300,7 @@ class Engine:
         self._use_vectors(prepared)
 
     def _use_vectors(self, prepared: snapshot.Prepared) -> None:
+        self._prepared = prepared  # its index stays the in-process one when a cluster serves
         self.vectors = prepared.vectors
         self.neighbours = None
         if self.encoder is not None and prepared.vocabulary is not None:
@@ -319,7 +314,7 @@ class Engine:
         (unless `start` is False: someone else does) and look for its vectors
         from now on (poll_vectors)."""
         self._pending = (Path(index_path), fingerprint)
-        self._index_seen = _file_identity(index_path)
+        self._index_seen = snapshot.identity(index_path)
         self._last_poll = time.monotonic()
         if start:
             background.start(index_path)
@@ -331,7 +326,7 @@ class Engine:
             return
         self._last_poll = time.monotonic()
         path, fingerprint = self._pending
-        seen = _file_identity(path)
+        seen = snapshot.identity(path)
         if seen == self._index_seen:
             return
         self._index_seen = seen
@@ -345,7 +340,9 @@ class Engine:
         vectors, vocabulary = found
         if len(vectors) != len(self.sentences):
             return
-        self._use_vectors(snapshot.Prepared(self.sentences, self.index, self.casing, vectors, vocabulary))
+        self._use_vectors(replace(self._prepared, vectors=vectors, vocabulary=vocabulary))
+        if self._origin is not None:
+            self._origin.prepared = self._prepared
         self._pending = None
         log.info("the sentence vectors are in place: the encoder takes part in ranking")
 
@@ -374,12 +371,17 @@ class Engine:
                     dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
                     index_path: str | Path | None = None, max_source_bytes: int = MAX_SOURCE_BYTES,
                     models: Models | None = None,
-                    background_vectors: bool = False, background_save: bool = False) -> Engine:
+                    background_vectors: bool = False, background_save: bool = False,
+                    base: Engine | None = None, ingest_workers: int | None = None) -> Engine:
         """The engine of a folder of sources. With `index_path`, a restart with
         unchanged files (names, sizes, modification times) loads the saved
         index and the documents in it without reading a source; a restart after
         a few changes reads only the changed files; otherwise the files are
         read, split and analysed on every core and the index saved.
+        `base`: the engine these folders were served with until now; without a
+        saved index, a few changed files update a copy of its index instead of
+        a rebuild. `ingest_workers`: processes that read and analyse (default:
+        every core; 1 in a serving process, whose worker must not wait on a pool).
         `background_vectors` (with `index_path`): the sentences' vectors, when
         there are none yet, are made by a separate process (background.py)
         while this engine answers without them. `background_save`: a new or
@@ -394,55 +396,84 @@ class Engine:
         digest = snapshot.folder_fingerprint(files, semantic, max_source_bytes)
         settings = snapshot.folder_settings(semantic, max_source_bytes)
         cache_dir = _cache_dir(index_path)
-        saved = snapshot.load_folder(index_path, settings) if index_path else None
-        language_data.join()  # before anything forks: a thread inside an import would hang a child
-        words, changed = None, saved is None or saved.fingerprint != digest
-        if not changed:
-            log.info("loaded the saved index %s", index_path)
-            documents, skipped, prepared = saved.documents, saved.skipped, saved.prepared
-        elif saved is not None and sum(saved.files.get(f.name) != (f.size, f.mtime_ns) for f in files) \
-                <= UPDATE_MAX_SHARE * len(files):
-            documents, skipped, prepared, _ = snapshot.update(saved, files, Analyzer("nl"), max_source_bytes)
-        else:
-            # (the words are counted for the encoder's vocabulary when it is made now)
-            count = semantic and not (background_vectors and index_path)
-            documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes,
-                                                            count_words=count)
-            prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
-            words = built.words if count else None
-        if not documents:
-            log.warning("no readable .txt sources in %s: every question will be answered with null",
-                        ", ".join(map(str, folders)))
-        for entry in shadowed:
-            log.warning("skipped %s: %s", entry["file"], entry["reason"])
-        engine = cls(documents, [*skipped, *shadowed], dict_dir, semantic, models=models, prepared=prepared,
-                     cache_dir=cache_dir)
-        engine.folder_digest = digest  # what the folders held: a watcher compares a new listing with it
+        # Read, update and write the saved index as one step against the background encoder,
+        # which saves its vectors into the same file (a forked saver takes the lock itself).
+        exclusive = snapshot.writing(index_path) if index_path and not background_save else \
+            contextlib.nullcontext()
+        with exclusive:
+            saved = snapshot.load_folder(index_path, settings) if index_path else None
+            if saved is None and base is not None and base._origin is not None and \
+                    base._origin.settings == settings:
+                saved = base._origin
+            language_data.join()  # before anything forks: a thread inside an import would hang a child
+            words, changed = None, saved is None or saved.fingerprint != digest
+            if not changed:
+                log.info("loaded the saved index %s", index_path or "(unchanged)")
+                documents, skipped, prepared = saved.documents, saved.skipped, saved.prepared
+            elif saved is not None and sum(saved.files.get(f.name) != (f.size, f.mtime_ns) for f in files) \
+                    <= UPDATE_MAX_SHARE * len(files):
+                documents, skipped, prepared, _ = snapshot.update(
+                    saved, files, Analyzer("nl"), max_source_bytes, ingest_workers)
+            else:
+                # (the words are counted for the encoder's vocabulary when it is made now)
+                count = semantic and not (background_vectors and index_path)
+                documents, skipped, built = ingest.build_folder(files, Analyzer("nl"), max_source_bytes,
+                                                                ingest_workers, count_words=count)
+                prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
+                words = built.words if count else None
+            engine = cls(documents, [*skipped, *shadowed], dict_dir, semantic, models=models,
+                         prepared=prepared, cache_dir=cache_dir)
+            engine.folder_digest = digest  # what the folders held: a watcher compares a new listing with it
+            listing = {f.name: (f.size, f.mtime_ns) for f in files}
+            engine._origin = snapshot.Saved(documents, skipped, prepared, digest, listing, settings)
+            if not documents:
+                log.warning("no readable .txt sources in %s: every question will be answered with null",
+                            ", ".join(map(str, folders)))
+            for entry in shadowed:
+                log.warning("skipped %s: %s", entry["file"], entry["reason"])
+            changed = changed or index_path is not None and snapshot.identity(index_path) is None
+            return engine._finish(prepared, words, changed, index_path, background_vectors, background_save,
+                                  files, settings)
+
+    def _finish(self, prepared: snapshot.Prepared, words: Counter | None, changed: bool,
+                index_path: str | Path | None, background_vectors: bool, background_save: bool,
+                files: Sequence[SourceFile], settings: str) -> Engine:
+        """from_folder's last steps: the vectors made now or left to the
+        background encoder, and the index saved when it changed."""
+        origin, digest = self._origin, self.folder_digest
         later = background_vectors and index_path is not None and prepared.vectors is None \
             and len(prepared.sentences) >= BACKGROUND_MIN_SENTENCES
         missing = prepared.vectors is None and not later or \
             prepared.vectors is not None and len(prepared.vectors) < len(prepared.sentences)
-        if engine.encoder is not None and missing:
-            engine._complete_vectors(prepared, words)
+        if self.encoder is not None and missing:
+            self._complete_vectors(prepared, words)
             changed = True
-        encode_later = engine.encoder is not None and later
+        encode_later = self.encoder is not None and later
+
+        def save() -> bool:
+            return _save(index_path, prepared, origin.documents, digest, origin.skipped, files, settings)
+
         if index_path and changed and background_save:
             master = os.getpid()
-            engine._saver = _save_in_background(
-                index_path, lambda: _save(index_path, prepared, documents, digest, skipped, files, settings),
+
+            def save_exclusively() -> bool:
+                with snapshot.writing(index_path):
+                    return save()
+
+            self._saver = _save_in_background(
+                index_path, save_exclusively,
                 then=(lambda: background.start(index_path, parent=master)) if encode_later else None)
-            if engine._saver is not None:
+            if self._saver is not None:
                 if encode_later:
-                    engine._vectors_from(index_path, digest, start=False)  # the saver starts it
-                return engine
-        saved_now = _save(index_path, prepared, documents, digest, skipped, files, settings) \
-            if index_path and changed else True
+                    self._vectors_from(index_path, digest, start=False)  # the saver starts it
+                return self
+        saved_now = save() if index_path and changed else True
         if encode_later:
             if saved_now:
-                engine._vectors_from(index_path, digest)
+                self._vectors_from(index_path, digest)
             else:  # the background process works on the saved index: without one, now
-                engine._complete_vectors(prepared, words)
-        return engine
+                self._complete_vectors(prepared, words)
+        return self
 
     @property
     def doc_ranges(self) -> dict[str, tuple[int, int]]:

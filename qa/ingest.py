@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -145,7 +146,7 @@ def build_folder(files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int
     started = time.perf_counter()
     _analyzer, _max_bytes, _count_words = analyzer, max_bytes, count_words
     try:
-        if workers > 1 and sum(f.size for f in files) >= PARALLEL_MIN_CHARS and _can_fork():
+        if workers > 1 and sum(f.size for f in files) >= PARALLEL_MIN_CHARS and pool_is_safe():
             bounds = chunk_bounds([f.size for f in files], workers * CHUNKS_PER_WORKER)
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_read_and_analyse, [files[a:b] for a, b in bounds], chunksize=1)
@@ -164,8 +165,15 @@ def build_folder(files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int
     return documents, skipped, _join(chunks, documents, workers, timings)
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+def pool_is_safe() -> bool:
+    """Whether a forked pool can be waited on here. Not in a gevent worker:
+    the pool's result and task handlers are threads, which gevent's patching
+    makes greenlets of this process, and the wait for their results never lets
+    them run (an add to a 3 MB collection hung its worker until gunicorn killed it)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is None or not monkey.is_module_patched("threading")
 
 
 def _join(chunks: Sequence[Chunk], documents: Sequence[Document], workers: int,

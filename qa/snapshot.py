@@ -10,6 +10,8 @@ and rebuilds otherwise.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -17,9 +19,10 @@ import logging
 import mmap
 import os
 import tempfile
+import time
 import zipfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +203,46 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
         raise
 
 
+# How often (s) a writer waiting for another one's save looks again.
+LOCK_POLL_SECONDS = 0.01
+
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """One writer of the saved index at a time, across processes: a service
+    that saved an added article and the background encoder that saves its
+    vectors read the file and write it again inside this, so that neither
+    writes over what the other just saved. Polled, not waited for: a wait
+    would stop every greenlet of a gevent worker."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        lock = open(str(path) + ".lock", "a+")  # noqa: SIM115 (closed below)
+    except OSError:  # nowhere to write: no save will happen either (it fails, and is logged)
+        yield
+        return
+    with lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(LOCK_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def identity(path: str | Path) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of the saved file, None without one: a save
+    replaces the file, so a changed identity means someone saved since."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
 READ_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile)
 
 
@@ -302,8 +345,8 @@ def _vectors(f: MappedArrays) -> tuple[SentenceVectors, Vocabulary] | None:
     return SentenceVectors(f["vector_codes"], f["vector_scales"]), vocabulary
 
 
-def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
-           max_bytes: int) -> tuple[list[Document], list[dict], Prepared, int]:
+def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int,
+           workers: int | None = None) -> tuple[list[Document], list[dict], Prepared, int]:
     """The saved index brought up to date with the folder listed in `files`:
     the sentences of unchanged files are kept, those of removed or changed
     files dropped, and added or changed files read and indexed after them
@@ -319,7 +362,7 @@ def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer,
     table = old.sentences
     keep_doc = np.array([_file_name(d) in unchanged for d in saved.documents], dtype=bool)
     keep = keep_doc[table.doc] if len(table) else np.zeros(0, dtype=bool)
-    new_docs, new_skipped, built = ingest.build_folder(fresh, analyzer, max_bytes)
+    new_docs, new_skipped, built = ingest.build_folder(fresh, analyzer, max_bytes, workers)
     documents = kept_docs + new_docs
     number = np.cumsum(keep_doc) - 1  # old document number -> number among the kept
     columns = [np.concatenate([number[table.doc[keep]].astype(np.int32),

@@ -71,11 +71,16 @@ class Sources:
 
     def build(self, initial: bool = False) -> Engine:
         config = self.config
+        # After the start, a change is built in the worker that serves: from the engine it
+        # serves (only the changed files read), in this process (a pool would hang a gevent
+        # worker), and with the vectors of many sentences left to the background encoder.
         engine = Engine.from_folder(self.folders, config["QA_DICT_DIR"] or None,
                                     semantic=config["QA_SEMANTIC"], index_path=config["QA_INDEX"] or None,
                                     max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
-                                    background_vectors=initial and config["QA_BACKGROUND_VECTORS"],
-                                    background_save=initial and config["QA_BACKGROUND_VECTORS"])
+                                    background_vectors=config["QA_BACKGROUND_VECTORS"],
+                                    background_save=initial and config["QA_BACKGROUND_VECTORS"],
+                                    base=None if initial else self.engine,
+                                    ingest_workers=None if initial else 1)
         if config["QA_SEARCH_URL"]:
             # the cluster is brought to these sources (in place for an added article), then answers
             cluster.attach(engine, search_settings(config))
