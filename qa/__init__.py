@@ -22,6 +22,9 @@ DEFAULTS = {
     # with QA_INDEX: a large archive's sentence vectors are made in the background while BM25 answers
     "QA_BACKGROUND_VECTORS": True,
     "QA_MAX_SOURCE_BYTES": 10 * 2**20,  # larger source files are skipped
+    # above this many sentences the encoder scores BM25's candidates only (a search of every
+    # vector costs about 10 ms per 100,000 sentences); default: engine.SEMANTIC_SEARCH_MAX
+    "QA_SEMANTIC_SEARCH_MAX": None,
     "QA_LOG_QUESTIONS": False,  # log each question at INFO (off: questions can be personal)
     "QA_RATE_LIMIT": "",  # per client address on /api/ask, e.g. "60 per minute"; "" = off
     "MAX_CONTENT_LENGTH": 64 * 1024,  # request body limit in bytes (413 above it)
@@ -55,6 +58,7 @@ ENVIRONMENT = {
     "QA_RATE_LIMIT": ("QA_RATE_LIMIT", str),
     "QA_LOG_QUESTIONS": ("QA_LOG_QUESTIONS", lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
     "QA_MAX_SOURCE_BYTES": ("QA_MAX_SOURCE_BYTES", int),
+    "QA_SEMANTIC_SEARCH_MAX": ("QA_SEMANTIC_SEARCH_MAX", int),
     "QA_API_KEY": ("QA_API_KEY", str),
     "QA_MODEL": ("QA_MODEL", str),
     "QA_MAX_CHAT_BODY_BYTES": ("QA_MAX_CHAT_BODY_BYTES", int),

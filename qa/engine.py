@@ -243,6 +243,7 @@ class Engine:
         self._saver: int | None = None  # the process writing the index (from_folder's background_save)
         self.folder_digest: str | None = None  # from_folder's: the fingerprint of the files it read
         self._origin: snapshot.Saved | None = None  # from_folder's: what it read, for the next update
+        self.semantic_search_max = SEMANTIC_SEARCH_MAX  # QA_SEMANTIC_SEARCH_MAX in the service
         if prepared is None:
             source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
             prepared = snapshot.load(index_path, documents, source_digest) if index_path else None
@@ -557,9 +558,9 @@ class Engine:
         clock.lap("bm25")
         vector = self._question_vector(q, history)
         # Over all sentences the encoder finds candidates BM25 misses; past
-        # SEMANTIC_SEARCH_MAX sentences that costs more than a question may,
+        # semantic_search_max sentences that costs more than a question may,
         # and it only scores BM25's candidates.
-        semantic_all = None if vector is None or len(self.vectors) > SEMANTIC_SEARCH_MAX else \
+        semantic_all = None if vector is None or len(self.vectors) > self.semantic_search_max else \
             self.vectors.similarities(vector)
         candidates = lexical_ids if semantic_all is None else \
             np.union1d(lexical_ids, top_k(semantic_all, CANDIDATES))

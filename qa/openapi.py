@@ -341,6 +341,7 @@ SEARCH_HEALTH = {"type": "object", "required": ["status", "index", "synced"],
 HEALTH = {"type": "object", "required": ["status", "sources", "sentences", "skipped"],
           "properties": {"status": {"enum": ["ok", "unavailable"]}, "sources": {"type": "integer"},
                          "sentences": {"type": "integer"}, "skipped": {"type": "integer"},
+                         "worker": {"type": "integer", "description": "the process that answered"},
                          "vectors": VECTOR_PROGRESS, "search": SEARCH_HEALTH}}
 
 

@@ -81,6 +81,8 @@ class Sources:
                                     background_save=initial and config["QA_BACKGROUND_VECTORS"],
                                     base=None if initial else self.engine,
                                     ingest_workers=None if initial else 1)
+        if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
+            engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
         if config["QA_SEARCH_URL"]:
             # the cluster is brought to these sources (in place for an added article), then answers
             cluster.attach(engine, search_settings(config))

@@ -1,6 +1,8 @@
 """The chat page at / and the health probe."""
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, jsonify, render_template
 
 from .cluster import ClusterIndex
@@ -29,7 +31,9 @@ def healthz():
     engine = get_engine()
     engine.poll_vectors()
     body = {"status": "ok", "sources": len(engine.documents), "sentences": len(engine.sentences),
-            "skipped": len(engine.skipped)}
+            "skipped": len(engine.skipped),
+            # which worker answered: each follows a change of the sources on its own next request
+            "worker": os.getpid()}
     progress = engine.vector_progress()
     if progress is not None:
         body["vectors"] = progress  # made in the background for a large archive: how far along

@@ -40,15 +40,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(**settings: str):
+def gunicorn(log_file: Path | None = None, **settings: str):
     """gunicorn serving the seeds on a free port, as `make run` does (plus
-    `settings` in its environment); yields its base URL."""
+    `settings` in its environment); yields its base URL. Its log goes to
+    `log_file` when given (for a test to read), else to a temporary file."""
     port = free_port()
     env = {**os.environ, "QA_BIND": f"127.0.0.1:{port}", "QA_WORKERS": "2",
            "QA_SOURCES": str(ROOT / "seeds"), "QA_DATA_DIR": "", **settings}
     executable = Path(sys.executable).parent / "gunicorn"
     # Its log goes to a file: a pipe nobody reads fills up and stops the server mid-test.
-    log = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed in the finally below)
+    log = open(log_file, "w+") if log_file else tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed below)
     process = subprocess.Popen([str(executable), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}"
