@@ -3,7 +3,8 @@
 # Dutch-English dictionaries, for English questions over Dutch sources.
 # With the argument "bench", also what `make bench` needs: Debian's Dutch word
 # list (wdutch) for the synthetic corpora and wrk for HTTP load. With "test",
-# also Debian's Chromium for the browser tests (no browser is downloaded).
+# also Debian's Chromium for the browser tests (no browser is downloaded) and
+# wdutch, from which the tests generate archives above the size thresholds.
 # Installs only what is missing; without root it says what to install instead.
 set -eu
 missing=""
@@ -11,6 +12,7 @@ missing=""
 [ -f /usr/share/dictd/freedict-nld-eng.index ] || missing="$missing dict-freedict-nld-eng"
 if [ "${1:-}" = test ]; then
     [ -x /usr/bin/chromium ] || missing="$missing chromium fonts-dejavu-core"
+    [ -f /usr/share/dict/dutch ] || missing="$missing wdutch"
 fi
 if [ "${1:-}" = bench ]; then
     [ -f /usr/share/dict/dutch ] || missing="$missing wdutch"
