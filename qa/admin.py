@@ -11,7 +11,10 @@ worker answers from the new set on its next request (store.Sources)."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
@@ -25,7 +28,9 @@ from .openapi import validator
 from .sources import parse_document
 from .store import get_sources
 
+log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/api")
+FULL = {errno.ENOSPC, errno.EDQUOT}
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 ID_RULE = "an id is 1-80 lower-case letters, digits, '-' or '_', not starting with '-' or '_'"
 
@@ -140,10 +145,32 @@ def _described(engine, source_id: str, status: int, **extra):
     return response
 
 
+@contextlib.contextmanager
+def _storage_errors(undo=None) -> Iterator[None]:
+    """A data folder that cannot be written (full, read-only, gone) answers
+    507 or 503 with what happened, never a 500; `undo` puts back what was
+    written before the failure, so that nothing half-done stays."""
+    try:
+        yield
+    except OSError as exc:
+        log.warning("the data folder cannot be written: %s", exc)
+        if undo is not None:
+            try:
+                undo()
+            except OSError as again:
+                log.error("could not put back the data folder as it was: %s", again)
+        if exc.errno in FULL:
+            raise ApiError("insufficient_storage", "the data folder is full: the change was not made", 507) \
+                from None
+        raise ApiError("data_folder_unwritable",
+                       f"the data folder cannot be written ({exc.strerror or exc}): the change was not made",
+                       503) from None
+
+
 def _store(article: Article, replace: bool):
     sources = get_sources()
     data = sources.data
-    with sources.writing():  # one writer at a time, in every process
+    with _storage_errors(), sources.writing():  # one writer at a time, in every process
         engine = sources.engine
         if not article.id:
             base = slug(article.title)
@@ -167,13 +194,14 @@ def _store(article: Article, replace: bool):
         if duplicate is not None:
             raise ApiError("duplicate", f"the same text is already source {duplicate!r}", 409)
         previous = data.file(article.id).read_text(encoding="utf-8") if exists else None
-        data.write(article.id, text)
-        try:
-            sources.share(article.id)
-        except SearchUnavailable:  # not shared, so not kept: the client is told to try again
-            _put_back(data, article.id, previous)
-            raise
-        engine = sources.switch()
+        data.write(article.id, text)  # whole or not at all: a failure here changed nothing
+        with _storage_errors(undo=lambda: _put_back(data, article.id, previous)):
+            try:
+                sources.share(article.id)
+            except SearchUnavailable:  # not shared, so not kept: the client is told to try again
+                _put_back(data, article.id, previous)
+                raise
+            engine = sources.switch()
         if article.id not in engine.documents:  # written but refused on reading: put back what was there
             reason = next(
                 (s["reason"] for s in engine.skipped if s["file"].endswith(f"/{article.id}.txt")), ""
@@ -210,7 +238,7 @@ def replace_source(source_id: str):
 def delete_source(source_id: str):
     sources = get_sources()
     data = sources.data
-    with sources.writing():
+    with _storage_errors(), sources.writing():
         if not data.holds(source_id):
             if _read_only(source_id):
                 raise ApiError(
@@ -221,10 +249,11 @@ def delete_source(source_id: str):
             raise ApiError("not_found", f"no source with id {source_id[:100]!r}", 404)
         previous = data.file(source_id).read_text(encoding="utf-8")
         data.remove(source_id)
-        try:
-            sources.share(source_id)
-        except SearchUnavailable:
-            _put_back(data, source_id, previous)
-            raise
-        sources.switch()
+        with _storage_errors(undo=lambda: _put_back(data, source_id, previous)):
+            try:
+                sources.share(source_id)
+            except SearchUnavailable:
+                _put_back(data, source_id, previous)
+                raise
+            sources.switch()
     return jsonify({"id": source_id, "deleted": True})

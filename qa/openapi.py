@@ -225,7 +225,9 @@ _ERROR_TEXT = {400: "invalid request", 401: "missing or wrong API key (only with
                405: "method not allowed", 409: "the id exists, is read-only, or the text is a duplicate",
                413: "body too large", 415: "not JSON", 422: "no text could be read from the document",
                429: "rate limit exceeded", 500: "unexpected failure",
-               503: "with QA_SEARCH_URL: the search cluster did not answer (Retry-After: when to try again)"}
+               503: "with QA_SEARCH_URL: the search cluster did not answer (Retry-After: when to try again); "
+                    "for a change of the sources also: the data folder cannot be written",
+               507: "the data folder is full: the change was not made"}
 
 
 def _errors(*statuses: int, shape: str = "Error") -> dict:
@@ -285,7 +287,7 @@ def document(config) -> dict:
                 "description": "Add an article (needs QA_ADMIN_TOKEN); every worker answers from it next.",
                 "requestBody": SOURCE_BODY,
                 "responses": {"201": _json("Stored", "stored and indexed"),
-                              **_errors(400, 401, 403, 409, 413, 415, 422, 500, 503)},
+                              **_errors(400, 401, 403, 409, 413, 415, 422, 500, 503, 507)},
             }},
             "/api/sources/{source_id}": {"get": {
                 "operationId": "getSource",
@@ -299,14 +301,14 @@ def document(config) -> dict:
                                *SOURCE_QUERY[1:]],
                 "requestBody": SOURCE_BODY,
                 "responses": {"200": _json("Stored", "replaced"), "201": _json("Stored", "added"),
-                              **_errors(400, 401, 403, 409, 413, 415, 422, 500, 503)},
+                              **_errors(400, 401, 403, 409, 413, 415, 422, 500, 503, 507)},
             }, "delete": {
                 "operationId": "deleteSource", "security": ADMIN,
                 "parameters": [{"name": "source_id", "in": "path", "required": True, "schema": _ID}],
                 "responses": {"200": {"description": "removed", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["id", "deleted"],
                     "properties": {"id": {"type": "string"}, "deleted": {"const": True}}}}}},
-                    **_errors(401, 403, 404, 409, 500, 503)},
+                    **_errors(401, 403, 404, 409, 500, 503, 507)},
             }},
             "/healthz": {"get": {
                 "operationId": "health",

@@ -82,6 +82,21 @@ def gunicorn(log_file: Path | None = None, **settings: str):
             log.close()
 
 
+GENERATOR = ROOT.parent / "shared" / "tools" / "gen-news-corpus.py"
+# Above the parallel-ingest (2 MiB) and background-vector (2,000 sentences) thresholds.
+ARCHIVE_SENTENCES = 10_000
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory) -> Path:
+    """A news-shaped archive of 10,000 sentences (397 articles, 3.4 MB) from the shared generator."""
+    if not GENERATOR.exists() or not Path("/usr/share/dict/dutch").exists():
+        pytest.skip(f"needs the corpus generator ({GENERATOR}) and Debian's wdutch word list")
+    folder = tmp_path_factory.mktemp("archive")
+    subprocess.run([sys.executable, str(GENERATOR), str(folder), str(ARCHIVE_SENTENCES)], check=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def server():
     """The service as `make run` starts it; its base URL."""

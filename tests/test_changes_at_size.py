@@ -16,15 +16,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import gunicorn
+from conftest import ARCHIVE_SENTENCES, gunicorn
 
 from qa import engine as engine_module
 from qa import ingest
 from qa.sources import list_sources
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT.parent / "shared" / "tools" / "gen-news-corpus.py"
-ARCHIVE_SENTENCES = 10_000
 TOKEN = "size-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 # Seconds a change may take to be answered (the write's response, then both workers).
@@ -50,16 +48,6 @@ PAGE = """<!doctype html><html><head><title>Kwelderfietsroute geopend</title>
 DROPPED = ("date 2021-09 Stormvloedkering getest\n\n"
            "De stormvloedkering bij Ramspol werd dinsdag getest met de nieuwe balgstuw.\n\n"
            "De balgstuw sloot in veertig minuten.\n")
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
-    """A news-shaped archive of 10,000 sentences from the shared generator."""
-    if not GENERATOR.exists() or not Path("/usr/share/dict/dutch").exists():
-        pytest.skip(f"needs the corpus generator ({GENERATOR}) and Debian's wdutch word list")
-    folder = tmp_path_factory.mktemp("archive")
-    subprocess.run([sys.executable, str(GENERATOR), str(folder), str(ARCHIVE_SENTENCES)], check=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
