@@ -35,11 +35,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check qa tests bench wsgi.py gunicorn.conf.py
 
 # The index alone (bench.py), then folder -> answering at 10k, 100k and 1M
-# sentences (archive.py; about 15 minutes more, the encoder path at 10k and 100k).
+# sentences (archive.py; about 15 minutes more, the encoder path at 10k and 100k),
+# then questions while articles are added at 10k and 100k (changes.py; about 5 minutes).
 bench: $(STAMP)
 	sh scripts/install-system-packages.sh bench
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/archive.py
+	$(BIN)/python bench/changes.py
 
 # Answer quality on every question set, in process: ours, the dev set and XQuAD-nl (en, nl).
 evaluate: $(STAMP)
