@@ -130,7 +130,7 @@ def test_past_the_search_limit_the_encoder_scores_bm25s_candidates_only(tmp_path
     engine = Engine.from_folder(folder)
     question = "Wie neemt de taken van de wethouder van stad 3 over?"
     everywhere = engine.rank(question)
-    monkeypatch.setattr(engine_module, "SEMANTIC_SEARCH_MAX", 10)
+    engine.semantic_search_max = 10  # QA_SEMANTIC_SEARCH_MAX in the service
     searched = []
     real = type(engine.vectors).similarities
     monkeypatch.setattr(type(engine.vectors), "similarities", lambda self, v: searched.append(len(self)) or
@@ -169,3 +169,38 @@ def test_without_background_saving_the_index_is_written_before_the_engine_return
     folder, index_path, _ = archive
     engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
     assert engine._saver is None and snapshot.load_folder(index_path) is not None
+
+
+def test_an_article_added_while_encoding_is_encoded_and_the_rest_carried_over(archive, monkeypatch):
+    """The service saves an updated index (an article added) while the background
+    encoder works on the one before: the encoder's save must not undo the
+    addition, and the vectors it made are kept for the sentences still there."""
+    folder, index_path, started = archive
+    served = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
+    from qa import neighbours
+
+    real_build = neighbours.Vocabulary.build
+    changed = []
+
+    def add_meanwhile(*args, **kwargs):  # after the encoding, before the encoder saves
+        if not changed:
+            (folder / "art00.txt").unlink()
+            (folder / "nieuw.txt").write_text("Nieuw\n\nDe veerpont naar Buiksloot vaart ook 's nachts.\n",
+                                              encoding="utf-8")
+            changed.append(Engine.from_folder(folder, index_path=index_path, background_vectors=True,
+                                              base=served, ingest_workers=1))
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(neighbours.Vocabulary, "build", add_meanwhile)
+    assert background.fill(index_path) == 0
+    engine = changed[0]
+    assert engine.vectors is None  # it was left to the encoder at work
+    engine.poll_vectors()
+    assert engine.vectors is not None and len(engine.vectors) == len(engine.sentences)
+    assert "nieuw" in engine.documents and "art00" not in engine.documents
+    synchronous = Engine.from_folder(folder)  # every vector made in one go, of the same sentences
+    by_text = {s.text: i for i, s in enumerate(synchronous.sentences)}
+    rows = [by_text[s.text] for s in engine.sentences]
+    assert np.array_equal(engine.vectors.codes, synchronous.vectors.codes[rows])
+    saved = snapshot.load_folder(index_path)
+    assert saved.fingerprint == engine.folder_digest and saved.prepared.vectors is not None

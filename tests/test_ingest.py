@@ -146,3 +146,44 @@ def test_an_update_encodes_the_new_sentences_and_keeps_the_old_vectors(archive, 
         else:
             assert np.array_equal(updated.vectors.codes[i], first.vectors.codes[at[(s.doc_id, s.index)]])
     assert updated.neighbours is not None
+
+
+class PatchedGevent:
+    """gevent.monkey as a gevent worker has it: threading made greenlets."""
+
+    @staticmethod
+    def is_module_patched(name):
+        return name == "threading"
+
+
+def test_under_gevent_no_pool_is_forked_and_the_index_is_the_same(archive, monkeypatch):
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_CHARS", 0)  # above the threshold
+    files = list_sources(archive)
+    assert ingest.pool_is_safe()
+    pooled = ingest.build_folder(files, Analyzer("nl"), workers=2)
+    monkeypatch.setitem(__import__("sys").modules, "gevent.monkey", PatchedGevent())
+    assert not ingest.pool_is_safe()
+    forked = []
+    monkeypatch.setattr(ingest.multiprocessing, "get_context", lambda *a: forked.append(a))
+    alone = ingest.build_folder(files, Analyzer("nl"), workers=2)
+    assert not forked
+    assert [s.text for s in alone[2].sentences] == [s.text for s in pooled[2].sentences]
+
+
+def test_a_change_updates_the_served_engine_without_reading_the_other_files(archive, monkeypatch):
+    """Without a saved index a change reads only the changed files: the served engine is the base."""
+    served = Engine.from_folder(archive, semantic=False)
+    (archive / "art000.txt").unlink()
+    (archive / "nieuw.txt").write_text("Nieuw\n\nDe veerpont naar Buiksloot vaart voortaan ook 's nachts.\n",
+                                       encoding="utf-8")
+    read = []
+    real = sources.read_document
+    monkeypatch.setattr(sources, "read_document", lambda path, *a: read.append(path.name) or real(path, *a))
+    changed = Engine.from_folder(archive, semantic=False, base=served, ingest_workers=1)
+    assert read == ["nieuw.txt"]
+    assert "art000" not in changed.documents and "nieuw" in changed.documents
+    assert "art000" in served.documents  # the served engine is untouched until the switch
+    scratch = Engine.from_folder(archive, semantic=False)
+    question = "Wanneer vaart de veerpont naar Buiksloot?"
+    assert changed.ask(question).passages[0].text == scratch.ask(question).passages[0].text
+    assert sorted(s.text for s in changed.sentences) == sorted(s.text for s in scratch.sentences)
