@@ -58,7 +58,7 @@ def gunicorn(log_file: Path | None = None, **settings: str):
             try:
                 if requests.get(url + "/healthz", timeout=1).ok:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still busy starting
                 pass
             if process.poll() is not None:
                 log.seek(0)
