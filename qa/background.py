@@ -8,8 +8,10 @@ The process writes as it goes: the vectors into a memory-mapped side file
 (replaced atomically after each batch). Stopped and started again (a
 restart of the service), it resumes where the side file ends. When every
 sentence has its vector it encodes the vocabulary for the encoder
-neighbours, writes the saved index again with both (atomically), and
-removes the side file; the service's workers see the new index file and
+neighbours, writes the saved index again with both (atomically, under the
+index's lock: if the service saved a change meanwhile, the new index's
+sentences take the vectors of the same text and only the rest are encoded),
+and removes the side file; the service's workers see the new index file and
 switch to the encoder's ranking models on their next question.
 
 One process per index: it holds an exclusive lock on INDEX.vectors.lock,

@@ -5,8 +5,9 @@ forking, so workers share it). Sources can change while the service runs:
 through the API (a write bumps the data folder's generation) or by a file
 dropped into a folder. Before each answer a worker reads the generation, and
 at most every QA_WATCH_SECONDS lists the folders; when either changed it builds
-the new engine aside and then switches to it with one assignment, so no
-request ever sees half of one."""
+the new engine aside, from the one it serves (only the changed files read, in
+this process), and then switches to it with one assignment, so no request
+ever sees half of one."""
 from __future__ import annotations
 
 import contextlib
