@@ -242,7 +242,7 @@ class Engine:
         self._pending: tuple[Path, str] | None = None  # (saved index, fingerprint) whose vectors are awaited
         self._saver: int | None = None  # the process writing the index (from_folder's background_save)
         self.folder_digest: str | None = None  # from_folder's: the fingerprint of the files it read
-        self._origin: snapshot.Saved | None = None  # from_folder's: what it read, for the next update
+        self.origin: snapshot.Saved | None = None  # from_folder's: what it was built from (the next base)
         self.semantic_search_max = SEMANTIC_SEARCH_MAX  # QA_SEMANTIC_SEARCH_MAX in the service
         if prepared is None:
             source_digest = snapshot.fingerprint(documents, self.analyzer, self.encoder is not None)
@@ -342,8 +342,8 @@ class Engine:
         if len(vectors) != len(self.sentences):
             return
         self._use_vectors(replace(self._prepared, vectors=vectors, vocabulary=vocabulary))
-        if self._origin is not None:
-            self._origin.prepared = self._prepared
+        if self.origin is not None:
+            self.origin.prepared = self._prepared
         self._pending = None
         log.info("the sentence vectors are in place: the encoder takes part in ranking")
 
@@ -373,15 +373,15 @@ class Engine:
                     index_path: str | Path | None = None, max_source_bytes: int = MAX_SOURCE_BYTES,
                     models: Models | None = None,
                     background_vectors: bool = False, background_save: bool = False,
-                    base: Engine | None = None, ingest_workers: int | None = None) -> Engine:
+                    base: snapshot.Saved | None = None, ingest_workers: int | None = None) -> Engine:
         """The engine of a folder of sources. With `index_path`, a restart with
         unchanged files (names, sizes, modification times) loads the saved
         index and the documents in it without reading a source; a restart after
         a few changes reads only the changed files; otherwise the files are
         read, split and analysed on every core and the index saved.
-        `base`: the engine these folders were served with until now; without a
-        saved index, a few changed files update a copy of its index instead of
-        a rebuild. `ingest_workers`: processes that read and analyse (default:
+        `base`: what the engine served until now was built from (its `origin`);
+        without a saved index, a few changed files update a copy of it instead
+        of a rebuild. `ingest_workers`: processes that read and analyse (default:
         every core; 1 in a serving process, whose worker must not wait on a pool).
         `background_vectors` (with `index_path`): the sentences' vectors, when
         there are none yet, are made by a separate process (background.py)
@@ -403,9 +403,8 @@ class Engine:
             contextlib.nullcontext()
         with exclusive:
             saved = snapshot.load_folder(index_path, settings) if index_path else None
-            if saved is None and base is not None and base._origin is not None and \
-                    base._origin.settings == settings:
-                saved = base._origin
+            if saved is None and base is not None and base.settings == settings:
+                saved = base
             language_data.join()  # before anything forks: a thread inside an import would hang a child
             words, changed = None, saved is None or saved.fingerprint != digest
             if not changed:
@@ -426,7 +425,7 @@ class Engine:
                          prepared=prepared, cache_dir=cache_dir)
             engine.folder_digest = digest  # what the folders held: a watcher compares a new listing with it
             listing = {f.name: (f.size, f.mtime_ns) for f in files}
-            engine._origin = snapshot.Saved(documents, skipped, prepared, digest, listing, settings)
+            engine.origin = snapshot.Saved(documents, skipped, prepared, digest, listing, settings)
             if not documents:
                 log.warning("no readable .txt sources in %s: every question will be answered with null",
                             ", ".join(map(str, folders)))
@@ -441,7 +440,7 @@ class Engine:
                 files: Sequence[SourceFile], settings: str) -> Engine:
         """from_folder's last steps: the vectors made now or left to the
         background encoder, and the index saved when it changed."""
-        origin, digest = self._origin, self.folder_digest
+        origin, digest = self.origin, self.folder_digest
         later = background_vectors and index_path is not None and prepared.vectors is None \
             and len(prepared.sentences) >= BACKGROUND_MIN_SENTENCES
         missing = prepared.vectors is None and not later or \

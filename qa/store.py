@@ -80,7 +80,7 @@ class Sources:
                                     max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
                                     background_vectors=config["QA_BACKGROUND_VECTORS"],
                                     background_save=initial and config["QA_BACKGROUND_VECTORS"],
-                                    base=None if initial else self.engine,
+                                    base=None if initial else self.engine.origin,
                                     ingest_workers=None if initial else 1)
         if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
             engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]

@@ -188,7 +188,7 @@ def test_an_article_added_while_encoding_is_encoded_and_the_rest_carried_over(ar
             (folder / "nieuw.txt").write_text("Nieuw\n\nDe veerpont naar Buiksloot vaart ook 's nachts.\n",
                                               encoding="utf-8")
             changed.append(Engine.from_folder(folder, index_path=index_path, background_vectors=True,
-                                              base=served, ingest_workers=1))
+                                              base=served.origin, ingest_workers=1))
         return real_build(*args, **kwargs)
 
     monkeypatch.setattr(neighbours.Vocabulary, "build", add_meanwhile)

@@ -179,7 +179,7 @@ def test_a_change_updates_the_served_engine_without_reading_the_other_files(arch
     read = []
     real = sources.read_document
     monkeypatch.setattr(sources, "read_document", lambda path, *a: read.append(path.name) or real(path, *a))
-    changed = Engine.from_folder(archive, semantic=False, base=served, ingest_workers=1)
+    changed = Engine.from_folder(archive, semantic=False, base=served.origin, ingest_workers=1)
     assert read == ["nieuw.txt"]
     assert "art000" not in changed.documents and "nieuw" in changed.documents
     assert "art000" in served.documents  # the served engine is untouched until the switch
