@@ -26,10 +26,18 @@ def ask(base: str, question: str) -> requests.Response:
     return requests.post(base + "/api/ask", json={"question": question}, timeout=60)
 
 
+TOKEN = "cluster-fault-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BEFORE = {"id": "veerpont", "title": "Nachtveer",
+          "text": "De veerpont naar Buiksloot vaart voortaan ook 's nachts."}
+DURING = {"id": "tram", "title": "Nieuwe tram",
+          "text": "Tram 26 rijdt vanaf mei elke vijf minuten naar IJburg."}
+
+
 @pytest.fixture
 def service(tmp_path):
     with gunicorn(QA_SEARCH_URL=URLS, QA_SEARCH_INDEX="t-faults", QA_SEARCH_TIMEOUT=str(TIMEOUT_S),
-                  QA_SEMANTIC="0") as base:
+                  QA_SEMANTIC="0", QA_ADMIN_TOKEN=TOKEN, QA_DATA_DIR=str(tmp_path / "data")) as base:
         yield base
     fixture("start", "3")  # whatever a test killed comes back on its data
 
@@ -58,10 +66,17 @@ def test_with_one_node_killed_every_question_is_still_answered(service):
     assert health["status"] == "ok"
 
 
-def test_with_the_cluster_down_questions_get_a_503_in_bounded_time_and_recover(service):
+def test_with_the_cluster_down_questions_get_a_503_in_bounded_time_and_recover(service, tmp_path):
     assert ask(service, QUESTIONS[0]).status_code == 200
+    assert requests.post(service + "/api/sources", headers=AUTH, json=BEFORE, timeout=60).status_code == 201
     for node in ("node-1", "node-2", "node-3"):
         fixture("kill", node)
+    # an add while the cluster is gone: a clear 503 in bounded time, and nothing kept
+    started = time.perf_counter()
+    refused = requests.post(service + "/api/sources", headers=AUTH, json=DURING, timeout=60)
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "search_unavailable"
+    assert time.perf_counter() - started < 6 * TIMEOUT_S + 5
+    assert not (tmp_path / "data" / "tram.txt").exists() and (tmp_path / "data" / "veerpont.txt").exists()
     for question in QUESTIONS:
         started = time.perf_counter()
         response = ask(service, question)
@@ -79,3 +94,7 @@ def test_with_the_cluster_down_questions_get_a_503_in_bounded_time_and_recover(s
         time.sleep(0.5)
     assert all(ask(service, q).status_code == 200 for q in QUESTIONS)
     assert requests.get(service + "/healthz", timeout=30).status_code == 200
+    # what was added before the cluster went is still cited; the refused add is not there
+    cited = ask(service, "Wanneer vaart de veerpont naar Buiksloot?").json()["passages"][0]["source"]
+    assert cited == "veerpont"
+    assert requests.get(service + "/api/sources/tram", timeout=30).status_code == 404
