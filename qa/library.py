@@ -15,13 +15,13 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from .locks import exclusive
+
 GENERATION = ".generation"
-LOCK_POLL_SECONDS = 0.01
 LOCK = ".lock"
 # Ids are file names too: lower-case letters, digits, '-' and '_', 1-80 characters, not starting with '.'.
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -88,19 +88,8 @@ class DataFolder:
     def locked(self) -> Iterator[None]:
         """One writer at a time, across processes."""
         self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / LOCK, "a+") as lock:
-            # Polled rather than waited for: a wait blocks the whole process, every
-            # greenlet of a gevent worker with it (time.sleep is gevent's there).
-            while True:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    time.sleep(LOCK_POLL_SECONDS)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with exclusive(self.path / LOCK):
+            yield
 
     def busy(self) -> bool:
         """Whether a writer holds the lock now (it will announce its change)."""

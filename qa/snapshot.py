@@ -11,7 +11,6 @@ and rebuilds otherwise.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import json
@@ -19,7 +18,6 @@ import logging
 import mmap
 import os
 import tempfile
-import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,6 +30,7 @@ from . import ingest
 from .analysis import Analyzer
 from .answer import Casing
 from .index import BM25Index, pack_strings, unpack_strings
+from .locks import exclusive
 from .neighbours import Vocabulary
 from .semantic import SentenceEncoder
 from .sentences import ARRAY_TYPES, SentenceTable
@@ -203,34 +202,21 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
         raise
 
 
-# How often (s) a writer waiting for another one's save looks again.
-LOCK_POLL_SECONDS = 0.01
-
-
 @contextlib.contextmanager
 def writing(path: str | Path) -> Iterator[None]:
     """One writer of the saved index at a time, across processes: a service
     that saved an added article and the background encoder that saves its
     vectors read the file and write it again inside this, so that neither
-    writes over what the other just saved. Polled, not waited for: a wait
-    would stop every greenlet of a gevent worker."""
+    writes over what the other just saved."""
+    lock_file = Path(str(path) + ".lock")
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        lock = open(str(path) + ".lock", "a+")  # noqa: SIM115 (closed below)
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        lock_file.touch()
     except OSError:  # nowhere to write: no save will happen either (it fails, and is logged)
         yield
         return
-    with lock:
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                time.sleep(LOCK_POLL_SECONDS)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with exclusive(lock_file):
+        yield
 
 
 def identity(path: str | Path) -> tuple[int, int, int] | None:
