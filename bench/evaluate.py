@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.INFO)
     runs = [(args.sources, path) for path in args.sets] or DEFAULT_RUNS
     clients = {}
+    pooled: dict[str, list[tuple[float, bool]]] = {}  # domain -> (confidence, right) of answered questions
     for sources, path in runs:
         if not path.exists():
             print(f"{path}: not there, skipped")
@@ -56,12 +57,68 @@ def main(argv: list[str] | None = None) -> int:
             clients[sources] = create_app({"TESTING": True, "QA_SOURCES": str(sources)}).test_client()
         client = clients[sources]
 
-        def ask(question, history, client=client):
-            return client.post("/api/ask", json={"question": question, "history": history}).get_json()
+        answers: dict[tuple[str, int], dict] = {}
 
-        scores = run_eval.evaluate(ask, run_eval.load(str(path)), verbose=args.verbose)
-        print(f"{path.parent.name + '/' if path.parent == XQUAD else ''}{path.name}: {json.dumps(scores)}")
+        def ask(question, history, client=client, answers=answers):
+            out = client.post("/api/ask", json={"question": question, "history": history, "debug": True})
+            answers[question, len(history)] = out = out.get_json()
+            return out
+
+        questions = run_eval.load(str(path))
+        scores = run_eval.evaluate(ask, questions, verbose=args.verbose)
+        name = f"{path.parent.name + '/' if path.parent == XQUAD else ''}{path.name}"
+        print(f"{name}: {json.dumps(scores)}")
+        for lang in sorted({q.get("lang") for q in questions} - {None}):
+            chosen = [q for q in questions if q.get("lang") == lang]
+            if len(chosen) < len(questions):
+                by_lang = run_eval.evaluate(ask, chosen)
+                print(f"  {lang}: " + json.dumps({k: by_lang[k] for k in ("questions", "hit@1", "hit@3",
+                                                                          "recall@10", "ece")}))
+        finals = [(q, answers[q["question"], 2 * len(q.get("history", []))]) for q in questions]
+        kinds = wrong_kinds(finals)
+        print("  short answers: " + json.dumps(kinds))
+        domain = "xquad" if path.parent == XQUAD or "xquad" in path.name else "news"
+        pooled.setdefault(domain, []).extend(
+            (out["confidence"], bool(q.get("answerable", True) and _first_supported(q, out, run_eval)))
+            for q, out in finals if out["answer"] is not None)
+    for domain, rows in pooled.items():
+        print(f"reliability, {domain}, answered questions (bin: n, mean confidence, share right):")
+        for low in range(10):
+            inside = [(c, r) for c, r in rows if min(int(c * 10), 9) == low]
+            if inside:
+                mean, right = (sum(x[i] for x in inside) / len(inside) for i in (0, 1))
+                print(f"  {low / 10:.1f}-{(low + 1) / 10:.1f}: {len(inside):4d}  {mean:.3f}  {right:.3f}")
     return 0
+
+
+def _first_supported(question: dict, out: dict, run_eval) -> bool:
+    support = [run_eval.norm(s) for s in question.get("support", [])]
+    passages = out.get("passages") or []
+    return bool(passages) and any(s in run_eval.norm(passages[0]["text"]) for s in support)
+
+
+# What a question of each kind must get as a short answer: a date, a number, or a name-like phrase.
+TYPED = ("when", "how_many", "who", "where")
+
+
+def wrong_kinds(finals: list[tuple[dict, dict]]) -> dict:
+    """Of the typed questions answered: how many got a short answer, how many a whole
+    sentence instead (no answer of the kind was found), and how many a headline or title."""
+    counts = {"typed_answered": 0, "short": 0, "whole_sentence": 0, "headline": 0}
+    for _, out in finals:
+        kind = (out.get("debug") or {}).get("answer_type")
+        answer = out.get("answer")
+        if kind not in TYPED or answer is None:
+            continue
+        counts["typed_answered"] += 1
+        passages = out.get("passages") or []
+        if any(answer.strip() == (p.get("title") or "").strip() for p in passages):
+            counts["headline"] += 1
+        elif passages and answer.strip() == passages[0]["text"].strip():
+            counts["whole_sentence"] += 1
+        else:
+            counts["short"] += 1
+    return counts
 
 
 if __name__ == "__main__":

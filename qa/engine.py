@@ -509,10 +509,11 @@ class Engine:
         if passages:
             missing = answer_types.asked_type(q) is not None and short is None
             signals = self.abstention_signals(q, ranking.ids, ranking.X, ranking.logits, best, missing)
-            confidence = float(self.models.abstain.probability(signals))
+            answerable = float(self.models.abstain.probability(signals))
+            confidence = float(self.models.confidence.calibrated(self.models.confidence.probability(signals)))
         answer = None
-        if passages and confidence >= self.models.abstain.threshold:
-            sure = short is not None and self.span_probability(short, q, probability[chosen], confidence) >= \
+        if passages and answerable >= self.models.abstain.threshold:
+            sure = short is not None and self.span_probability(short, q, probability[chosen], answerable) >= \
                 self.models.span.threshold
             answer = short.text if sure else self.sentences[best[0]].text
         clock.lap("answer")

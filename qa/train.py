@@ -219,6 +219,15 @@ class Outcome:
     )  # the short answer is one of the acceptable ones (None: none are listed, or no short answer)
 
 
+def right(item: Item, o: Outcome) -> bool:
+    """Whether answering `item` as the service would is right: the question is
+    answerable, its best passage holds a support string (when any are listed),
+    and the short answer found, when one can be judged, is an acceptable one.
+    An unanswerable question is never answered right: its right answer is null."""
+    found = o.rank == 1 if item.has_support else True
+    return bool(item.answerable and found and o.right is not False)
+
+
 def right_answer(answer: str, acceptable: list[str]) -> bool:
     """As the shared scorer judges a short answer: it holds an acceptable one, in at most 12 words."""
     a = norm(_strip_accents(answer))
@@ -289,7 +298,13 @@ def fit_all(items: list[Item]) -> tuple[Models, list[Outcome]]:
         answer_types.span_names(),
         np.array([items[n].weight for n in rows]),
     )
-    return Models(retrieve, rerank, decide, span), outcomes
+    sure = fit(
+        np.vstack([o.signals for o in outcomes]),
+        np.array([right(it, o) for it, o in zip(items, outcomes, strict=True)]),
+        abstain.names(),
+        np.array([it.weight for it in items]),
+    )
+    return Models(retrieve, rerank, decide, span, sure), outcomes
 
 
 def folds_of(items: list[Item], k: int) -> list[int]:
@@ -305,12 +320,14 @@ def folds_of(items: list[Item], k: int) -> list[int]:
     return [fold_of[it.group] for it in items]
 
 
-def cross_validate(items: list[Item], k: int) -> tuple[list[Outcome], np.ndarray, np.ndarray]:
-    """Out-of-fold outcomes, abstention probabilities and short answers' probabilities (NaN: none)."""
+def cross_validate(items: list[Item], k: int) -> tuple[list[Outcome], np.ndarray, np.ndarray, np.ndarray]:
+    """Out-of-fold outcomes, abstention probabilities, short answers' probabilities (NaN: none)
+    and the confidence model's uncalibrated probabilities."""
     fold = folds_of(items, k)
     outcomes: list[Outcome | None] = [None] * len(items)
     probability = np.zeros(len(items))
     span = np.full(len(items), np.nan)
+    sure = np.zeros(len(items))
     for f in range(k):
         train = [it for it, g in zip(items, fold, strict=True) if g != f]
         models, _ = fit_all(train)
@@ -318,11 +335,89 @@ def cross_validate(items: list[Item], k: int) -> tuple[list[Outcome], np.ndarray
             if fold[n] == f:
                 o = outcomes[n] = outcome(it, models.retrieve, models.rerank)
                 probability[n] = models.abstain.probability(o.signals)
+                sure[n] = models.confidence.probability(o.signals)
                 if o.short is not None:
                     span[n] = models.span.probability(
                         answer_types.span_signals(o.short, it.question, o.probabilities, probability[n])
                     )
-    return outcomes, probability, span
+    return outcomes, probability, span, sure
+
+
+def isotonic(raw: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The increasing map from raw probabilities to the share right among them
+    (scikit-learn's isotonic regression), as breakpoints for np.interp."""
+    from sklearn.isotonic import IsotonicRegression
+
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    fitted.fit(raw, labels, sample_weight=weight)
+    return np.asarray(fitted.X_thresholds_, dtype=float), np.asarray(fitted.y_thresholds_, dtype=float)
+
+
+def platt(raw: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Platt scaling (a logistic regression on the raw logit), as breakpoints for np.interp."""
+    from sklearn.linear_model import LogisticRegression
+
+    fitted = LogisticRegression(C=1e6).fit(_logit(raw)[:, None], labels, sample_weight=weight)
+    x = np.linspace(0.0, 1.0, 201)
+    return x, fitted.predict_proba(_logit(x)[:, None])[:, 1]
+
+
+def unchanged(raw: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> None:
+    """No calibration: the regression's own probability."""
+    return None
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+# The calibrations make train compares on cross-validation; it keeps the one with the lowest
+# calibration error, averaged over the two domains.
+CALIBRATIONS = {"none": unchanged, "platt": platt, "isotonic": isotonic}
+
+
+def calibrate_cross_fitted(items: list[Item], raw: np.ndarray, labels: np.ndarray, k: int,
+                           method=isotonic) -> np.ndarray:
+    """Each question's calibrated probability, from a calibration fitted on the
+    out-of-fold probabilities of the other folds only: its own row never
+    shapes the map that scores it."""
+    fold = np.array(folds_of(items, k))
+    weight = np.array([it.weight for it in items])
+    calibrated = raw.copy()
+    for f in range(k):
+        fitted = method(raw[fold != f], labels[fold != f], weight[fold != f])
+        if fitted is not None:
+            calibrated[fold == f] = np.interp(raw[fold == f], *fitted)
+    return calibrated
+
+
+# Bins of the calibration error (ECE) and the reliability table, as the shared scorer counts them.
+BINS = 10
+CONFIDENT = 0.8
+
+
+def reliability(probability: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None) -> list[dict]:
+    """Per confidence bin of width 1/BINS: how many, their mean confidence and the share right."""
+    weight = np.ones(len(probability)) if weight is None else weight
+    rows = []
+    which = np.minimum((probability * BINS).astype(int), BINS - 1)
+    for b in range(BINS):
+        inside = which == b
+        if inside.any():
+            mean = float(np.average(probability[inside], weights=weight[inside]))
+            rows.append({"bin": f"{b / BINS:.1f}-{(b + 1) / BINS:.1f}", "n": int(inside.sum()),
+                         "confidence": mean,
+                         "right": float(np.average(labels[inside], weights=weight[inside]))})
+    return rows
+
+
+def ece(probability: np.ndarray, labels: np.ndarray) -> float | None:
+    """Expected calibration error over BINS equal-width bins (unweighted, as the shared scorer)."""
+    if not len(probability):
+        return None
+    return round(sum(r["n"] * abs(r["confidence"] - r["right"]) for r in reliability(probability, labels))
+                 / len(probability), 3)
 
 
 def choose_span_threshold(outcomes: list[Outcome], span: np.ndarray, weight: np.ndarray) -> float:
@@ -348,12 +443,17 @@ def choose_threshold(items: list[Item], probability: np.ndarray) -> float:
     return best
 
 
-def _scores(rows: list[tuple[Item, Outcome, float, float]], threshold: float, span_threshold: float) -> dict:
-    """The shared scorer's figures for `rows` (item, outcome, abstention and span probabilities)."""
-    ranked = [o.rank for it, o, _, _ in rows if it.answerable and it.has_support]
-    answerable = [p for it, _, p, _ in rows if it.answerable]
-    unanswerable = [p for it, _, p, _ in rows if not it.answerable]
-    with_answers = [(o, p, s) for it, o, p, s in rows if it.answerable and it.answers]
+def _scores(rows: list[tuple[Item, Outcome, float, float, float]], threshold: float,
+            span_threshold: float) -> dict:
+    """The shared scorer's figures for `rows` (item, outcome, abstention, span and calibrated
+    confidence probabilities), and how far the confidence of the answered questions can be trusted."""
+    answered = [(c, right(it, o)) for it, o, p, _, c in rows if p >= threshold]
+    confidence = np.array([p for p, _ in answered])
+    correct = np.array([r for _, r in answered], dtype=float)
+    ranked = [o.rank for it, o, _, _, _ in rows if it.answerable and it.has_support]
+    answerable = [p for it, _, p, _, _ in rows if it.answerable]
+    unanswerable = [p for it, _, p, _, _ in rows if not it.answerable]
+    with_answers = [(o, p, s) for it, o, p, s, _ in rows if it.answerable and it.answers]
     given = [o for o, p, s in with_answers if p >= threshold and o.short is not None and s >= span_threshold]
 
     def ratio(a: float, b: int) -> float | None:
@@ -368,6 +468,11 @@ def _scores(rows: list[tuple[Item, Outcome, float, float]], threshold: float, sp
         "short_wrong": ratio(sum(not o.right for o in given), len(with_answers)),
         "abstain": ratio(sum(p < threshold for p in unanswerable), len(unanswerable)),
         "false_abstain": ratio(sum(p < threshold for p in answerable), len(answerable)),
+        "answered": len(answered),
+        "right_answered": ratio(float(correct.sum()), len(answered)),
+        "ece": ece(confidence, correct),
+        "wrong_at_0.8": int(((confidence >= CONFIDENT) & (correct == 0)).sum()),
+        "wrong_at_0.8_share": ratio(float(((confidence >= CONFIDENT) & (correct == 0)).sum()), len(answered)),
     }
 
 
@@ -378,10 +483,11 @@ def report(
     span: np.ndarray,
     threshold: float,
     span_threshold: float,
+    confidence: np.ndarray,
 ) -> dict:
     """The figures per set, then pooled over the news sets (ours and the dev set), over XQuAD-nl and over
     the questions asked after earlier turns."""
-    rows = list(zip(items, outcomes, probability, span, strict=True))
+    rows = list(zip(items, outcomes, probability, span, confidence, strict=True))
 
     def scores(chosen):
         return _scores(chosen, threshold, span_threshold)
@@ -403,20 +509,42 @@ def train(semantic: bool, dictionaries: bool, folds: int, out: Path | None) -> N
         f"{'with' if dictionaries else 'without'} the dictionaries"
     )
     items = collect(semantic, dictionaries)
-    outcomes, probability, span = cross_validate(items, folds)
+    outcomes, probability, span, raw = cross_validate(items, folds)
+    labels = np.array([right(it, o) for it, o in zip(items, outcomes, strict=True)], dtype=float)
     threshold = choose_threshold(items, probability)
+    answered = probability >= threshold
+    news = np.array([not it.group.startswith("xquad:") for it in items])
+    errors = {}
+    for name, method in CALIBRATIONS.items():
+        calibrated = calibrate_cross_fitted(items, raw, labels, folds, method)
+        errors[name] = [ece(calibrated[answered & domain], labels[answered & domain])
+                        for domain in (news, ~news)]
+    kept = min(errors, key=lambda name: sum(errors[name]))
+    print("calibration error (news, xquad) by calibration: " +
+          ", ".join(f"{name} {e[0]:.3f} / {e[1]:.3f}" for name, e in errors.items()) + f"; kept: {kept}")
+    confidence = calibrate_cross_fitted(items, raw, labels, folds, CALIBRATIONS[kept])
     span_threshold = choose_span_threshold(outcomes, span, np.array([it.weight for it in items]))
-    figures = report(items, outcomes, probability, span, threshold, span_threshold)
+    figures = report(items, outcomes, probability, span, threshold, span_threshold, confidence)
     print(
         f"cross-validated ({folds} folds grouped by article), thresholds: abstention {threshold:.4f}, "
         f"short answer {span_threshold:.4f}:"
     )
     for name, scores in figures.items():
         print(f"  {name}: {json.dumps(scores)}")
+    tables = {}
+    for domain, chosen in (("news", lambda it: not it.group.startswith("xquad:")),
+                           ("xquad", lambda it: it.group.startswith("xquad:"))):
+        rows = np.array([chosen(it) and p >= threshold for it, p in zip(items, probability, strict=True)])
+        tables[domain] = reliability(confidence[rows], labels[rows])
+        print(f"  reliability, {domain}, answered (bin: n, mean confidence, share right):")
+        for r in tables[domain]:
+            print(f"    {r['bin']}: {r['n']:4d}  {r['confidence']:.3f}  {r['right']:.3f}")
     models, _ = fit_all(items)
+    calibration = CALIBRATIONS[kept](raw, labels, np.array([it.weight for it in items]))
     models = dataclasses.replace(
         models,
         abstain=dataclasses.replace(models.abstain, threshold=threshold),
+        confidence=dataclasses.replace(models.confidence, calibration=calibration),
         span=dataclasses.replace(models.span, threshold=span_threshold),
     )
     for model in MODELS:
@@ -438,7 +566,13 @@ def train(semantic: bool, dictionaries: bool, folds: int, out: Path | None) -> N
             "abstain_threshold": threshold,
             "wrong_short_answer_cost": WRONG_COST,
             "short_answer_threshold": span_threshold,
+            "confidence": "the probability that the answer is right (train.right): the confidence "
+            "regression's, then the calibration below fitted on the cross-validated outputs; the figures "
+            "below use a calibration fitted without each question's own fold",
+            "calibration": kept,
+            "calibration_error_by_method": errors,
             "cross_validated": figures,
+            "reliability": tables,
         }
         provenance_file = out.with_name(out.stem + "-provenance.json")
         provenance_file.write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")

@@ -1,6 +1,7 @@
 """The chat page in a real browser: Debian's headless Chromium, driven by
 playwright (the Python package, pointed at /usr/bin/chromium; it downloads no
 browser). A screenshot of each step goes to artifacts/browser/."""
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -91,6 +92,10 @@ def ask(page, question):
 def test_ask_see_the_answer_and_numbered_citations_then_open_one(page):
     turn = ask(page, "when did the formal reports come in")
     assert turn.locator(".answer").inner_text() in ("early 2021", "February 2021")
+    # the confidence in words and as the share of such answers that were right
+    said = turn.locator(".confidence").inner_text()
+    assert re.fullmatch(r"(very likely right|likely right|unsure) "
+                        r"\(\d+ % of answers given this confidence were right\)", said)
     citations = turn.locator("ol > li .citation")
     assert citations.count() >= 1
     shot(page, "1-answer")

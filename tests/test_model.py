@@ -29,6 +29,16 @@ def test_probability_is_the_logistic_of_the_standardised_features():
     assert m.probability(x)[0] == pytest.approx(1 / (1 + np.exp(-(z @ m.coef + 0.5)[0])))
 
 
+def test_a_calibration_maps_raw_probabilities_and_survives_the_round_trip():
+    calibrated = model(calibration=(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.2, 0.6])))
+    assert calibrated.calibrated(0.75) == pytest.approx(0.4)
+    assert model().calibrated(0.75) == 0.75  # without one the raw probability is the confidence
+    loaded = LinearModel.from_json(json.loads(json.dumps(calibrated.to_json())))
+    assert loaded.calibrated(0.25) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="increasing"):
+        LinearModel.from_json({**calibrated.to_json(), "calibration": {"x": [0.0, 1.0], "y": [0.9, 0.1]}})
+
+
 def test_wrong_shapes_are_refused_with_the_features_named():
     with pytest.raises(ValueError, match="one per feature"):
         LinearModel.from_json({**model().to_json(), "coef": [1.0]})

@@ -27,10 +27,19 @@ function citationLabel(p) {
     (outlets > 1 ? ` · in ${outlets} sources` : "");
 }
 
+// The confidence is the calibrated probability that the answer is right
+// (make train measures it): said in words, with the figure beside them.
+function confidenceText(confidence) {
+  const percent = Math.round(confidence * 100);
+  const words = confidence >= 0.9 ? "very likely right" : confidence >= 0.7 ? "likely right" : "unsure";
+  return `${words} (${percent} % of answers given this confidence were right)`;
+}
+
 function renderAnswer(data) {
   const box = el("div");
   if (data.answer !== null) {
     box.appendChild(el("p", "answer", data.answer));
+    box.appendChild(el("p", "confidence", confidenceText(data.confidence)));
   } else {
     box.appendChild(el("p", "abstain", "The sources do not say."));
     if (data.passages.length) box.appendChild(el("p", "closest", "Closest matches:"));
