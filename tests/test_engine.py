@@ -609,3 +609,22 @@ def test_a_subsidy_is_an_amount_of_money():
 def test_an_amount_that_changed_from_one_to_another(question, answer):
     article = " date 2024-02 De kosten van de brug stijgen van 250 miljoen naar 380 miljoen euro. " + FILLER
     assert bm25_only(article).ask(question).answer == answer
+
+
+BRIDGE = ("date 2024-03 Nieuwe brug over de Vecht kostte miljoenen\n\n"
+          "De nieuwe brug over de Vecht bij Weesp gaat op 14 maart open.\n\n"
+          "De bouw van de brug kostte 8,5 miljoen euro.\n\n"
+          "De gemeente betaalde een derde van het bedrag.\n")
+
+
+@pytest.mark.parametrize("question", ["Wat kostte de nieuwe brug over de Vecht?",
+                                      "How much did the new bridge cost?"])
+def test_an_amount_is_answered_from_its_sentence_not_the_headline_that_shares_its_words(tmp_path, question):
+    (tmp_path / "brug.txt").write_text(BRIDGE, encoding="utf-8")
+    engine = Engine.from_folder(tmp_path)
+    result = engine.ask(question, k=3)
+    title = engine.documents["brug"].title
+    assert result.answer is not None and result.answer != title
+    assert "8,5" in result.answer
+    texts = [p.text for p in result.passages]
+    assert texts.index("De bouw van de brug kostte 8,5 miljoen euro.") < texts.index(title)
