@@ -43,8 +43,9 @@ ANSWER = {
                    "description": "short answer (a date, number, name or place), else the best cited "
                                   "sentence; null when the sources do not say"},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1,
-                       "description": "the fitted probability that the best passage answers the question; "
-                                      "below the threshold chosen on cross-validation `answer` is null"},
+                       "description": "the probability that the answer is right (the best passage answers "
+                                      "the question and the short answer, if any, is right), fitted and "
+                                      "measured on cross-validation"},
         "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}},
         "debug": {"type": "object"},
     },
