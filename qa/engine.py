@@ -515,7 +515,7 @@ class Engine:
         if passages and answerable >= self.models.abstain.threshold:
             sure = short is not None and self.span_probability(short, q, probability[chosen], answerable) >= \
                 self.models.span.threshold
-            answer = short.text if sure else self.sentences[best[0]].text
+            answer = short.text if sure else self.sentences[self.answer_sentence(best)].text
         clock.lap("answer")
         coverage = float(ranking.X[chosen[0], features.names().index("coverage")]) if chosen else 0.0
         return Result(answer, passages, q, coverage, confidence, clock.laps)
@@ -708,6 +708,13 @@ class Engine:
                               "semantic": None if semantic is None else round(semantic, 6)})
 
     # ---- what the features read (ranking/features.py) ----
+
+    def answer_sentence(self, best: np.ndarray) -> int:
+        """The sentence given as the answer when there is no short one: the best
+        passage that is not a headline (a headline sums up, it does not answer;
+        the headline is still cited among the passages), else the best."""
+        body = best[~self._heading[best]] if len(best) else best
+        return int(body[0]) if len(body) else int(best[0])
 
     def is_heading(self, ids: np.ndarray) -> np.ndarray:
         return self._heading[ids]

@@ -10,6 +10,7 @@ itself when no passage holds one (`short()` is then None)."""
 from dataclasses import fields, replace
 from functools import lru_cache
 
+import numpy as np
 import pytest
 
 from qa import abstain
@@ -628,3 +629,13 @@ def test_an_amount_is_answered_from_its_sentence_not_the_headline_that_shares_it
     assert "8,5" in result.answer
     texts = [p.text for p in result.passages]
     assert texts.index("De bouw van de brug kostte 8,5 miljoen euro.") < texts.index(title)
+
+
+def test_a_headline_is_never_given_as_the_answer_sentence(tmp_path):
+    (tmp_path / "brug.txt").write_text(BRIDGE, encoding="utf-8")
+    engine = Engine.from_folder(tmp_path, semantic=False)
+    first, end = engine.doc_ranges["brug"]
+    heading = next(i for i in range(first, end) if engine.is_heading(np.array([i]))[0])
+    body = [i for i in range(first, end) if i != heading]
+    assert engine.answer_sentence(np.array([heading, *body])) == body[0]
+    assert engine.answer_sentence(np.array([heading])) == heading  # nothing else to give
