@@ -1,8 +1,8 @@
 """Answer quality on question sets, in process (no server needed): the dev
 set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl over the seeds,
 eval/other.jsonl over eval/other/ (Dutch articles on other stories), and
-eval/fresh*.jsonl over eval/fresh*/ (twenty-five more, in thirteen sets, each written
-and run before any change made for it), and ../shared/eval/xquad-nl (English and
+eval/fresh*.jsonl over eval/fresh*/ (twenty-five more each, in seventeen sets, each written
+and run before any change made for it; the last two never fitted), and ../shared/eval/xquad-nl (English and
 Dutch questions over Dutch Wikipedia paragraphs),
 scored by the shared scorer ../shared/eval/run_eval.py, the same code that
 scores the running service.
@@ -18,13 +18,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from qa.train import ASIDE_SETS, OWN_SETS  # noqa: E402  the sets make train fits, and those it never sees
+
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
-# Our own sets: eval/<name>.jsonl over the articles in eval/<name>/.
-OWN_SETS = ["other", "fresh", *(f"fresh{n}" for n in range(2, 14))]
 # (sources, question set) pairs run when no set is named
 XQUAD = SHARED_EVAL / "xquad-nl"
 DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
-                *((ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS),
+                *((ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS + ASIDE_SETS),
                 (XQUAD / "sources", XQUAD / "en.jsonl"), (XQUAD / "sources", XQUAD / "nl.jsonl"),
                 (XQUAD / "sources", ROOT / "eval" / "xquad-followups.jsonl")]
 
@@ -40,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the scorer {SHARED_EVAL / 'run_eval.py'} is not there", file=sys.stderr)
         return 2
     sys.path.insert(0, str(SHARED_EVAL))
-    sys.path.insert(0, str(ROOT))
     import run_eval
 
     from qa import create_app
