@@ -72,6 +72,8 @@ SIGNALS = [
         lambda r: _best(r, "own_coverage"),
     ),
     Signal("semantic", "their largest cosine similarity to the question", lambda r: _best(r, "semantic")),
+    Signal("passage_similarity", "their largest cosine similarity to the question by multilingual-e5",
+           lambda r: _best(r, "passage_similarity")),
     Signal("bm25_log", "their largest log(1 + BM25)", lambda r: _best(r, "bm25_log")),
     Signal(
         "typed",

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +38,7 @@ from .question import (
 )
 from .ranking import features
 from .ranking.model import RERANK_DEPTH, Models, model_file, sigmoid, two_stage
-from .semantic import SentenceEncoder
+from .semantic import PassageEncoder, SentenceEncoder
 from .sentences import KINDS, Sentence
 from .sources import MAX_SOURCE_BYTES, Document, SourceFile, list_folders
 from .translation import DEFAULT_DICT_DIR, Translator
@@ -67,6 +67,12 @@ UPDATE_MAX_SHARE = 0.5
 # Above this many sentences the encoder scores BM25's candidates only: a
 # search of all int8 vectors takes about 10 ms per 100,000 (vectors.py).
 SEMANTIC_SEARCH_MAX = 200_000
+# Up to this many sentences every sentence's multilingual-e5 vector is made when the
+# engine is built (about 50 ms a news sentence: the seeds' 126 take 6 s, 500 would take
+# 25 s), so that no question waits for them; above it a question's candidates are
+# encoded when first read (1.6 s for the first question on the seeds) and kept
+# (semantic.PASSAGE_CACHE_MAX).
+PASSAGE_WARM_MAX = 500
 # Below this many sentences the vectors are made before serving even when
 # they could be made in the background: 2,000 take 3 to 6 s to encode, and
 # the first answers are then the encoder's too.
@@ -93,6 +99,11 @@ def _load_language_data() -> None:
 @lru_cache(maxsize=1)
 def _encoder() -> SentenceEncoder | None:
     return SentenceEncoder.load()
+
+
+@lru_cache(maxsize=1)
+def _passage_encoder() -> PassageEncoder | None:
+    return PassageEncoder.load()
 
 
 @lru_cache(maxsize=4)
@@ -239,6 +250,7 @@ class Engine:
         self._models_given = models is not None
         self.models = models  # the package's are chosen in _use_vectors: with or without the encoder's
         self.encoder = _encoder() if semantic else None
+        self.passage_encoder = _passage_encoder() if semantic else None
         self._pending: tuple[Path, str] | None = None  # (saved index, fingerprint) whose vectors are awaited
         self._saver: int | None = None  # the process writing the index (from_folder's background_save)
         self.folder_digest: str | None = None  # from_folder's: the fingerprint of the files it read
@@ -308,7 +320,12 @@ class Engine:
             self.neighbours = Neighbours(prepared.vocabulary, self.encoder, self.analyzer,
                                          self.index.vocabulary.__contains__)
         if not self._models_given:  # the encoder's models only once there are vectors to use them on
-            self.models = Models.load(model_file(self.vectors is not None, self.translator is not None))
+            # the encoders' models need both: USE's vectors and multilingual-e5
+            semantic = self.vectors is not None and self.passage_encoder is not None
+            self.models = Models.load(model_file(semantic, self.translator is not None))
+        if self.vectors is not None and self.passage_encoder is not None and \
+                len(prepared.sentences) <= PASSAGE_WARM_MAX:
+            self.passage_encoder.sentence_vectors([s.text for s in prepared.sentences])
 
     def _vectors_from(self, index_path: str | Path, fingerprint: str, start: bool = True) -> None:
         """Start the background encoding of the index saved at `index_path`
@@ -579,7 +596,8 @@ class Engine:
             self, q, candidates, parts, self.index.scores_of(parts, candidates),
             None if vector is None else semantic_all[candidates] if semantic_all is not None else
             self.vectors.rows(candidates).similarities(vector),
-            float(lexical_best[0]) if len(lexical_best) else 0.0, cited)
+            float(lexical_best[0]) if len(lexical_best) else 0.0, cited,
+            close=None if self.passage_encoder is None or vector is None else self._closeness(q.text))
         everyone = np.arange(len(candidates))
         n1 = len(features.names(stage=1))
         if full:
@@ -595,6 +613,19 @@ class Engine:
 
         logits, order = two_stage(self.models.retrieve, self.models.rerank, X[:, :n1], stage2)
         return Ranking(q, parts, candidates, found.lexical, found.semantic, X, logits, order)
+
+    def _closeness(self, question: str) -> Callable[[np.ndarray], np.ndarray]:
+        """The passage encoder's cosine of the question to sentences (by id);
+        the question is encoded when first asked for."""
+        asked: list[np.ndarray] = []
+
+        def close(ids: np.ndarray) -> np.ndarray:
+            if not asked:
+                asked.append(self.passage_encoder.encode([question])[0])
+            texts = [self.sentences[int(i)].text for i in ids]
+            return self.passage_encoder.sentence_vectors(texts) @ asked[0] if texts else np.zeros(0)
+
+        return close
 
     def _previously_cited(self, history: Sequence[dict]) -> frozenset[int]:
         """The sentences the service cited for the last question of `history`

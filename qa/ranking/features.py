@@ -36,6 +36,7 @@ class Candidates:
     semantic: np.ndarray | None  # cosine similarity to the question, None without the encoder
     top: float  # BM25 of the best sentence of the whole index
     previous: frozenset[int] = frozenset()  # sentences cited for the previous question
+    close: Callable[[np.ndarray], np.ndarray] | None = None  # sentence ids -> passage encoder's cosine
     _cache: dict = field(default_factory=dict)
 
     def once(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
@@ -220,6 +221,19 @@ def _fit(answer_type: answer_types.AnswerType) -> Callable[[Candidates, np.ndarr
 # One feature per answer type (answer_types/), named and described by it.
 for _type in answer_types.TYPES:
     feature(_type.feature, _type.measures, stage=2)(_fit(_type))
+
+
+@feature("passage_similarity", "cosine similarity of multilingual-e5's vectors to the question's", stage=2)
+def passage_similarity(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return np.zeros(len(rows)) if c.close is None else c.close(c.ids[rows])
+
+
+@feature("passage_similarity_gap", "that cosine minus the best of the candidates read", stage=2)
+def passage_similarity_gap(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if c.close is None:
+        return np.zeros(len(rows))
+    values = c.close(c.ids[rows])
+    return values - float(values.max()) if len(values) else values
 
 
 @feature(
