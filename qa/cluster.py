@@ -69,7 +69,7 @@ except ImportError:  # pragma: no cover - a dependency of the package
 FORMAT = "qa-sentences-1"
 # Candidates Lucene's BM25 returns for BM25Okapi to rank, per candidate the
 # engine ranks. Measured at 100k news-shaped sentences on 150 questions (bench
-# figures in the README): 2x and 1.5x both gave the in-process top 10 in 0.959
+# figures in docs/performance.md): 2x and 1.5x both gave the in-process top 10 in 0.959
 # of questions (recall of its top 10: 0.989, 0.987), 1x 0.945; the search took
 # p50 28, 18 and 13 ms. The dev set and XQuAD-nl: the same answers at 1.5x.
 OVERFETCH = 1.5

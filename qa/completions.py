@@ -23,7 +23,7 @@ from .engine import Result
 # What the content says when the sources do not; the same sentence as the chat page and the terminal.
 NOT_IN_SOURCES = "The sources do not say."
 # Passages cited in a chat answer. The answer's sentence is among the first three for 0.86-0.96 of the
-# questions of every set (hit@3 in the README), and more markers crowd a chat bubble.
+# questions of every set (hit@3 in docs/evaluation.md), and more markers crowd a chat bubble.
 CHAT_K_DEFAULT = 3
 # A marker the service wrote after an earlier answer ("[1]"), removed when that answer comes back as history.
 _MARKERS = re.compile(r"(?:\s*\[\d{1,2}\])+\s*$")

@@ -8,7 +8,7 @@ read, in one process.)
 
 Workers are forked, so they share the parent's loaded lemma list instead of
 loading it; each keeps its own per-word cache (analysis.Analyzer.word_terms).
-Measured at 1M sentences in README, Archives.
+Measured at 1M sentences in docs/performance.md, Archives.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ class AnswerType:
     analyzer and name casing."""
 
     feature: str  # the name of its ranking feature
-    measures: str  # what the feature measures, for the README
+    measures: str  # what the feature measures, for docs/design.md
     asks: Callable[[Question], bool]
     fit: Fit
     find: Find | None = None  # None: the best sentence itself is the answer

@@ -49,7 +49,7 @@ class Candidates:
 @dataclass(frozen=True)
 class Feature:
     name: str
-    measures: str  # what it measures, for the README's table
+    measures: str  # what it measures, for the table in docs/design.md
     stage: int
     compute: Callable[[Candidates, np.ndarray], np.ndarray]  # (candidates, rows) -> one value per row
 
