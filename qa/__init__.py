@@ -50,13 +50,13 @@ ENVIRONMENT = {
     "QA_WATCH_SECONDS": ("QA_WATCH_SECONDS", float),
     "QA_DICT_DIR": ("QA_DICT_DIR", str),
     "QA_INDEX": ("QA_INDEX", str),
-    "QA_SEMANTIC": ("QA_SEMANTIC", lambda v: _yes(v)),
-    "QA_BACKGROUND_VECTORS": ("QA_BACKGROUND_VECTORS", lambda v: _yes(v)),
+    "QA_SEMANTIC": ("QA_SEMANTIC", lambda v: _boolean(v)),
+    "QA_BACKGROUND_VECTORS": ("QA_BACKGROUND_VECTORS", lambda v: _boolean(v)),
     "QA_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
     "QA_MAX_QUESTION_CHARS": ("QA_MAX_QUESTION_CHARS", int),
     "QA_MAX_HISTORY_TURNS": ("QA_MAX_HISTORY_TURNS", int),
     "QA_RATE_LIMIT": ("QA_RATE_LIMIT", str),
-    "QA_LOG_QUESTIONS": ("QA_LOG_QUESTIONS", lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
+    "QA_LOG_QUESTIONS": ("QA_LOG_QUESTIONS", lambda v: _boolean(v)),
     "QA_MAX_SOURCE_BYTES": ("QA_MAX_SOURCE_BYTES", int),
     "QA_SEMANTIC_SEARCH_MAX": ("QA_SEMANTIC_SEARCH_MAX", int),
     "QA_API_KEY": ("QA_API_KEY", str),
@@ -70,8 +70,20 @@ ENVIRONMENT = {
 }
 
 
-def _yes(value: str) -> bool:
-    return value.strip().lower() not in ("0", "false", "no", "off")
+YES = ("1", "true", "yes", "on")
+NO = ("0", "false", "no", "off", "")
+
+
+def _boolean(value: str) -> bool:
+    """One reading of a yes/no setting for all of them; anything else is refused."""
+    word = value.strip().lower()
+    if word in YES or word in NO:
+        return word in YES
+    raise ValueError(f"{value!r} is neither yes ({', '.join(YES)}) nor no ({', '.join(NO[:-1])})")
+
+
+class SettingError(ValueError):
+    """An environment variable the service cannot read."""
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -79,7 +91,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     for variable, (key, kind) in ENVIRONMENT.items():
         if variable in os.environ:
-            app.config[key] = kind(os.environ[variable])
+            try:
+                app.config[key] = kind(os.environ[variable])
+            except ValueError as exc:
+                raise SettingError(f"{variable}={os.environ[variable]!r}: {exc}") from None
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False
