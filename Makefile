@@ -50,7 +50,7 @@ evaluate: $(STAMP)
 # Refit the ranking and abstention models (qa/data/model*.json) and print their
 # cross-validated figures per set, with and without the encoder and the dictionaries (about 2 min).
 train: $(STAMP)
-	$(BIN)/python -m qa.train
+	$(BIN)/python -m qa.training
 
 loadtest: $(STAMP)
 	sh scripts/install-system-packages.sh bench

@@ -77,9 +77,9 @@ def generate(folder: Path, n: int) -> Path:
 
 def stages(archive: str, index_path: str) -> None:
     """Child process: the ingest stages one after the other, timed."""
-    from qa import ingest, snapshot
-    from qa.analysis import Analyzer
-    from qa.sources import MAX_SOURCE_BYTES, list_sources
+    from qa.index import ingest, snapshot
+    from qa.language.analysis import Analyzer
+    from qa.sources.documents import MAX_SOURCE_BYTES, list_sources
 
     t0 = time.perf_counter()
     analyzer = Analyzer("nl")

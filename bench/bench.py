@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.index import BM25Index, QueryTerm, top_k  # noqa: E402
+from qa.index.bm25 import BM25Index, QueryTerm, top_k  # noqa: E402
 
 WORDLIST = Path("/usr/share/dict/dutch")
 SEED = 20210705
@@ -212,7 +212,7 @@ def bench_tantivy(corpus: list[list[str]], queries: list[list[str]]) -> dict:
 
 def bench_stages() -> dict:
     """Milliseconds per stage of Engine.ask on the seeds (second pass, caches warm)."""
-    from qa.engine import Engine
+    from qa.pipeline.engine import Engine
 
     engine = Engine.from_folder(ROOT / "seeds")
     for question in HTTP_QUESTIONS:

@@ -50,8 +50,8 @@ def start_cluster(nodes: int) -> str:
 def build_in_cluster(archive: Path, index_path: Path, urls: str) -> dict:
     """The saved index loaded, then every sentence bulk-indexed into a new
     cluster index and the alias switched (python -m qa index --search-url)."""
-    from qa import cluster
-    from qa.engine import Engine
+    from qa.index import cluster
+    from qa.pipeline.engine import Engine
 
     engine = Engine.from_folder(archive, semantic=False, index_path=index_path)
     report = cluster.ClusterIndex(engine, cluster.ClusterSettings.from_url(urls)).sync(force_rebuild=True)
@@ -66,9 +66,9 @@ def agreement(archive: Path, index_path: Path, urls: str, count: int = 150) -> d
     rescored as BM25Okapi), and the candidate search's own time."""
     import random
 
-    from qa import cluster
-    from qa.engine import CANDIDATES, Engine
-    from qa.question import read_question
+    from qa.index import cluster
+    from qa.pipeline.engine import CANDIDATES, Engine
+    from qa.pipeline.question import read_question
 
     local = Engine.from_folder(archive, semantic=False, index_path=index_path)
     remote = cluster.attach(Engine.from_folder(archive, semantic=False, index_path=index_path),

@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.sentences import split_sentences  # noqa: E402
-from qa.sources import load_sources  # noqa: E402
+from qa.language.sentences import split_sentences  # noqa: E402
+from qa.sources.documents import load_sources  # noqa: E402
 
 
 def paragraphs() -> list[str]:

@@ -87,7 +87,7 @@ class SettingError(ValueError):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.from_mapping(DEFAULTS)
     for variable, (key, kind) in ENVIRONMENT.items():
         if variable in os.environ:
@@ -102,8 +102,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from . import admin, api, errors, hardening, openai_api, openapi, ui
-    from .store import init_app
+    from .web import admin, api, errors, hardening, openai_api, openapi, ui
+    from .web.store import init_app
 
     init_app(app)
     errors.init_app(app)

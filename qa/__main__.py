@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from .engine import K_DEFAULT, K_MAX, K_MIN, Engine
-from .sources import SourceError
-from .translation import DEFAULT_DICT_DIR
+from .language.translation import DEFAULT_DICT_DIR
+from .pipeline.engine import K_DEFAULT, K_MAX, K_MIN, Engine
+from .sources.documents import SourceError
 
 
 def _engine(args) -> Engine:
@@ -39,7 +39,7 @@ def index_command(args) -> int:
     print(f"indexed {len(engine.sentences)} sentences from {len(engine.documents)} sources "
           f"({len(engine.skipped)} skipped) in {time.perf_counter() - started:.1f} s; {where}")
     if args.search_url:
-        from . import cluster
+        from .index import cluster
 
         settings = cluster.ClusterSettings.from_url(args.search_url, index=args.search_index,
                                                     shards=args.shards, replicas=args.replicas)
@@ -74,7 +74,7 @@ def ask_command(args) -> int:
 
 
 def chat_command(args) -> int:
-    from . import terminal
+    from .cli import terminal
 
     if args.url:
         asker = terminal.remote_asker(args.url, args.api_key or None)
@@ -85,7 +85,7 @@ def chat_command(args) -> int:
 
 
 def add_command(args) -> int:
-    from . import adding
+    from .cli import adding
 
     if args.url:
         results = adding.add_to_service(args.files, args.url, args.token or None)
@@ -102,7 +102,7 @@ def add_command(args) -> int:
 
 
 def vectors_command(args) -> int:
-    from . import background
+    from .semantic import background
 
     return background.fill(args.index, args.parent)
 

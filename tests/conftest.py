@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from qa import create_app
-from qa.engine import Engine
+from qa.pipeline.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

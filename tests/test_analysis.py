@@ -1,6 +1,6 @@
 import pytest
 
-from qa.analysis import Analyzer, normalize, tokenize
+from qa.language.analysis import Analyzer, normalize, tokenize
 
 
 def test_normalize_folds_case_accents_and_width():

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from qa.answer import (
+from qa.language.spans import (
     Casing,
     article_base,
     find_dates,
@@ -282,10 +282,10 @@ def test_a_month_counted_from_the_articles(sentence, language, dates):
 
 
 def test_casing_counts_capitals_after_the_first_word_and_every_lower_case_word():
-    from qa.analysis import normalize
-    from qa.answer import WORD
-    from qa.sentences import split_document
-    from qa.sources import load_sources
+    from qa.language.analysis import normalize
+    from qa.language.sentences import split_document
+    from qa.language.spans import WORD
+    from qa.sources.documents import load_sources
 
     texts = [s.text for d in load_sources("seeds")[0] for s in split_document(d)]
     texts += ["2021 was een jaar.", "„Wij gaan door”, zei Ivens.", "", "1st Ivens kwam.", "x-ray Zag ivens."]

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from qa import answer_types
-from qa.engine import Engine
-from qa.question import read_question
-from qa.ranking import features
-from qa.sources import parse_document
+from qa import answer_kinds
+from qa.pipeline import features
+from qa.pipeline.engine import Engine
+from qa.pipeline.question import read_question
+from qa.sources.documents import parse_document
 
 FILLER = " ".join(f"Zin {n} gaat over iets anders." for n in range(30))
 ARTICLE = (" date 2021-07 De wethouder Jan Smit is op 5 juli afgetreden. "
@@ -26,14 +26,14 @@ def sentence_id(engine, start):
 
 
 def test_every_answer_type_is_a_ranking_feature_once():
-    names = [t.feature for t in answer_types.TYPES]
+    names = [t.feature for t in answer_kinds.TYPES]
     assert len(names) == len(set(names))
     assert set(names) <= set(features.names(stage=2)) - set(features.names(stage=1))
 
 
 def test_registering_a_type_twice_is_refused():
     with pytest.raises(ValueError, match="twice"):
-        answer_types.register(answer_types.TYPES[0])
+        answer_kinds.register(answer_kinds.TYPES[0])
 
 
 @pytest.mark.parametrize(("question", "feature", "start"), [
@@ -46,8 +46,8 @@ def test_registering_a_type_twice_is_refused():
 ])
 def test_each_type_is_asked_by_its_questions_and_fits_its_sentence(engine, question, feature, start):
     q = read_question(question, analyzer=engine.analyzer)
-    (answer_type,) = [t for t in answer_types.TYPES if t.feature == feature]
-    others = [t.feature for t in answer_types.TYPES if t.asks(q)]
+    (answer_type,) = [t for t in answer_kinds.TYPES if t.feature == feature]
+    others = [t.feature for t in answer_kinds.TYPES if t.asks(q)]
     assert others == [feature]  # one kind of answer per question
     assert answer_type.fit(engine, q, sentence_id(engine, start)) > 0
     assert answer_type.fit(engine, q, sentence_id(engine, "Zin 3")) == 0
@@ -62,16 +62,16 @@ def test_each_type_is_asked_by_its_questions_and_fits_its_sentence(engine, quest
 def test_a_short_answer_comes_from_the_type_the_question_asks_for(engine, question, short):
     ranking = engine.rank(question)
     best, _ = engine._distinct(ranking.ids[ranking.order], 3)
-    found = answer_types.short_answer(engine, ranking.question, best)
+    found = answer_kinds.short_answer(engine, ranking.question, best)
     assert (found.text if found else None) == short
 
 
 def test_the_span_signals_describe_the_short_answer(engine):
     ranking = engine.rank("Wanneer is de wethouder afgetreden?")
     best, _ = engine._distinct(ranking.ids[ranking.order], 3)
-    found = answer_types.short_answer(engine, ranking.question, best)
-    signals = dict(zip(answer_types.span_names(),
-                       answer_types.span_signals(found, ranking.question, np.array([0.9, 0.2, 0.1]), 0.8),
+    found = answer_kinds.short_answer(engine, ranking.question, best)
+    signals = dict(zip(answer_kinds.span_names(),
+                       answer_kinds.span_signals(found, ranking.question, np.array([0.9, 0.2, 0.1]), 0.8),
                        strict=True))
     assert signals["kind_fit_when"] == 1 and signals["kind_fit_name"] == 0
     assert signals["passage"] == 0 and signals["passage_probability"] == 0.9

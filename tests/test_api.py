@@ -143,7 +143,7 @@ def test_unknown_path_and_method(client):
 
 
 def test_an_unexpected_failure_is_a_json_500_without_a_traceback(app, monkeypatch):
-    from qa import store
+    from qa.web import store
 
     class Broken:
         def ask(self, *args, **kwargs):

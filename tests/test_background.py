@@ -8,11 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from qa import background, snapshot
-from qa import engine as engine_module
-from qa.engine import Engine
-from qa.ranking.model import Models, model_file
-from qa.semantic import SentenceEncoder
+from qa.index import snapshot
+from qa.pipeline import engine as engine_module
+from qa.pipeline.engine import Engine
+from qa.pipeline.model import Models, model_file
+from qa.semantic import background
+from qa.semantic.encoders import SentenceEncoder
 
 ARTICLES = {
     f"art{n:02d}": f"Kop {n}\n date 2021-07\n\nDe wethouder van stad {n} trad op {n + 1} juli af. "
@@ -177,7 +178,7 @@ def test_an_article_added_while_encoding_is_encoded_and_the_rest_carried_over(ar
     addition, and the vectors it made are kept for the sentences still there."""
     folder, index_path, started = archive
     served = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
-    from qa import neighbours
+    from qa.language import neighbours
 
     real_build = neighbours.Vocabulary.build
     changed = []

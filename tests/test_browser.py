@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from qa import create_app
-from qa.engine import Engine
+from qa.pipeline.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

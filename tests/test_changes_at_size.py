@@ -18,9 +18,9 @@ import pytest
 import requests
 from conftest import ARCHIVE_SENTENCES, gunicorn
 
-from qa import engine as engine_module
-from qa import ingest
-from qa.sources import list_sources
+from qa.index import ingest
+from qa.pipeline import engine as engine_module
+from qa.sources.documents import list_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "size-token"

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from conftest import SEEDS, free_port
 
-from qa import cluster, create_app
-from qa.index import BM25Index, QueryTerm, TermScores
+from qa import create_app
+from qa.index import cluster
+from qa.index.bm25 import BM25Index, QueryTerm, TermScores
 
 
 @pytest.mark.parametrize("url, urls", [

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from qa.completions import (
+from qa.pipeline.engine import Passage, Result
+from qa.pipeline.question import read_question
+from qa.web.completions import (
     NOT_IN_SOURCES,
     ConversationError,
     chunks,
@@ -14,8 +16,6 @@ from qa.completions import (
     text_of,
     usage,
 )
-from qa.engine import Passage, Result
-from qa.question import read_question
 
 
 def url(source, start, end):

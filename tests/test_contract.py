@@ -8,7 +8,7 @@ import requests
 from conftest import gunicorn
 from jsonschema import Draft202012Validator
 
-from qa.openapi import ask_schema, request_schema
+from qa.web.openapi import ask_schema, request_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,12 +13,12 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from qa import abstain
-from qa.engine import Engine, Passage
-from qa.lexicon import COPULA_FOCUS, KIND_FOCUS, REASON
-from qa.question import relative_period
-from qa.ranking.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models, model_file
-from qa.sources import parse_document
+from qa.language.lexicon import COPULA_FOCUS, KIND_FOCUS, REASON
+from qa.pipeline import abstain
+from qa.pipeline.engine import Engine, Passage
+from qa.pipeline.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models, model_file
+from qa.pipeline.question import relative_period
+from qa.sources.documents import parse_document
 
 
 def always_answering(path) -> Models:

@@ -2,7 +2,7 @@
 import pytest
 from fpdf import FPDF
 
-from qa.extract import ExtractionError, extract, paragraphs
+from qa.sources.extract import ExtractionError, extract, paragraphs
 
 
 def test_plain_text_keeps_its_paragraphs_one_blank_line_apart():

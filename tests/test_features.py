@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from qa.engine import Engine
-from qa.ranking import features
-from qa.sources import parse_document
+from qa.pipeline import features
+from qa.pipeline.engine import Engine
+from qa.sources.documents import parse_document
 
 FILLER = " ".join(f"Zin {n} gaat over iets anders." for n in range(30))
 ARTICLE = ("Wethouder treedt af\n\n"

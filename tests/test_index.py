@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from qa.index import BM25Index, QueryTerm, top_k
+from qa.index.bm25 import BM25Index, QueryTerm, top_k
 
 
 def random_corpus(n_sentences=3000, vocabulary=2000, seed=7):

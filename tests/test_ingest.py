@@ -6,11 +6,12 @@ import logging
 import numpy as np
 import pytest
 
-from qa import ingest, sources
-from qa.analysis import Analyzer
-from qa.engine import Engine
-from qa.sources import list_sources, load_sources
-from qa.vectors import SentenceVectors
+from qa.index import ingest
+from qa.language.analysis import Analyzer
+from qa.pipeline.engine import Engine
+from qa.semantic.vectors import SentenceVectors
+from qa.sources import documents as sources
+from qa.sources.documents import list_sources, load_sources
 
 ARTICLES = {
     f"art{n:03d}": f"Kop nummer {n}\n date 2021-{n % 12 + 1:02d}\n\n"
@@ -68,7 +69,7 @@ def test_a_restart_with_the_saved_index_reads_no_source(archive, tmp_path, monke
     index_path = tmp_path / "var" / "index.npz"
     first = Engine.from_folder(archive, semantic=False, index_path=index_path)
     monkeypatch.setattr(sources, "read_document", lambda *a: pytest.fail("read a source file"))
-    with caplog.at_level(logging.INFO, logger="qa.engine"):
+    with caplog.at_level(logging.INFO, logger="qa.pipeline.engine"):
         again = Engine.from_folder(archive, semantic=False, index_path=index_path)
     assert any("loaded the saved index" in r.getMessage() for r in caplog.records)
     assert list(again.documents) == list(first.documents)
@@ -110,7 +111,7 @@ def test_a_restart_after_a_few_changes_reads_only_the_changed_files(archive, tmp
     monkeypatch.setattr(
         sources, "read_document", lambda path, *a: read.append(path.name) or real_read(path, *a)
     )
-    with caplog.at_level(logging.INFO, logger="qa.snapshot"):
+    with caplog.at_level(logging.INFO, logger="qa.index.snapshot"):
         updated = Engine.from_folder(archive, semantic=False, index_path=index_path)
     assert sorted(read) == ["art003.txt", "art999.txt"]
     assert any("updated the saved index" in r.getMessage() for r in caplog.records)

@@ -1,8 +1,8 @@
 """qa.library: the writable data folder, its files, lock and generation."""
 import pytest
 
-from qa.library import Article, DataFolder, content_hash, render, slug, valid_id
-from qa.sources import parse_document
+from qa.sources.documents import parse_document
+from qa.sources.library import Article, DataFolder, content_hash, render, slug, valid_id
 
 
 @pytest.mark.parametrize("title, expected", [

@@ -4,9 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from qa import abstain
-from qa.ranking import features
-from qa.ranking.model import MODEL_FILE, LinearModel, Models, model_file
+from qa.pipeline import abstain, features
+from qa.pipeline.model import MODEL_FILE, LinearModel, Models, model_file
 
 
 def model(n=3, **kw):

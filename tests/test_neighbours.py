@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from qa.analysis import Analyzer
-from qa.engine import Engine
-from qa.neighbours import Neighbours, Vocabulary
-from qa.question import read_question
-from qa.sources import parse_document
+from qa.language.analysis import Analyzer
+from qa.language.neighbours import Neighbours, Vocabulary
+from qa.pipeline.engine import Engine
+from qa.pipeline.question import read_question
+from qa.sources.documents import parse_document
 
 
 class FakeEncoder:

@@ -4,11 +4,11 @@ build time only up to engine.PASSAGE_WARM_MAX sentences."""
 import numpy as np
 import pytest
 
-from qa import engine as engine_module
-from qa import semantic
-from qa.engine import Engine
-from qa.ranking import features
-from qa.sources import parse_document
+from qa.pipeline import engine as engine_module
+from qa.pipeline import features
+from qa.pipeline.engine import Engine
+from qa.semantic import encoders as semantic
+from qa.sources.documents import parse_document
 
 ARTICLE = ("Brug over de Vecht open\n\n"
            "De nieuwe brug over de Vecht gaat op 3 mei open voor fietsers. "

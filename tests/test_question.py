@@ -1,8 +1,8 @@
 import pytest
 
-from qa.analysis import Analyzer
-from qa.lexicon import BOUNDS
-from qa.question import answer_type, detect_language, names_in, read_question, relative_period
+from qa.language.analysis import Analyzer
+from qa.language.lexicon import BOUNDS
+from qa.pipeline.question import answer_type, detect_language, names_in, read_question, relative_period
 
 
 @pytest.mark.parametrize(("question", "language"), [

@@ -1,7 +1,7 @@
 import pytest
 
-from qa.sentences import SentenceTable, split_document, split_sentences
-from qa.sources import parse_document
+from qa.language.sentences import SentenceTable, split_document, split_sentences
+from qa.sources.documents import parse_document
 
 
 def test_every_sentence_round_trips_to_its_source(engine):

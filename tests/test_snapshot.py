@@ -4,10 +4,10 @@ import logging
 import numpy as np
 import pytest
 
-from qa.engine import Engine
-from qa.index import pack_strings, unpack_strings
-from qa.snapshot import MappedArrays
-from qa.sources import parse_document
+from qa.index.bm25 import pack_strings, unpack_strings
+from qa.index.snapshot import MappedArrays
+from qa.pipeline.engine import Engine
+from qa.sources.documents import parse_document
 
 TEXTS = {
     "a": " date 2021-03 De minister van Verkeer Jan de Vries is op 4 maart afgetreden. "
@@ -29,7 +29,7 @@ def saved(tmp_path):
 
 def test_saved_index_gives_the_same_answers(saved, caplog):
     built = Engine(documents(), semantic=False)
-    with caplog.at_level(logging.INFO, logger="qa.engine"):
+    with caplog.at_level(logging.INFO, logger="qa.pipeline.engine"):
         loaded = Engine(documents(), semantic=False, index_path=saved)
     assert any("loaded the saved index" in r.getMessage() for r in caplog.records)
     assert [s.text for s in loaded.sentences] == [s.text for s in built.sentences]

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.sources import SourceError, load_sources, parse_document
+from qa.sources.documents import SourceError, load_sources, parse_document
 
 
 def test_date_prefix_is_metadata_not_text():

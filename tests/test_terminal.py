@@ -10,7 +10,7 @@ import pexpect
 import pytest
 from conftest import gunicorn
 
-from qa import terminal
+from qa.cli import terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSAGE = {"source": "001_x", "title": "Ivens weg", "date": "2021-07-05", "sentence": 3,

@@ -1,7 +1,7 @@
 """make train's parts: folds that keep an article whole, the abstention threshold, the fits."""
 import numpy as np
 
-from qa import train
+from qa.training import train
 
 
 class Fake:

@@ -3,10 +3,10 @@ import os
 
 import pytest
 
-from qa import translation
-from qa.analysis import Analyzer
-from qa.question import read_question
-from qa.translation import Translator, read_dictd
+from qa.language import translation
+from qa.language.analysis import Analyzer
+from qa.language.translation import Translator, read_dictd
+from qa.pipeline.question import read_question
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from qa.vectors import BLOCK, SentenceVectors
+from qa.semantic.vectors import BLOCK, SentenceVectors
 
 
 def unit_vectors(n, d=512, seed=0):
@@ -24,7 +24,7 @@ def test_a_million_vectors_take_under_512_mib():
 def test_similarities_are_computed_block_by_block_the_same(monkeypatch):
     packed = SentenceVectors.quantize(unit_vectors(100))
     whole = packed.similarities(unit_vectors(1, seed=2)[0])
-    monkeypatch.setattr("qa.vectors.BLOCK", 7)
+    monkeypatch.setattr("qa.semantic.vectors.BLOCK", 7)
     assert np.allclose(packed.similarities(unit_vectors(1, seed=2)[0]), whole, atol=1e-6)
     assert BLOCK > 7
 

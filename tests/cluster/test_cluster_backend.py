@@ -15,8 +15,8 @@ import requests
 from conftest import ROOT, SEEDS, gunicorn
 from opensearchpy import OpenSearch
 
-from qa import cluster
-from qa.engine import Engine
+from qa.index import cluster
+from qa.pipeline.engine import Engine
 
 URLS = os.environ.get("ES_URLS", "")
 pytestmark = pytest.mark.skipif(not URLS, reason="needs a search cluster: make test-cluster")

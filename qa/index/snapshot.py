@@ -1,0 +1,389 @@
+"""The index stage, built once and saved: the sentences of a set of sources,
+their BM25 index, the name statistics, the encoder vectors of the sentences
+and of the vocabulary's words, in one numpy
+`.npz` file read with allow_pickle=False (an index file from elsewhere can
+hold data, never code).
+
+The file records a fingerprint of the sources' text and of the settings that
+shaped it; an engine loads it only when the fingerprint matches its sources,
+and rebuilds otherwise.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import mmap
+import os
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..language.analysis import Analyzer
+from ..language.neighbours import Vocabulary
+from ..language.sentences import ARRAY_TYPES, SentenceTable
+from ..language.spans import Casing
+from ..semantic.encoders import SentenceEncoder
+from ..semantic.vectors import SentenceVectors
+from ..sources.documents import Document, SourceFile
+from ..sources.locks import exclusive
+from . import ingest
+from .bm25 import BM25Index, pack_strings, unpack_strings
+
+log = logging.getLogger(__name__)
+
+# Bump when the file layout or anything that changes the arrays changes.
+FORMAT = "qa-index/9"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
+# 6: separable verbs before a preposition and with "te"; 7: sentencex; 8: int8 sentence vectors;
+# 9: strings packed with character offsets
+
+
+@dataclass
+class Prepared:
+    """Everything the engine derives from its sources before the first question."""
+
+    sentences: SentenceTable
+    index: BM25Index
+    casing: Casing
+    vectors: SentenceVectors | None  # one per sentence; None without the encoder
+    vocabulary: Vocabulary | None = None  # the sources' words and their vectors; None without the encoder
+
+
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+class MappedArrays(Mapping):
+    """The arrays of a saved .npz, memory-mapped: np.savez stores each array
+    uncompressed, so its bytes lie in the file as they are in memory and an
+    array can be a view of the mapped file (no copy, pages read when used,
+    and shared by every process that maps the file, gunicorn's workers
+    included). Like np.load(allow_pickle=False), an array of Python objects
+    is refused; a compressed member is read the ordinary way."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._zip = zipfile.ZipFile(self.path)
+        self._members = {info.filename.removesuffix(".npy"): info for info in self._zip.infolist()}
+        self.files = list(self._members)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        info = self._members[name]
+        if info.compress_type != zipfile.ZIP_STORED:
+            return self._read(info)
+        local = self._map[info.header_offset:info.header_offset + 30]
+        if local[:4] != b"PK\x03\x04":
+            raise ValueError(f"{name}: not a zip member where the directory says")
+        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
+            int.from_bytes(local[28:30], "little")
+        header = io.BytesIO(self._map[start:start + 65536 + 16])
+        read_header = _NPY_HEADERS.get(np.lib.format.read_magic(header))
+        if read_header is None:  # a newer .npy version: read it the ordinary way
+            return self._read(info)
+        shape, fortran, dtype = read_header(header)
+        if dtype.hasobject:
+            raise ValueError(f"{name}: an array of Python objects (refused, as allow_pickle=False does)")
+        offset = start + header.tell()
+        if offset + int(np.prod(shape)) * dtype.itemsize > len(self._map):
+            raise ValueError(f"{name}: the file ends before the array does")
+        return np.ndarray(shape, dtype, buffer=self._map, offset=offset, order="F" if fortran else "C")
+
+    def _read(self, info: zipfile.ZipInfo) -> np.ndarray:
+        with self._zip.open(info) as member:
+            return np.lib.format.read_array(member, allow_pickle=False)
+
+    def __iter__(self):
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __enter__(self) -> MappedArrays:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._zip.close()  # the map stays while arrays use it
+
+
+def _strings(arrays: dict, name: str, strings: Sequence[str]) -> None:
+    packed = pack_strings(strings)
+    arrays[name + "_bytes"], arrays[name + "_offsets"] = packed["bytes"], packed["offsets"]
+
+
+def _unpacked(f, name: str) -> list[str]:
+    return unpack_strings(f[name + "_bytes"], f[name + "_offsets"])
+
+
+def folder_settings(semantic: bool, max_bytes: int) -> str:
+    """The settings that shape a folder's index."""
+    return f"{FORMAT}|nl|semantic={semantic}|max_bytes={max_bytes}"
+
+
+def folder_fingerprint(files: Sequence[SourceFile], semantic: bool, max_bytes: int) -> str:
+    """What a folder's index depends on, without reading a file: each file's
+    name, size and modification time, and the settings."""
+    digest = hashlib.sha256(folder_settings(semantic, max_bytes).encode())
+    for f in files:
+        digest.update(f"{f.name}\0{f.size}\0{f.mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(documents: Sequence[Document], analyzer: Analyzer, semantic: bool) -> str:
+    digest = hashlib.sha256(f"{FORMAT}|{analyzer.language}|semantic={semantic}".encode())
+    for d in documents:
+        digest.update(d.id.encode() + b"\0" + d.text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def prepare(documents: Sequence[Document], analyzer: Analyzer, encoder: SentenceEncoder | None) -> Prepared:
+    built = ingest.build(documents, analyzer)
+    vectors, vocabulary = vectors_of(built, encoder) if encoder else (None, None)
+    return Prepared(built.sentences, built.index, built.casing, vectors, vocabulary)
+
+
+def vectors_of(built: ingest.Built, encoder: SentenceEncoder) -> tuple[SentenceVectors, Vocabulary]:
+    """The encoder's vectors of the sentences and of the vocabulary's words."""
+    vectors = SentenceVectors.quantize(encoder.encode([s.text for s in built.sentences]))
+    return vectors, Vocabulary.from_counts(built.words, encoder)
+
+
+def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str,
+         skipped: Sequence[dict] = (), files: Sequence[SourceFile] = (), settings: str = "") -> None:
+    """Write atomically (a temporary file renamed into place), so a reader
+    never sees half a file. The documents are saved too (their text and what
+    was read from it), so that a restart need not read the sources again."""
+    path = Path(path)
+    s = prepared.sentences
+    casing_words = sorted(set(prepared.casing.upper) | set(prepared.casing.lower))
+    arrays = {
+        "format": np.array(FORMAT), "fingerprint": np.array(source_digest),
+        "sentence_doc": s.doc, "sentence_index": s.index, "sentence_start": s.start, "sentence_end": s.end,
+        "sentence_kind": s.kind,
+        "casing_upper": np.array([prepared.casing.upper[w] for w in casing_words], dtype=np.int32),
+        "casing_lower": np.array([prepared.casing.lower[w] for w in casing_words], dtype=np.int32),
+        "skipped": np.array(json.dumps(list(skipped))),
+        **{"index_" + k: v for k, v in prepared.index.arrays().items()},
+    }
+    _strings(arrays, "casing_words", casing_words)
+    # the folder listing it was built from, for an update that reads only what changed
+    arrays["settings"] = np.array(settings)
+    _strings(arrays, "file_names", [f.name for f in files])
+    arrays["file_sizes"] = np.array([f.size for f in files], dtype=np.int64)
+    arrays["file_mtimes"] = np.array([f.mtime_ns for f in files], dtype=np.int64)
+    for name in ("id", "text", "title", "path"):
+        _strings(arrays, "document_" + name, [getattr(d, name) for d in documents])
+    for name in ("date", "publisher"):  # None is saved as ""
+        _strings(arrays, "document_" + name, [getattr(d, name) or "" for d in documents])
+    content = [np.array(d.content, dtype=np.int64).reshape(-1, 2) for d in documents]
+    arrays["document_content"] = np.concatenate(content) if content else np.empty((0, 2), dtype=np.int64)
+    arrays["document_content_counts"] = np.array([len(c) for c in content], dtype=np.int64)
+    if prepared.vectors is not None:
+        arrays["vector_codes"], arrays["vector_scales"] = prepared.vectors.codes, prepared.vectors.scales
+    if prepared.vocabulary is not None:
+        _strings(arrays, "vocabulary_words", prepared.vocabulary.words)
+        arrays["vocabulary_vectors"] = prepared.vocabulary.vectors
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """One writer of the saved index at a time, across processes: a service
+    that saved an added article and the background encoder that saves its
+    vectors read the file and write it again inside this, so that neither
+    writes over what the other just saved."""
+    lock_file = Path(str(path) + ".lock")
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        lock_file.touch()
+    except OSError:  # nowhere to write: no save will happen either (it fails, and is logged)
+        yield
+        return
+    with exclusive(lock_file):
+        yield
+
+
+def identity(path: str | Path) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of the saved file, None without one: a save
+    replaces the file, so a changed identity means someone saved since."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+READ_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile)
+
+
+def load(path: str | Path, documents: Sequence[Document], source_digest: str) -> Prepared | None:
+    """The saved index if it exists, is readable and was built from these
+    sources with these settings; otherwise None, with the reason in the log."""
+    try:
+        with _opened(path) as f:
+            if str(f["format"]) != FORMAT or str(f["fingerprint"]) != source_digest:
+                log.info("saved index %s is for other sources or settings: rebuilding", path)
+                return None
+            return _prepared(f, documents)
+    except FileNotFoundError:
+        log.info("no saved index at %s", path)
+    except READ_ERRORS as exc:
+        log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
+    return None
+
+
+@dataclass
+class Saved:
+    """A folder's saved index, with what it was built from."""
+
+    documents: list[Document]
+    skipped: list[dict]
+    prepared: Prepared
+    fingerprint: str  # folder_fingerprint of the listing it was built from
+    files: dict[str, tuple[int, int]]  # file name -> (size, mtime_ns) when read
+    settings: str = ""
+
+    @property
+    def listing(self) -> list[SourceFile]:
+        """The files as listed when the index was built (for saving it again)."""
+        return [SourceFile(Path("."), name, size, mtime) for name, (size, mtime) in self.files.items()]
+
+
+def load_folder(path: str | Path, settings: str | None = None) -> Saved | None:
+    """The documents, skipped files and index saved at `path` from a folder,
+    when they were built with these settings (folder_settings; None: any);
+    else None, with the reason in the log."""
+    try:
+        with _opened(path) as f:
+            saved_settings = str(f["settings"]) if "settings" in f.files else ""
+            if str(f["format"]) != FORMAT or (settings is not None and saved_settings != settings):
+                log.info("saved index %s is for other settings: rebuilding", path)
+                return None
+            documents = _documents(f)
+            stats = zip(f["file_sizes"].tolist(), f["file_mtimes"].tolist(), strict=True)
+            files = dict(zip(_unpacked(f, "file_names"), stats, strict=True))
+            return Saved(documents, json.loads(str(f["skipped"])), _prepared(f, documents),
+                         str(f["fingerprint"]), files, saved_settings)
+    except FileNotFoundError:
+        log.info("no saved index at %s", path)
+    except READ_ERRORS as exc:
+        log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
+    return None
+
+
+def load_vectors(path: str | Path, fingerprint: str) -> tuple[SentenceVectors, Vocabulary] | None:
+    """The sentence and vocabulary vectors saved at `path`, when it holds them
+    for the sources with this fingerprint; else None."""
+    with _opened(path) as f:
+        if str(f["fingerprint"]) != fingerprint:
+            return None
+        return _vectors(f)
+
+
+def _opened(path: str | Path) -> MappedArrays:
+    if not Path(path).exists():
+        raise FileNotFoundError(path)
+    return MappedArrays(path)
+
+
+def _prepared(f: MappedArrays, documents: Sequence[Document]) -> Prepared:
+    """The index in an opened saved file; ValueError when its parts do not fit."""
+    index = BM25Index.from_arrays({k.removeprefix("index_"): f[k] for k in f.files
+                                   if k.startswith("index_")})
+    columns = zip(("doc", "index", "start", "end", "kind"), ARRAY_TYPES, strict=True)
+    sentences = SentenceTable(documents, *(f["sentence_" + name].astype(t, copy=False) for name, t in
+                                           columns))
+    if len(sentences) and (sentences.doc.min() < 0 or sentences.doc.max() >= len(documents)):
+        raise ValueError("sentences of documents that are not there")
+    casing = Casing(())
+    words = _unpacked(f, "casing_words")
+    casing.upper = Counter(dict(zip(words, f["casing_upper"].tolist(), strict=True)))
+    casing.lower = Counter(dict(zip(words, f["casing_lower"].tolist(), strict=True)))
+    vectors, vocabulary = _vectors(f) or (None, None)
+    if len(sentences) != index.N or (vectors is not None and len(vectors) != index.N):
+        raise ValueError("inconsistent: the sentences, the index and the vectors differ in number")
+    return Prepared(sentences, index, casing, vectors, vocabulary)
+
+
+def _vectors(f: MappedArrays) -> tuple[SentenceVectors, Vocabulary] | None:
+    """The sentence vectors and the vocabulary's (saved together), or None."""
+    if "vector_codes" not in f.files:
+        return None
+    vocabulary = Vocabulary(_unpacked(f, "vocabulary_words"), f["vocabulary_vectors"])
+    if len(vocabulary.words) != len(vocabulary.vectors):
+        raise ValueError("inconsistent: the vocabulary's words and vectors differ in number")
+    return SentenceVectors(f["vector_codes"], f["vector_scales"]), vocabulary
+
+
+def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int,
+           workers: int | None = None) -> tuple[list[Document], list[dict], Prepared, int]:
+    """The saved index brought up to date with the folder listed in `files`:
+    the sentences of unchanged files are kept, those of removed or changed
+    files dropped, and added or changed files read and indexed after them
+    (BM25Index.updated: passes over the postings, not a rebuild). Returns
+    (documents, skipped, prepared, number of files read). The vectors of new
+    sentences are left for the caller (prepared.vectors covers the kept ones)."""
+    listed = {f.name: f for f in files}
+    unchanged = {name for name, f in listed.items() if saved.files.get(name) == (f.size, f.mtime_ns)}
+    fresh = [f for f in files if f.name not in unchanged]
+    kept_docs = [d for d in saved.documents if _file_name(d) in unchanged]
+    gone = {d.id for d in saved.documents} - {d.id for d in kept_docs}
+    old = saved.prepared
+    table = old.sentences
+    keep_doc = np.array([_file_name(d) in unchanged for d in saved.documents], dtype=bool)
+    keep = keep_doc[table.doc] if len(table) else np.zeros(0, dtype=bool)
+    new_docs, new_skipped, built = ingest.build_folder(fresh, analyzer, max_bytes, workers)
+    documents = kept_docs + new_docs
+    number = np.cumsum(keep_doc) - 1  # old document number -> number among the kept
+    columns = [np.concatenate([number[table.doc[keep]].astype(np.int32),
+                               built.sentences.doc + np.int32(len(kept_docs))])]
+    for name in ("index", "start", "end", "kind"):
+        columns.append(np.concatenate([getattr(table, name)[keep], getattr(built.sentences, name)]))
+    sentences = SentenceTable(documents, *columns)
+    index = old.index.updated(keep, built.term_ids, built.term_counts, built.terms, built.doc_lengths)
+    casing = Casing()
+    casing.update(old.casing)
+    dropped = Casing(table[int(i)].text for i in np.flatnonzero(~keep))
+    casing.upper.subtract(dropped.upper)
+    casing.lower.subtract(dropped.lower)
+    casing.update(built.casing)
+    casing.upper, casing.lower = +casing.upper, +casing.lower  # counts of zero are dropped
+    vectors = old.vectors.rows(keep) if old.vectors is not None else None
+    skipped = [s for s in saved.skipped if s["file"] in unchanged] + new_skipped
+    log.info("updated the saved index: %d files read again or added, %d documents dropped",
+             len(fresh), len(gone - {d.id for d in new_docs}))
+    return documents, skipped, Prepared(sentences, index, casing, vectors, old.vocabulary), len(fresh)
+
+
+def _file_name(document: Document) -> str:
+    # os.path, not Path: 80,000 Paths took 0.7 s of an update at 1M sentences
+    return os.path.basename(document.path) if document.path else document.id + ".txt"
+
+
+def _documents(f) -> list[Document]:
+    fields = {name: _unpacked(f, "document_" + name)
+              for name in ("id", "text", "title", "path", "date", "publisher")}
+    counts = f["document_content_counts"].tolist()
+    bounds = np.r_[0, np.cumsum(counts)].tolist()
+    ranges = f["document_content"]
+    content = list(zip(ranges[:, 0].tolist(), ranges[:, 1].tolist(), strict=True))
+    return [Document(id=fields["id"][i], text=fields["text"][i], title=fields["title"][i],
+                     date=fields["date"][i] or None, publisher=fields["publisher"][i] or None,
+                     content=tuple(content[bounds[i]:bounds[i + 1]]), path=fields["path"][i])
+            for i in range(len(counts))]

@@ -1,0 +1,256 @@
+"""Stage 8 (docs/architecture.md), its features: the ranking signals, one named feature each, computed for a
+question's candidate sentences into a feature matrix (rows: candidates,
+columns: FEATURES in order). How much each counts is not set here: a fitted
+model (model.py, `make train`) weighs them.
+
+Stage 1 features are cheap and computed for every candidate; stage 2
+features read the sentence for an answer of the asked kind (dates, names,
+numbers, reasons) and are computed only for the candidates stage 1 put first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import answer_kinds
+from ..language import lexicon
+from .question import Question
+
+# Candidates with at most this many sentences between them and a sentence of
+# the previous answer count as its context (follow-up questions).
+PREVIOUS_WINDOW = 2
+
+
+@dataclass
+class Candidates:
+    """One question's candidate sentences and what their features are read from."""
+
+    corpus: Any  # the Engine: sentences, index, pattern matches, answer-type fits
+    question: Question
+    ids: np.ndarray  # sentence ids, ascending
+    parts: list  # the query's TermScores
+    lexical: np.ndarray  # BM25 of each candidate
+    semantic: np.ndarray | None  # cosine similarity to the question, None without the encoder
+    top: float  # BM25 of the best sentence of the whole index
+    previous: frozenset[int] = frozenset()  # sentences cited for the previous question
+    close: Callable[[np.ndarray], np.ndarray] | None = None  # sentence ids -> passage encoder's cosine
+    _cache: dict = field(default_factory=dict)
+
+    def once(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """A per-question array that several features share."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    measures: str  # what it measures, for the table in docs/architecture.md
+    stage: int
+    compute: Callable[[Candidates, np.ndarray], np.ndarray]  # (candidates, rows) -> one value per row
+
+
+FEATURES: list[Feature] = []
+
+
+def feature(name: str, measures: str, stage: int = 1):
+    """Register a feature; the order of registration is the order of the columns."""
+    if stage not in (1, 2):
+        raise ValueError(f"stage must be 1 or 2, not {stage!r}")
+
+    def register(compute):
+        if any(f.name == name for f in FEATURES):
+            raise ValueError(f"feature {name!r} is registered twice")
+        FEATURES.append(Feature(name, measures, stage, compute))
+        return compute
+
+    return register
+
+
+def names(stage: int | None = None) -> list[str]:
+    """The feature names of one stage (stage 2: all features), in column order."""
+    return [f.name for f in FEATURES if stage is None or stage == 2 or f.stage == 1]
+
+
+def matrix(c: Candidates, rows: np.ndarray, stage: int) -> np.ndarray:
+    """The features of `stage` (2: all) for the candidates at positions `rows`."""
+    chosen = [f for f in FEATURES if stage == 2 or f.stage == 1]
+    out = np.zeros((len(rows), len(chosen)))
+    for j, f in enumerate(chosen):
+        if len(rows):
+            out[:, j] = f.compute(c, rows)
+    return out
+
+
+# ---- stage 1: how the sentence matches the question's words and meaning -----------------------------------
+
+
+@feature("bm25", "BM25 (synonym sets, term weights) over the best sentence's")
+def bm25(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return c.lexical[rows] / c.top if c.top > 0 else c.lexical[rows]
+
+
+@feature("bm25_log", "log(1 + BM25): how strong the match is, not only relative to the best")
+def bm25_log(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return np.log1p(c.lexical[rows])
+
+
+@feature("semantic", "cosine similarity of the sentence encoder's vectors (USE v3) to the question")
+def semantic(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return np.zeros(len(rows)) if c.semantic is None else np.maximum(c.semantic[rows], 0)
+
+
+@feature("semantic_gap", "cosine similarity minus the best candidate's")
+def semantic_gap(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if c.semantic is None or not len(c.semantic):
+        return np.zeros(len(rows))
+    return c.semantic[rows] - float(c.semantic.max())
+
+
+def _coverages(c: Candidates) -> np.ndarray:
+    return c.corpus.coverages(c.parts, c.ids)
+
+
+@feature("coverage", "share of the question's idf mass the sentence matches")
+def coverage(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return c.once("coverage", lambda: _coverages(c))[rows]
+
+
+@feature("own_coverage", "share of the idf mass of the question's own words (not those carried over from "
+                         "earlier turns) the sentence matches")
+def own_coverage(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if not c.question.context_terms:
+        return coverage(c, rows)
+    own = c.parts[: len(c.question.terms)]  # index.parts keeps the query's order: own terms first
+    return c.once("own_coverage", lambda: c.corpus.coverages(own, c.ids))[rows]
+
+
+@feature(
+    "antecedent",
+    "idf share of the question's names matched through a pronoun for a name "
+    "in the sentence before ('Amber ...' / '... mailde Ivens haar')",
+)
+def antecedent(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return c.once("antecedent", lambda: c.corpus.antecedents(c.question, c.parts, c.ids))[rows]
+
+
+@feature("heading", "the sentence is a headline")
+def heading(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return c.corpus.is_heading(c.ids[rows]).astype(float)
+
+
+@feature("length", "log of the sentence's number of index terms")
+def length(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return np.log1p(c.corpus.index.doc_len[c.ids[rows]])
+
+
+@feature("opening", "the sentence is one of its article's first three")
+def opening(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return (c.corpus.position(c.ids[rows]) < 3).astype(float)
+
+
+@feature("context", "the best BM25 (over the best sentence's) of the sentence before or after it")
+def context(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    ids = c.ids[rows]
+    out = np.zeros(len(ids))
+    for step in (-1, 1):
+        near = ids + step
+        same = c.corpus.same_document(ids, near)
+        scores = c.corpus.index.scores_of(c.parts, np.where(same, near, ids))
+        out = np.maximum(out, np.where(same, scores, 0.0))
+    return out / c.top if c.top > 0 else out
+
+
+@feature("denial", "the question denies something ('not', 'geen') and the sentence denies too")
+def denial(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if not c.question.intent.negated:
+        return np.zeros(len(rows))
+    return c.corpus.matching(lexicon.NEGATION, c.ids[rows]).astype(float)
+
+
+@feature(
+    "reason_follows",
+    "a why-question, the sentence gives a reason, times the BM25 (over the best's) "
+    "of the sentence before it ('... is afgetreden. Aanleiding is ...')",
+)
+def reason_follows(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if c.question.answer_type != "why":
+        return np.zeros(len(rows))
+    ids = c.ids[rows]
+    before = ids - 1
+    same = c.corpus.same_document(ids, before)
+    reason = c.corpus.matching(lexicon.REASON, ids)
+    scores = c.corpus.index.scores_of(c.parts, np.where(same, before, ids))
+    gives = same & reason & ~c.corpus.matching(lexicon.REASON, np.where(same, before, ids))
+    return np.where(gives, scores / c.top if c.top > 0 else scores, 0.0)
+
+
+@feature(
+    "previous",
+    "a follow-up question, and the sentence is one cited for the previous question "
+    "or at most two sentences from one",
+)
+def previous(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if not c.previous:
+        return np.zeros(len(rows))
+    ids = c.ids[rows]
+    near = np.zeros(len(ids), dtype=bool)
+    for i in c.previous:
+        near |= (np.abs(ids - i) <= PREVIOUS_WINDOW) & c.corpus.same_document(ids, np.full(len(ids), i))
+    return near.astype(float)
+
+
+# ---- stage 2: whether the sentence holds an answer of the kind asked for -------------------------------
+
+
+def _fit(answer_type: answer_kinds.AnswerType) -> Callable[[Candidates, np.ndarray], np.ndarray]:
+    """How well each sentence holds an answer of `answer_type`, for the questions that ask for one."""
+
+    def compute(c: Candidates, rows: np.ndarray) -> np.ndarray:
+        if not answer_type.asks(c.question):
+            return np.zeros(len(rows))
+        return np.array([answer_type.fit(c.corpus, c.question, int(i)) for i in c.ids[rows]])
+
+    return compute
+
+
+# One feature per answer type (answer_kinds/), named and described by it.
+for _type in answer_kinds.TYPES:
+    feature(_type.feature, _type.measures, stage=2)(_fit(_type))
+
+
+@feature("passage_similarity", "cosine similarity of multilingual-e5's vectors to the question's", stage=2)
+def passage_similarity(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return np.zeros(len(rows)) if c.close is None else c.close(c.ids[rows])
+
+
+@feature("passage_similarity_gap", "that cosine minus the best of the candidates read", stage=2)
+def passage_similarity_gap(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    if c.close is None:
+        return np.zeros(len(rows))
+    values = c.close(c.ids[rows])
+    return values - float(values.max()) if len(values) else values
+
+
+@feature(
+    "numbers_missing",
+    "a number or year the question names is written neither in the sentence nor "
+    "in the two sentences either side",
+    stage=2,
+)
+def numbers_missing(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return c.corpus.numbers_missing(c.question, c.ids[rows]).astype(float)
+
+
+@feature(
+    "names_missing",
+    "a name the question uses is written neither near the sentence nor in its article's headline",
+    stage=2,
+)
+def names_missing(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return c.corpus.names_missing(c.question, c.ids[rows]).astype(float)

@@ -1,0 +1,228 @@
+"""The engine as a resource of the Flask app, and how it follows the sources.
+
+Built once per process in init_app (gunicorn's preload builds it before
+forking, so workers share it). Sources can change while the service runs:
+through the API (a write bumps the data folder's generation) or by a file
+dropped into a folder. Before each answer a worker reads the generation, and
+at most every QA_WATCH_SECONDS lists the folders; when either changed it builds
+the new engine aside, from the one it serves (only the changed files read, in
+this process), and then switches to it with one assignment, so no request
+ever sees half of one."""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import logging
+import os
+import threading
+import time
+
+from flask import Flask, current_app
+
+from ..index import cluster, snapshot
+from ..pipeline.engine import Engine
+from ..sources.catalog import Catalog, mirror
+from ..sources.documents import SourceError, list_folders
+from ..sources.library import DataFolder, valid_id
+
+log = logging.getLogger(__name__)
+EXTENSION = "qa.sources"
+
+
+class Sources:
+    """The current engine of the folders, rebuilt when they change."""
+
+    def __init__(self, config, engine: Engine | None = None):
+        """`engine`: a ready one (tests), served as it is: no folder is watched."""
+        self.config = config
+        self.fixed = engine is not None
+        data_dir = config.get("QA_DATA_DIR") or ""
+        self.data = DataFolder(data_dir) if data_dir and not self.fixed else None
+        if self.data is not None:
+            try:
+                self.data.path.mkdir(parents=True, exist_ok=True)
+                with self.data.locked():
+                    self.data.clean()
+            except OSError as exc:  # a read-only file system: serve the sources, accept no additions
+                log.warning("data folder %s cannot be made (%s): adding sources is off", data_dir, exc)
+                self.data = None
+        self.folders = [config["QA_SOURCES"]] + ([str(self.data.path)] if self.data else [])
+        self._locks_of: int | None = None  # the process the locks below were made in
+        self.generation = self.data.generation() if self.data else 0
+        self.checked = time.monotonic()
+        self._shared_signature: tuple[int, int] | None = None  # of the catalog, when last copied
+        self.engine = engine if engine is not None else self.build(initial=True)
+
+    def _locks(self) -> tuple[threading.Lock, threading.Lock]:
+        """(rebuild, write) locks of this process, made in it: a lock made before
+        gunicorn forks its gevent workers is an OS lock, and a greenlet that
+        waits on it while another holds it (and yields, joining a thread)
+        stops the worker until it is killed (measured: WORKER TIMEOUT)."""
+        if self._locks_of != os.getpid():
+            self._rebuild_lock, self._write_lock = threading.Lock(), threading.Lock()
+            self._locks_of = os.getpid()
+        return self._rebuild_lock, self._write_lock
+
+    @contextlib.contextmanager
+    def writing(self):
+        """One change at a time: in this process, then across processes."""
+        with self._locks()[1], self.data.locked():
+            yield
+
+    def build(self, initial: bool = False) -> Engine:
+        config = self.config
+        # After the start, a change is built in the worker that serves: from the engine it
+        # serves (only the changed files read), in this process (a pool would hang a gevent
+        # worker), and with the vectors of many sentences left to the background encoder.
+        engine = Engine.from_folder(self.folders, config["QA_DICT_DIR"] or None,
+                                    semantic=config["QA_SEMANTIC"], index_path=config["QA_INDEX"] or None,
+                                    max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
+                                    background_vectors=config["QA_BACKGROUND_VECTORS"],
+                                    background_save=initial and config["QA_BACKGROUND_VECTORS"],
+                                    base=None if initial else self.engine.origin,
+                                    ingest_workers=None if initial else 1)
+        if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
+            engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
+        if config["QA_SEARCH_URL"]:
+            # the cluster is brought to these sources (in place for an added article), then answers
+            cluster.attach(engine, search_settings(config))
+        return engine
+
+    def current(self) -> Engine:
+        """The engine to answer with: the newest, if the sources changed. While
+        another request of this process rebuilds, the one before (it is whole)."""
+        if self.fixed or self._locks()[0].locked():
+            return self.engine
+        if self.data is not None and self.data.generation() != self.generation:
+            self.reload("the data folder's generation changed", announced=True)
+        elif time.monotonic() - self.checked >= self.config["QA_WATCH_SECONDS"] and \
+                not (self.data is not None and self.data.busy()):
+            # (while a writer works, its file may be listed already: it announces the change when
+            # its index is saved, which this process then loads instead of building its own)
+            self.checked = time.monotonic()
+            if self._copy_shared():
+                return self.reload("another replica added or deleted an article", announced=True)
+            if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
+                self._share_dropped()
+                self.reload("a file in the folders changed")
+        return self.engine
+
+    def _listed_digest(self) -> str | None:
+        try:
+            files, _ = list_folders(self.folders)
+        except SourceError as exc:  # a folder was removed: keep serving what was read
+            log.warning("cannot list the sources: %s", exc)
+            return self.engine.folder_digest
+        config = self.config
+        return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
+
+    def reload(self, why: str, announced: bool = False) -> Engine:
+        """`announced`: for a bumped generation, which another request of this
+        process may have followed already while this one waited."""
+        with self._locks()[0]:  # one rebuild per process at a time (meanwhile current() serves the old one)
+            generation = self.data.generation() if self.data else 0
+            if announced and generation == self.generation:
+                return self.engine
+            started = time.perf_counter()
+            engine = self.build()  # aside: requests go on with the old engine until the switch
+            self.engine, self.generation = engine, generation
+            _release_freed_memory()
+            self.checked = time.monotonic()
+            log.info("sources reloaded (%s): %d sources, %d sentences in %.2f s", why, len(engine.documents),
+                     len(engine.sentences), time.perf_counter() - started)
+            return engine
+
+    def _catalog(self) -> Catalog | None:
+        index = self.engine.index
+        return index.catalog if isinstance(index, cluster.ClusterIndex) and self.data is not None else None
+
+    def share(self, source_id: str) -> None:
+        """With a search cluster: tell the other replicas what the data folder
+        now holds for `source_id` (call inside `writing`, before switch(), whose
+        sync then writes its sentences)."""
+        catalog = self._catalog()
+        if catalog is not None:
+            held = self.data.file(source_id)
+            catalog.publish(source_id, held.read_text(encoding="utf-8") if held.is_file() else None)
+
+    def _share_dropped(self) -> None:
+        """With a search cluster: an article put into the data folder by hand
+        (or by `python -m qa add --data-dir`) is shared as one added through
+        the API is. (What was just copied from the catalog equals it already.)"""
+        catalog = self._catalog()
+        if catalog is None:
+            return
+        try:
+            shared = catalog.listing()
+            for path in sorted(self.data.path.glob("*.txt")):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if valid_id(path.stem) and shared.get(path.stem) != text:
+                    catalog.publish(path.stem, text)
+        except (cluster.SearchUnavailable, OSError) as exc:
+            log.warning("cannot share the articles put into %s: %s", self.data.path, exc)
+
+    def _copy_shared(self) -> bool:
+        """With a search cluster: copy what other replicas added or deleted into
+        the data folder (and announce it); whether anything changed."""
+        catalog = self._catalog()
+        if catalog is None:
+            return False
+        try:
+            signature = catalog.signature()
+            if signature == self._shared_signature:
+                return False
+            with self.data.locked():
+                changed = mirror(catalog.listing(), self.data)
+                if changed:
+                    self.data.bump()
+            self._shared_signature = signature
+        except cluster.SearchUnavailable as exc:  # questions say so; the sources stay as they are
+            log.warning("cannot read the shared articles: %s", exc)
+            return False
+        if changed:
+            log.info("copied %d added or deleted articles from the search cluster", changed)
+        return bool(changed)
+
+    def switch(self) -> Engine:
+        """After a write to the data folder (inside its lock): this process's
+        engine rebuilt, then the other workers told through the generation."""
+        with self._locks()[0]:
+            started = time.perf_counter()
+            engine = self.build()
+            self.data.bump()
+            self.engine, self.generation = engine, self.data.generation()
+            _release_freed_memory()
+            self.checked = time.monotonic()
+            log.info("sources changed: %d sources, %d sentences, switched in %.2f s", len(engine.documents),
+                     len(engine.sentences), time.perf_counter() - started)
+            return engine
+
+
+def search_settings(config) -> cluster.ClusterSettings:
+    return cluster.ClusterSettings.from_url(
+        config["QA_SEARCH_URL"], index=config["QA_SEARCH_INDEX"], shards=config["QA_SEARCH_SHARDS"],
+        replicas=config["QA_SEARCH_REPLICAS"], timeout=config["QA_SEARCH_TIMEOUT"])
+
+
+def _release_freed_memory() -> None:
+    """Collect what replaced engines left in reference cycles and give the heap
+    back to the system (glibc keeps it otherwise): without this, 200 add/delete
+    cycles grew a worker's PSS by 20-28 %. The objects of the start are frozen
+    before gunicorn forks (gunicorn.conf.py), so a collection scans little."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Sources(app.config, app.config.get("QA_ENGINE"))  # tests may hand one in
+
+
+def get_sources() -> Sources:
+    return current_app.extensions[EXTENSION]
+
+
+def get_engine() -> Engine:
+    return get_sources().current()
+
