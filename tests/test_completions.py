@@ -1,4 +1,4 @@
-"""qa.completions: an answer in OpenAI's Chat Completions shape, and the
+"""qa.web.completions: an answer in OpenAI's Chat Completions shape, and the
 conversation read back out of `messages`."""
 import json
 

@@ -1,4 +1,4 @@
-"""qa.extract: the text of an article handed in as plain text, HTML or PDF."""
+"""qa.sources.extract: the text of an article handed in as plain text, HTML or PDF."""
 import pytest
 from fpdf import FPDF
 

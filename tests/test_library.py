@@ -1,4 +1,4 @@
-"""qa.library: the writable data folder, its files, lock and generation."""
+"""qa.sources.library: the writable data folder, its files, lock and generation."""
 import pytest
 
 from qa.sources.documents import parse_document
@@ -61,7 +61,7 @@ def test_busy_while_a_writer_holds_the_lock(tmp_path):
 
     data = DataFolder(tmp_path)
     assert not data.busy()
-    script = ("import time\nfrom qa.library import DataFolder\n"
+    script = ("import time\nfrom qa.sources.library import DataFolder\n"
               f"with DataFolder({str(tmp_path)!r}).locked():\n"
               "    print('held', flush=True)\n    time.sleep(30)")
     holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

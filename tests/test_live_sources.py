@@ -86,7 +86,7 @@ def test_a_file_dropped_into_the_folder_is_served_within_5_seconds(settings, tmp
 # A writer that stops (SIGSTOP) at a chosen point of an add, to be killed there.
 WRITER = """
 import os, signal, sys
-from qa.library import DataFolder
+from qa.sources.library import DataFolder
 data = DataFolder(sys.argv[1])
 stage = sys.argv[2]
 real_replace = os.replace
