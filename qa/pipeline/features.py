@@ -224,17 +224,22 @@ for _type in answer_kinds.TYPES:
     feature(_type.feature, _type.measures, stage=2)(_fit(_type))
 
 
+def _passage_cosines(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    """The passage encoder's cosines of the rows, read once for both features."""
+    return c.once(f"passage_similarity {rows.tobytes().hex()}", lambda: c.close(c.ids[rows]))
+
+
 @feature("passage_similarity", "cosine similarity of multilingual-e5's vectors to the question's", stage=2)
 def passage_similarity(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return np.zeros(len(rows)) if c.close is None else c.close(c.ids[rows])
+    return np.zeros(len(rows)) if c.close is None else _passage_cosines(c, rows)
 
 
 @feature("passage_similarity_gap", "that cosine minus the best of the candidates read", stage=2)
 def passage_similarity_gap(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    if c.close is None:
+    if c.close is None or not len(rows):
         return np.zeros(len(rows))
-    values = c.close(c.ids[rows])
-    return values - float(values.max()) if len(values) else values
+    values = _passage_cosines(c, rows)
+    return values - float(values.max())
 
 
 @feature(

