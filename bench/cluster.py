@@ -67,8 +67,9 @@ def agreement(archive: Path, index_path: Path, urls: str, count: int = 150) -> d
     import random
 
     from qa.index import cluster
-    from qa.pipeline.engine import CANDIDATES, Engine
+    from qa.pipeline.engine import Engine
     from qa.pipeline.question import read_question
+    from qa.pipeline.ranking import CANDIDATES
 
     local = Engine.from_folder(archive, semantic=False, index_path=index_path)
     remote = cluster.attach(Engine.from_folder(archive, semantic=False, index_path=index_path),

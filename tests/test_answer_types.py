@@ -4,6 +4,7 @@ import pytest
 
 from qa import answer_kinds
 from qa.pipeline import features
+from qa.pipeline.dedupe import distinct
 from qa.pipeline.engine import Engine
 from qa.pipeline.question import read_question
 from qa.sources.documents import parse_document
@@ -49,8 +50,8 @@ def test_each_type_is_asked_by_its_questions_and_fits_its_sentence(engine, quest
     (answer_type,) = [t for t in answer_kinds.TYPES if t.feature == feature]
     others = [t.feature for t in answer_kinds.TYPES if t.asks(q)]
     assert others == [feature]  # one kind of answer per question
-    assert answer_type.fit(engine, q, sentence_id(engine, start)) > 0
-    assert answer_type.fit(engine, q, sentence_id(engine, "Zin 3")) == 0
+    assert answer_type.fit(engine.corpus, q, sentence_id(engine, start)) > 0
+    assert answer_type.fit(engine.corpus, q, sentence_id(engine, "Zin 3")) == 0
 
 
 @pytest.mark.parametrize(("question", "short"), [
@@ -61,15 +62,15 @@ def test_each_type_is_asked_by_its_questions_and_fits_its_sentence(engine, quest
 ])
 def test_a_short_answer_comes_from_the_type_the_question_asks_for(engine, question, short):
     ranking = engine.rank(question)
-    best, _ = engine._distinct(ranking.ids[ranking.order], 3)
-    found = answer_kinds.short_answer(engine, ranking.question, best)
+    best, _ = distinct(engine.corpus, ranking.ids[ranking.order], 3)
+    found = answer_kinds.short_answer(engine.corpus, ranking.question, best)
     assert (found.text if found else None) == short
 
 
 def test_the_span_signals_describe_the_short_answer(engine):
     ranking = engine.rank("Wanneer is de wethouder afgetreden?")
-    best, _ = engine._distinct(ranking.ids[ranking.order], 3)
-    found = answer_kinds.short_answer(engine, ranking.question, best)
+    best, _ = distinct(engine.corpus, ranking.ids[ranking.order], 3)
+    found = answer_kinds.short_answer(engine.corpus, ranking.question, best)
     signals = dict(zip(answer_kinds.span_names(),
                        answer_kinds.span_signals(found, ranking.question, np.array([0.9, 0.2, 0.1]), 0.8),
                        strict=True))

@@ -95,7 +95,7 @@ def test_the_health_probe_reports_the_progress(archive):
     folder, index_path, _ = archive
     app = create_app({"QA_SOURCES": str(folder), "QA_INDEX": str(index_path), "TESTING": True,
                       "QA_DATA_DIR": str(index_path.parent / "added")})
-    saver = app.extensions["qa.sources"].engine._saver
+    saver = app.extensions["qa.sources"].engine.saver
     assert saver is not None and os.waitpid(saver, 0)[1] == 0  # the index is saved by a forked copy
     body = app.test_client().get("/healthz").get_json()
     assert body["vectors"] == {"done": 0, "total": body["sentences"]}
@@ -156,8 +156,8 @@ def test_a_forked_copy_saves_the_index_and_starts_the_encoding(archive, monkeypa
     marker = index_path.with_name("started")
     monkeypatch.setattr(background, "start", lambda path, parent=None: marker.write_text(f"{path} {parent}"))
     engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True, background_save=True)
-    assert engine._saver is not None and engine.vectors is None
-    assert os.waitpid(engine._saver, 0)[1] == 0
+    assert engine.saver is not None and engine.vectors is None
+    assert os.waitpid(engine.saver, 0)[1] == 0
     assert marker.read_text() == f"{index_path} {os.getpid()}"  # started by the copy, after saving
     saved = snapshot.load_folder(index_path)
     assert saved is not None and len(saved.prepared.sentences) == len(engine.sentences)
@@ -169,7 +169,7 @@ def test_a_forked_copy_saves_the_index_and_starts_the_encoding(archive, monkeypa
 def test_without_background_saving_the_index_is_written_before_the_engine_returns(archive):
     folder, index_path, _ = archive
     engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True)
-    assert engine._saver is None and snapshot.load_folder(index_path) is not None
+    assert engine.saver is None and snapshot.load_folder(index_path) is not None
 
 
 def test_an_article_added_while_encoding_is_encoded_and_the_rest_carried_over(archive, monkeypatch):

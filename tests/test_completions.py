@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from qa.pipeline.engine import Passage, Result
 from qa.pipeline.question import read_question
+from qa.pipeline.result import Passage, Result
 from qa.web.completions import (
     NOT_IN_SOURCES,
     ConversationError,

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from qa.language.lexicon import COPULA_FOCUS, KIND_FOCUS, REASON
-from qa.pipeline import abstain
-from qa.pipeline.engine import Engine, Passage
+from qa.pipeline import abstain, decision
+from qa.pipeline.engine import Engine
 from qa.pipeline.model import LEXICAL_MODEL_FILE, MODEL_FILE, Models, model_file
 from qa.pipeline.question import relative_period
+from qa.pipeline.result import Passage
 from qa.sources.documents import parse_document
 
 
@@ -43,12 +44,8 @@ class Answering(Engine):
 
 def signals_of(engine: Engine, question: str) -> dict[str, float]:
     """The abstention model's inputs for `question`."""
-    ranking = engine.rank(question)
-    best, _ = engine._distinct(ranking.ids[ranking.order], abstain.DEPTH)
-    missing = engine.answer_missing(ranking.question, best)
-    signals = engine.abstention_signals(ranking.question, ranking.ids, ranking.X, ranking.logits, best,
-                                        missing)
-    return dict(zip(abstain.names(), signals, strict=True))
+    reading = decision.read(engine.corpus, engine.rank(question), abstain.DEPTH)
+    return dict(zip(abstain.names(), reading.signals, strict=True))
 
 
 ARTICLES = {
@@ -634,8 +631,8 @@ def test_an_amount_is_answered_from_its_sentence_not_the_headline_that_shares_it
 def test_a_headline_is_never_given_as_the_answer_sentence(tmp_path):
     (tmp_path / "brug.txt").write_text(BRIDGE, encoding="utf-8")
     engine = Engine.from_folder(tmp_path, semantic=False)
-    first, end = engine.doc_ranges["brug"]
-    heading = next(i for i in range(first, end) if engine.is_heading(np.array([i]))[0])
+    first, end = engine.corpus.doc_ranges["brug"]
+    heading = next(i for i in range(first, end) if engine.corpus.is_heading(np.array([i]))[0])
     body = [i for i in range(first, end) if i != heading]
-    assert engine.answer_sentence(np.array([heading, *body])) == body[0]
-    assert engine.answer_sentence(np.array([heading])) == heading  # nothing else to give
+    assert engine.corpus.answer_sentence(np.array([heading, *body])) == body[0]
+    assert engine.corpus.answer_sentence(np.array([heading])) == heading  # nothing else to give

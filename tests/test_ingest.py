@@ -127,7 +127,8 @@ def test_a_restart_after_a_few_changes_reads_only_the_changed_files(archive, tmp
     scratch = Engine.from_folder(archive, semantic=False)
     for words in (["wethouder"], ["museum", "opende"], ["bakker", "taken"], ["blijft", "stad"]):
         assert scores_by_sentence(updated, words) == scores_by_sentence(scratch, words)
-    assert updated.casing.upper == scratch.casing.upper and updated.casing.lower == scratch.casing.lower
+    assert updated.corpus.casing.upper == scratch.corpus.casing.upper \
+        and updated.corpus.casing.lower == scratch.corpus.casing.lower
     monkeypatch.setattr(sources, "read_document", lambda *a: pytest.fail("read a source file"))
     again = Engine.from_folder(archive, semantic=False, index_path=index_path)  # the update was saved
     assert list(again.documents) == list(updated.documents)

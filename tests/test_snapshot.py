@@ -20,17 +20,30 @@ def documents(texts=TEXTS):
     return [parse_document(i, t) for i, t in texts.items()]
 
 
-@pytest.fixture
-def saved(tmp_path):
-    path = tmp_path / "index.npz"
-    Engine(documents(), semantic=False, index_path=path)
+def folder_of(path, texts=TEXTS):
+    path.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        (path / f"{name}.txt").write_text(text, encoding="utf-8")
     return path
 
 
-def test_saved_index_gives_the_same_answers(saved, caplog):
+def served(tmp_path, index_path, semantic=False):
+    """An engine as the service makes it: from the folder, with its saved index."""
+    return Engine.from_folder(tmp_path / "sources", semantic=semantic, index_path=index_path)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    folder_of(tmp_path / "sources")
+    path = tmp_path / "index.npz"
+    served(tmp_path, path)
+    return path
+
+
+def test_saved_index_gives_the_same_answers(tmp_path, saved, caplog):
     built = Engine(documents(), semantic=False)
     with caplog.at_level(logging.INFO, logger="qa.pipeline.engine"):
-        loaded = Engine(documents(), semantic=False, index_path=saved)
+        loaded = served(tmp_path, saved)
     assert any("loaded the saved index" in r.getMessage() for r in caplog.records)
     assert [s.text for s in loaded.sentences] == [s.text for s in built.sentences]
     for question in ["Wie neemt de taken van Jan de Vries waar?", "Hoeveel te duur was de brug?"]:
@@ -40,8 +53,9 @@ def test_saved_index_gives_the_same_answers(saved, caplog):
 
 
 def test_saved_index_keeps_the_encoder_vectors_and_vocabulary(tmp_path):
-    built = Engine(documents(), index_path=tmp_path / "index.npz")
-    loaded = Engine(documents(), index_path=tmp_path / "index.npz")
+    folder_of(tmp_path / "sources")
+    built = served(tmp_path, tmp_path / "index.npz", semantic=True)
+    loaded = served(tmp_path, tmp_path / "index.npz", semantic=True)
     assert np.array_equal(loaded.vectors.codes, built.vectors.codes)
     assert np.array_equal(loaded.vectors.scales, built.vectors.scales)
     assert loaded.neighbours.vocabulary.words == built.neighbours.vocabulary.words
@@ -49,49 +63,52 @@ def test_saved_index_keeps_the_encoder_vectors_and_vocabulary(tmp_path):
     assert np.array_equal(loaded.neighbours.vocabulary.vectors, built.neighbours.vocabulary.vectors)
 
 
-def test_changed_sources_rebuild_and_overwrite_the_index(saved, caplog):
-    changed = {**TEXTS, "b": TEXTS["b"].replace("40", "50")}
+def test_changed_sources_update_and_overwrite_the_index(tmp_path, saved, caplog):
+    folder_of(tmp_path / "sources", {"b": TEXTS["b"].replace("40", "50")})
     with caplog.at_level(logging.INFO):
-        engine = Engine(documents(changed), semantic=False, index_path=saved)
-    assert any("other sources" in r.getMessage() for r in caplog.records)
+        engine = served(tmp_path, saved)
+    assert any("updated the saved index" in r.getMessage() for r in caplog.records)
     assert any("50 miljoen" in s.text for s in engine.sentences)
+    assert not any("40 miljoen" in s.text for s in engine.sentences)
     caplog.clear()
     with caplog.at_level(logging.INFO):
-        Engine(documents(changed), semantic=False, index_path=saved)
+        served(tmp_path, saved)
     assert any("loaded the saved index" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("content", [b"not a zip file", b""])
 def test_unreadable_index_file_is_rebuilt(tmp_path, content, caplog):
+    folder_of(tmp_path / "sources")
     path = tmp_path / "index.npz"
     path.write_bytes(content)
-    engine = Engine(documents(), semantic=False, index_path=path)
+    engine = served(tmp_path, path)
     assert "Anna Bakker" in engine.ask("Wie neemt de taken van Jan de Vries waar?").passages[0].text
     assert any("unreadable" in r.getMessage() for r in caplog.records)
     assert np.load(path, allow_pickle=False)["fingerprint"].size == 1  # rewritten, readable
 
 
-def test_pickled_objects_in_an_index_file_are_not_loaded(saved, caplog):
+def test_pickled_objects_in_an_index_file_are_not_loaded(tmp_path, saved, caplog):
     with np.load(saved, allow_pickle=False) as f:
         arrays = {k: f[k] for k in f.files}
     arrays["sentence_doc"] = np.array([object()] * len(arrays["sentence_doc"]), dtype=object)
     np.savez(saved, **arrays)  # writes a pickle for the object array
-    engine = Engine(documents(), semantic=False, index_path=saved)
+    engine = served(tmp_path, saved)
     assert any("unreadable" in r.getMessage() for r in caplog.records)
     assert len(engine.sentences) == len(Engine(documents(), semantic=False).sentences)
 
 
-def test_a_truncated_index_file_is_rebuilt(saved, caplog):
+def test_a_truncated_index_file_is_rebuilt(tmp_path, saved, caplog):
     saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
-    engine = Engine(documents(), semantic=False, index_path=saved)
+    engine = served(tmp_path, saved)
     assert any("unreadable" in r.getMessage() for r in caplog.records)
     assert "Anna Bakker" in engine.ask("Wie neemt de taken van Jan de Vries waar?").passages[0].text
 
 
 def test_unwritable_index_path_still_serves(tmp_path, caplog):
+    folder_of(tmp_path / "sources")
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    engine = Engine(documents(), semantic=False, index_path=blocker / "index.npz")
+    engine = served(tmp_path, blocker / "index.npz")
     assert "Anna Bakker" in engine.ask("Wie neemt de taken van Jan de Vries waar?").passages[0].text
     assert any("could not save" in r.getMessage() for r in caplog.records)
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ..language import spans as answers
 from ..language.analysis import normalize
 from ..language.sentences import Sentence
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 
 # Feature values of a fit (the ranking models weigh them): an answer with its
@@ -20,9 +20,9 @@ VAGUE_FIT = 0.5
 SPAN_WINDOW = 4
 
 # (corpus, question, sentence id) -> how well the sentence fits
-Fit = Callable[[Any, Question, int], float]
-# (corpus, question, sentence, bound) -> the answer span or None
-Find = Callable[[Any, Question, Sentence, Any], "answers.Span | None"]
+Fit = Callable[[Corpus, Question, int], float]
+# (corpus, question, sentence, the (asks, written) bound of "until when" or None) -> the answer span or None
+Find = Callable[[Corpus, Question, Sentence, tuple | None], "answers.Span | None"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def bound_asked(q: Question):
     return q.intent.bound if q.answer_type == "when" else None
 
 
-def support(corpus, q: Question, p: Sentence) -> Callable[[answers.Span], int]:
+def support(corpus: Corpus, q: Question, p: Sentence) -> Callable[[answers.Span], int]:
     """How many of the question's terms are written within SPAN_WINDOW words of a span of `p`."""
     words = list(answers.WORD.finditer(p.text))
     term_of = [corpus.analyzer.term(normalize(w.group(0))) for w in words]
@@ -77,7 +77,7 @@ def support(corpus, q: Question, p: Sentence) -> Callable[[answers.Span], int]:
     return count
 
 
-def closest_to_question(corpus, q: Question, p: Sentence, spans: list):
+def closest_to_question(corpus: Corpus, q: Question, p: Sentence, spans: list):
     """Of several candidate answers in a sentence, the one with the most
     of the question's own words around it ("dit jaar 6 procent ... en
     volgend jaar nog eens 3 procent": 'next year' asks for the 3); the
@@ -92,7 +92,7 @@ def fit_of_span(find: Find, vague_fit: float = VAGUE_FIT) -> Fit:
     for one with its number or date, `vague_fit` for a vague one; for "until
     when", a span after the bound first, any other at half that."""
 
-    def fit(corpus, q: Question, i: int) -> float:
+    def fit(corpus: Corpus, q: Question, i: int) -> float:
         p = corpus.sentences[i]
         bound = bound_asked(q)
         span = bound and find(corpus, q, p, bound)

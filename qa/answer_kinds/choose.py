@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 from .base import TYPES, asked_type, bound_asked, support
 from .name import NAME, full_name
@@ -30,7 +31,7 @@ class Short:
     dated: bool  # its article's date is known (relative dates and years can be placed)
 
 
-def short_answer(corpus, q: Question, best) -> Short | None:
+def short_answer(corpus: Corpus, q: Question, best) -> Short | None:
     """The span of the asked type from the best ANSWER_DEPTH passages that
     have the question's names written near them (see corpus.names_near);
     for "until when" first a date written after "tot"/"until". None when no

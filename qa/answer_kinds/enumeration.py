@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..language.lexicon import ENUMERATION
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 from .base import AnswerType, register
 
@@ -13,7 +14,7 @@ def asks(q: Question) -> bool:
     return q.answer_type == "what" and q.intent.several
 
 
-def lists(corpus, q: Question, i: int) -> float:
+def lists(corpus: Corpus, q: Question, i: int) -> float:
     return float(corpus.matching(ENUMERATION, np.array([i]))[0])
 
 

@@ -7,6 +7,7 @@ from ..language import spans as answers
 from ..language.analysis import normalize, stopwords
 from ..language.lexicon import LOCATIVE, NEW_ROLE, PLACE_BEFORE, PLACE_ROLES
 from ..language.sentences import Sentence
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 from .base import FIT, AnswerType, closest_to_question, of_kind, register
 
@@ -15,14 +16,14 @@ from .base import FIT, AnswerType, closest_to_question, of_kind, register
 FULL_NAME_FIT = 1.5
 
 
-def mostly_asked(corpus, name: str, asked: set) -> bool:
+def mostly_asked(corpus: Corpus, name: str, asked: set) -> bool:
     """A name at least half made of the question's own words repeats it."""
     words = [w for w in answers.WORD.findall(name) if w.lower() not in answers.NAME_PARTICLES]
     repeated = sum(corpus.analyzer.term(normalize(w)) in asked for w in words)
     return bool(words) and repeated * 2 >= len(words)
 
 
-def holder_of(corpus, q: Question, role: str, p: Sentence):
+def holder_of(corpus: Corpus, q: Question, role: str, p: Sentence):
     """The first name in `p` written right after the role asked about
     (or a compound ending in it): 'burgemeester Femke Halsema'."""
     analyzer = corpus.analyzer
@@ -39,7 +40,7 @@ def holder_of(corpus, q: Question, role: str, p: Sentence):
     return None
 
 
-def full_name(corpus, name: str, best) -> str:
+def full_name(corpus: Corpus, name: str, best) -> str:
     """The name as the best passages write it in full: "Halsema" is
     "Femke Halsema" when one of them says so."""
     longer = [n.text for i in best for n in answers.find_names(corpus.sentences[i].text, corpus.casing)
@@ -47,7 +48,7 @@ def full_name(corpus, name: str, best) -> str:
     return max(longer, key=len, default=name)
 
 
-def find(corpus, q: Question, p: Sentence, bound=None):
+def find(corpus: Corpus, q: Question, p: Sentence, bound=None):
     if q.intent.role:
         return holder_of(corpus, q, q.intent.role, p)
     if q.intent.who_is:  # "Who is X?": the role written before X, not another name
@@ -83,7 +84,7 @@ def find(corpus, q: Question, p: Sentence, bound=None):
     return answers.first_or_none(names) if focus else closest_to_question(corpus, q, p, names)
 
 
-def fit(corpus, q: Question, i: int) -> float:
+def fit(corpus: Corpus, q: Question, i: int) -> float:
     span = find(corpus, q, corpus.sentences[i])
     if span is None:
         return 0.0

@@ -8,6 +8,7 @@ from ..language import spans as answers
 from ..language.analysis import normalize
 from ..language.lexicon import GENERIC_COUNTS, TIME_UNIT
 from ..language.sentences import Sentence
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 from .base import AnswerType, closest_to_question, fit_of_span, of_kind, register
 
@@ -24,7 +25,7 @@ def with_time_unit(sentence: str, number, language: str):
                         number.end + unit.end())
 
 
-def counts(corpus, q: Question, counted: str, sentence: str, number) -> bool:
+def counts(corpus: Corpus, q: Question, counted: str, sentence: str, number) -> bool:
     """Whether `number` counts what a Dutch question counts: "hoeveel
     toeschouwers" is not answered by "2000 supporters". The counted noun
     is one of the three words after the number ("10.000 middeldure
@@ -42,7 +43,7 @@ def counts(corpus, q: Question, counted: str, sentence: str, number) -> bool:
                for w in after)
 
 
-def find(corpus, q: Question, p: Sentence, bound=None):
+def find(corpus: Corpus, q: Question, p: Sentence, bound=None):
     numbers = answers.find_numbers(p.text, q.language)
     if q.intent.share:  # "What share of the costs ...?": a percentage
         numbers = [n for n in numbers if answers.is_share(n)]

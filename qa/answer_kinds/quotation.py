@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..language.lexicon import QUOTATION
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 from .base import AnswerType, register
 
@@ -13,7 +14,7 @@ def asks(q: Question) -> bool:
     return q.answer_type == "what" and q.intent.quote
 
 
-def quotes(corpus, q: Question, i: int) -> float:
+def quotes(corpus: Corpus, q: Question, i: int) -> float:
     return float(corpus.matching(QUOTATION, np.array([i]))[0])
 
 

@@ -3,11 +3,12 @@ sentence itself is the answer."""
 from __future__ import annotations
 
 from ..language.lexicon import CAUSE_FOLLOWS, REASON
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 from .base import AnswerType, of_kind, register
 
 
-def explains(corpus, q: Question, i: int) -> float:
+def explains(corpus: Corpus, q: Question, i: int) -> float:
     """1 when sentence i gives a reason for what the question asks about: a
     causal word, and not with the question's words only after it ("We doen
     geen onderzoek, omdat de wethouder is afgetreden" gives a reason for not

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..language import spans as answers
 from ..language.analysis import normalize
 from ..language.sentences import Sentence
+from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 from .base import AnswerType, closest_to_question, fit_of_span, of_kind, register
 
@@ -14,7 +15,7 @@ from .base import AnswerType, closest_to_question, fit_of_span, of_kind, registe
 RELATIVE_TIME_FIT = 0.0
 
 
-def find(corpus, q: Question, p: Sentence, bound=None):
+def find(corpus: Corpus, q: Question, p: Sentence, bound=None):
     article_date = corpus.documents[p.doc_id].date
     dates = answers.find_dates(p.text, article_date, q.language)
     weekdays = answers.find_weekdays(p.text, q.language)

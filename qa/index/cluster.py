@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..pipeline.engine import CANDIDATES
+from ..pipeline.ranking import CANDIDATES
 from ..sources.catalog import Catalog
 from .bm25 import BM25Index, QueryTerm, TermScores, live_parts
 
@@ -189,7 +189,7 @@ class ClusterIndex:
         self.N = local.N
         self._table = engine.sentences
         self._documents = engine.documents  # id -> Document
-        self._range = engine.doc_ranges  # id -> [first, end) of its sentences, in sentence order
+        self._range = engine.corpus.doc_ranges  # id -> [first, end) of its sentences, in sentence order
         self._local = local  # the postings the sentences' terms are written from
         self._terms: OrderedDict[int, Counter] = OrderedDict()  # stored terms of sentences seen, by id
         self._client = None
@@ -542,7 +542,7 @@ def attach(engine, settings: ClusterSettings, sync: bool = True):
     the cluster brought up to date with its sources (a failure is logged, and
     tried again at the next question, which meanwhile gets a 503)."""
     cluster_index = ClusterIndex(engine, settings)
-    engine.index = cluster_index
+    engine.corpus.index = cluster_index
     if sync:
         try:
             cluster_index.sync()

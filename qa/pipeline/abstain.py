@@ -124,3 +124,13 @@ def signals(r: Ranked) -> np.ndarray:
     if not len(r.logits):
         return np.zeros(len(SIGNALS))
     return np.array([s.compute(r) for s in SIGNALS])
+
+
+def unknown_name(q: Question, vocabulary) -> bool:
+    """The question names someone or something the sources never mention
+    (nor any translation of it): 'the mayor of Rotterdam' over sources
+    that never name Rotterdam cannot be answered from them. The same for
+    the kind of thing a which/what question asks for: 'What salary did
+    she earn?' over sources that never mention a salary."""
+    asked_for = q.intent.names | ({q.intent.kind} if q.intent.kind else set())
+    return any(t.label in asked_for and not any(m in vocabulary for m in t.members) for t in q.terms)

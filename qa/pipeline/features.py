@@ -12,24 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from .. import answer_kinds
 from ..language import lexicon
+from .corpus import Corpus
 from .question import Question
 
 # Candidates with at most this many sentences between them and a sentence of
 # the previous answer count as its context (follow-up questions).
 PREVIOUS_WINDOW = 2
+# A question's numbers count as written near a sentence this many sentences either side.
+NUMBER_WINDOW = 2
 
 
 @dataclass
 class Candidates:
     """One question's candidate sentences and what their features are read from."""
 
-    corpus: Any  # the Engine: sentences, index, pattern matches, answer-type fits
+    corpus: Corpus
     question: Question
     ids: np.ndarray  # sentence ids, ascending
     parts: list  # the query's TermScores
@@ -112,8 +114,57 @@ def semantic_gap(c: Candidates, rows: np.ndarray) -> np.ndarray:
     return c.semantic[rows] - float(c.semantic.max())
 
 
+def _term_idf(index, part) -> float:
+    # A term the sources never use still counts, with the idf of a term seen once.
+    return part.idf if part.occurs else index.idf_of(1)
+
+
+def _coverable(index, parts) -> tuple[list, float]:
+    """The query parts a passage's coverage counts, and their idf mass. An
+    English word no dictionary translates counts when the sources write
+    it too: "curator", "hotel" are Dutch words as well."""
+    known = [p for p in parts if p.term.known or p.occurs]
+    return known, sum(p.term.weight * _term_idf(index, p) for p in known)
+
+
+def coverages(corpus: Corpus, parts, candidates: np.ndarray) -> np.ndarray:
+    """For each candidate sentence, the share of the query's weighted idf
+    mass it matches (Lucene's old coordination factor, by idf): a sentence
+    that matches more of the question's words beats one that repeats one
+    rare word."""
+    known, total = _coverable(corpus.index, parts)
+    out = np.zeros(len(candidates))
+    if total <= 0:
+        return out
+    for p in known:
+        if len(p.sentences):
+            at = np.minimum(np.searchsorted(p.sentences, candidates), len(p.sentences) - 1)
+            out[p.sentences[at] == candidates] += p.term.weight * _term_idf(corpus.index, p) / total
+    return out
+
+
+def antecedents(corpus: Corpus, q: Question, parts, candidates: np.ndarray) -> np.ndarray:
+    """For each candidate that speaks of someone by a pronoun ("mailde
+    Ivens haar"), the idf share of the question's names written in the
+    sentence before it and not in it ("een vrouw, Amber, haar verhaal")."""
+    out = np.zeros(len(candidates))
+    named = [p for p in parts if p.term.label in q.intent.names and p.occurs]
+    _, total = _coverable(corpus.index, parts)
+    if not named or not len(candidates) or total <= 0:
+        return out
+    previous = candidates - 1
+    has_previous = corpus.same_document(candidates, previous)
+    pronoun = corpus.matching(lexicon.PRONOUN, candidates)
+    for part in named:
+        here = corpus.index.scores_of([part], candidates) > 0
+        before = corpus.index.scores_of([part], np.where(has_previous, previous, candidates))
+        credit = ~here & has_previous & pronoun & (before > 0)
+        out[credit] += part.term.weight * _term_idf(corpus.index, part) / total
+    return out
+
+
 def _coverages(c: Candidates) -> np.ndarray:
-    return c.corpus.coverages(c.parts, c.ids)
+    return coverages(c.corpus, c.parts, c.ids)
 
 
 @feature("coverage", "share of the question's idf mass the sentence matches")
@@ -127,7 +178,7 @@ def own_coverage(c: Candidates, rows: np.ndarray) -> np.ndarray:
     if not c.question.context_terms:
         return coverage(c, rows)
     own = c.parts[: len(c.question.terms)]  # index.parts keeps the query's order: own terms first
-    return c.once("own_coverage", lambda: c.corpus.coverages(own, c.ids))[rows]
+    return c.once("own_coverage", lambda: coverages(c.corpus, own, c.ids))[rows]
 
 
 @feature(
@@ -136,7 +187,7 @@ def own_coverage(c: Candidates, rows: np.ndarray) -> np.ndarray:
     "in the sentence before ('Amber ...' / '... mailde Ivens haar')",
 )
 def antecedent(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return c.once("antecedent", lambda: c.corpus.antecedents(c.question, c.parts, c.ids))[rows]
+    return c.once("antecedent", lambda: antecedents(c.corpus, c.question, c.parts, c.ids))[rows]
 
 
 @feature("heading", "the sentence is a headline")
@@ -249,7 +300,13 @@ def passage_similarity_gap(c: Candidates, rows: np.ndarray) -> np.ndarray:
     stage=2,
 )
 def numbers_missing(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return c.corpus.numbers_missing(c.question, c.ids[rows]).astype(float)
+    numbers = c.question.intent.numbers
+    if not numbers:
+        return np.zeros(len(rows))
+    corpus = c.corpus
+    return np.array([bool(numbers - {n for j in corpus.window(int(i), NUMBER_WINDOW)
+                                     for n in lexicon.NUMBER.findall(corpus.sentences[j].text)})
+                     for i in c.ids[rows]], dtype=float)
 
 
 @feature(
@@ -258,4 +315,7 @@ def numbers_missing(c: Candidates, rows: np.ndarray) -> np.ndarray:
     stage=2,
 )
 def names_missing(c: Candidates, rows: np.ndarray) -> np.ndarray:
-    return c.corpus.names_missing(c.question, c.ids[rows]).astype(float)
+    named = c.corpus.named_terms(c.question)
+    if not named:
+        return np.zeros(len(rows))
+    return np.array([not c.corpus.names_near(int(i), named) for i in c.ids[rows]], dtype=float)

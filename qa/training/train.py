@@ -34,7 +34,8 @@ import numpy as np
 
 from .. import answer_kinds
 from ..language.translation import DEFAULT_DICT_DIR
-from ..pipeline import abstain, features
+from ..pipeline import abstain, decision, features
+from ..pipeline.corpus import Corpus
 from ..pipeline.engine import Engine
 from ..pipeline.model import (
     MODELS,
@@ -43,9 +44,10 @@ from ..pipeline.model import (
     Models,
     best_first,
     model_file,
-    sigmoid,
     two_stage,
 )
+from ..pipeline.question import Question
+from ..pipeline.ranking import Ranking
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -93,12 +95,11 @@ class Item:
     id: str
     answerable: bool
     has_support: bool
-    engine: Engine
+    corpus: Corpus
     ids: np.ndarray
     X: np.ndarray
     y: np.ndarray  # candidate holds a support string
-    unknown_name: bool
-    question: object
+    question: Question
     follows: bool  # asked after earlier turns
     answers: list[str]  # acceptable short answers (may be none)
     weight: float = 1.0  # of this question in the fits (see balance)
@@ -168,11 +169,10 @@ def collect(semantic: bool, dictionaries: bool = True, log=print) -> list[Item]:
                     q["id"],
                     q.get("answerable", True),
                     bool(support),
-                    engine,
+                    engine.corpus,
                     ranking.ids,
                     ranking.X,
                     y,
-                    engine._unknown_name(ranking.question),
                     ranking.question,
                     bool(history),
                     q.get("answers", []),
@@ -243,18 +243,15 @@ def _strip_accents(text: str) -> str:
 
 def outcome(item: Item, retrieve: LinearModel, rerank: LinearModel) -> Outcome:
     """Where the first supporting passage comes, the abstention signals and the short answer, as the
-    service would have them."""
+    service would have them (decision.read, the service's own path, under these models)."""
     logits, order = two_stage(retrieve, rerank, item.X[:, : _n1()], lambda rows: item.X[rows])
-    best, _ = item.engine._distinct(item.ids[order], HIT_DEPTH)
+    ranking = Ranking(item.question, [], item.ids, np.zeros(len(item.ids)), None, item.X, logits, order)
+    reading = decision.read(item.corpus, ranking, HIT_DEPTH)
     supported = {int(i) for i, y in zip(item.ids, item.y, strict=True) if y}
-    hit = next((n + 1 for n, i in enumerate(best) if int(i) in supported), None)
-    short = answer_kinds.short_answer(item.engine, item.question, best) if len(best) else None
-    missing = answer_kinds.asked_type(item.question) is not None and short is None
-    signals = item.engine.abstention_signals(item.question, item.ids, item.X, logits, best, missing)
-    at = {int(c): n for n, c in enumerate(item.ids)}
-    probabilities = sigmoid(logits[[at[int(i)] for i in best[: answer_kinds.ANSWER_DEPTH]]])
+    hit = next((n + 1 for n, i in enumerate(reading.best) if int(i) in supported), None)
+    short = reading.short
     right = right_answer(short.text, item.answers) if short is not None and item.answers else None
-    return Outcome(hit, signals, short, probabilities, right)
+    return Outcome(hit, reading.signals, short, reading.probabilities[: answer_kinds.ANSWER_DEPTH], right)
 
 
 def span_matrix(

@@ -137,7 +137,7 @@ def _described(engine, source_id: str, status: int, **extra):
         "title": doc.title,
         "date": doc.date,
         "publisher": doc.publisher,
-        "sentences": len(engine.sentences_of(doc.id)),
+        "sentences": len(engine.corpus.sentences_of(doc.id)),
         **extra,
     }
     response = jsonify(body)

@@ -85,7 +85,7 @@ def sources():
     engine = get_engine()
     return jsonify({"sources": [
         {"id": d.id, "title": d.title, "date": d.date, "publisher": d.publisher,
-         "sentences": len(engine.sentences_of(d.id))}
+         "sentences": len(engine.corpus.sentences_of(d.id))}
         for d in engine.documents.values()]})
 
 
@@ -99,5 +99,5 @@ def source(source_id: str):
         "id": doc.id, "title": doc.title, "date": doc.date, "publisher": doc.publisher,
         "text": doc.text,
         "sentences": [{"sentence": s.index, "start": s.start, "end": s.end, "text": s.text}
-                      for s in engine.sentences_of(doc.id)],
+                      for s in engine.corpus.sentences_of(doc.id)],
     })

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from ..pipeline.engine import Result
+from ..pipeline.result import Result
 
 # What the content says when the sources do not; the same sentence as the chat page and the terminal.
 NOT_IN_SOURCES = "The sources do not say."

@@ -120,7 +120,7 @@ def test_an_added_changed_or_removed_source_is_updated_in_place(tmp_path, es):
     (folder / "veerpont.txt").write_text(ARTICLE, encoding="utf-8")
     added = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
     assert (added.index.synced.rebuilt, added.index.synced.added) == (False, 1)
-    assert es.count(index="t-update")["count"] == seeds + len(added.sentences_of("veerpont"))
+    assert es.count(index="t-update")["count"] == seeds + len(added.corpus.sentences_of("veerpont"))
     assert added.ask("Hoe heet de nieuwe veerpont?").answer is not None
     assert added.ask("Hoe heet de nieuwe veerpont?").passages[0].source == "veerpont"
 
@@ -128,7 +128,7 @@ def test_an_added_changed_or_removed_source_is_updated_in_place(tmp_path, es):
     changed = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
     assert (changed.index.synced.rebuilt, changed.index.synced.added) == (False, 1)
     assert es.count(index="t-update", body={"query": {"term": {"source": "veerpont"}}})["count"] == \
-        len(changed.sentences_of("veerpont"))
+        len(changed.corpus.sentences_of("veerpont"))
 
     (folder / "veerpont.txt").unlink()
     removed = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
