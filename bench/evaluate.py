@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from qa.training.train import ASIDE_SETS, OWN_SETS  # noqa: E402  the sets make train fits, and those it never sees
+from qa.training.collect import ASIDE_SETS, OWN_SETS  # noqa: E402  the sets make train fits, and those it never sees
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 # (sources, question set) pairs run when no set is named

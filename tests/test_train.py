@@ -1,7 +1,7 @@
 """make train's parts: folds that keep an article whole, the abstention threshold, the fits."""
 import numpy as np
 
-from qa.training import train
+from qa.training import calibration, collect, train
 
 
 class Fake:
@@ -54,10 +54,10 @@ def test_the_short_answer_threshold_weighs_a_wrong_answer_as_wrong_cost_right_on
 
 
 def test_a_short_answer_is_right_as_the_shared_scorer_judges_it():
-    assert train.right_answer("5 juli 2021", ["5 juli"])
-    assert train.right_answer("Café Hoppe", ["cafe hoppe"])  # accents aside
-    assert not train.right_answer("2020", ["5 juli"])
-    assert not train.right_answer(" ".join(["woord"] * 13) + " 5 juli", ["5 juli"])  # over 12 words
+    assert collect.right_answer("5 juli 2021", ["5 juli"])
+    assert collect.right_answer("Café Hoppe", ["cafe hoppe"])  # accents aside
+    assert not collect.right_answer("2020", ["5 juli"])
+    assert not collect.right_answer(" ".join(["woord"] * 13) + " 5 juli", ["5 juli"])  # over 12 words
 
 
 def test_a_cross_fitted_calibration_maps_confidence_to_the_share_right():
@@ -66,21 +66,21 @@ def test_a_cross_fitted_calibration_maps_confidence_to_the_share_right():
     raw = rng.uniform(0, 1, 4000)
     labels = (rng.uniform(0, 1, 4000) < raw / 2).astype(float)
     items = [Fake(f"g{n % 40}") for n in range(4000)]
-    assert train.ece(raw, labels) > 0.2
-    for method in (train.isotonic, train.platt):
+    assert calibration.ece(raw, labels) > 0.2
+    for method in (calibration.isotonic, calibration.platt):
         calibrated = train.calibrate_cross_fitted(items, raw, labels, 5, method)
-        assert train.ece(calibrated, labels) < 0.05, method.__name__
-    assert np.array_equal(train.calibrate_cross_fitted(items, raw, labels, 5, train.unchanged), raw)
+        assert calibration.ece(calibrated, labels) < 0.05, method.__name__
+    assert np.array_equal(train.calibrate_cross_fitted(items, raw, labels, 5, calibration.unchanged), raw)
 
 
 def test_the_reliability_table_counts_each_bin():
     probability = np.array([0.05, 0.15, 0.15, 0.95, 0.95, 0.95, 0.95])
     labels = np.array([0, 0, 1, 1, 1, 1, 0], dtype=float)
-    table = train.reliability(probability, labels)
+    table = calibration.reliability(probability, labels)
     assert [(r["bin"], r["n"], round(r["right"], 2)) for r in table] == \
         [("0.0-0.1", 1, 0.0), ("0.1-0.2", 2, 0.5), ("0.9-1.0", 4, 0.75)]
     # ECE: (1 x 0.05 + 2 x 0.35 + 4 x 0.2) / 7
-    assert train.ece(probability, labels) == round((0.05 + 0.7 + 0.8) / 7, 3)
+    assert calibration.ece(probability, labels) == round((0.05 + 0.7 + 0.8) / 7, 3)
 
 
 class Answered:

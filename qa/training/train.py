@@ -22,10 +22,8 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import re
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import answer_kinds
-from ..language.translation import DEFAULT_DICT_DIR
 from ..pipeline import abstain, decision, features
-from ..pipeline.corpus import Corpus
-from ..pipeline.engine import Engine
 from ..pipeline.model import (
     MODELS,
     RERANK_DEPTH,
@@ -46,26 +41,10 @@ from ..pipeline.model import (
     model_file,
     two_stage,
 )
-from ..pipeline.question import Question
 from ..pipeline.ranking import Ranking
+from .calibration import CALIBRATIONS, CONFIDENT, ece, isotonic, reliability
+from .collect import ROOT, SETS, Item, collect, right_answer
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
-XQUAD = SHARED_EVAL / "xquad-nl"
-# Our own news sets: eval/<name>.jsonl over the articles in eval/<name>/. The fit sees
-# OWN_SETS; ASIDE_SETS are only scored (make evaluate), never fitted or used to choose.
-OWN_SETS = ["other", "fresh", *(f"fresh{n}" for n in range(2, 16))]
-ASIDE_SETS = ["fresh16", "fresh17"]
-# (name, sources, questions)
-SETS = [
-    ("dev", ROOT / "seeds", SHARED_EVAL / "dev.jsonl"),
-    ("extra", ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
-    *((name, ROOT / "eval" / name, ROOT / "eval" / f"{name}.jsonl") for name in OWN_SETS),
-    ("xquad-en", XQUAD / "sources", XQUAD / "en.jsonl"),
-    ("xquad-followups", XQUAD / "sources", ROOT / "eval" / "xquad-followups.jsonl"),
-    ("xquad-nl", XQUAD / "sources", XQUAD / "nl.jsonl"),
-]
-# Regularisation of the logistic regressions: scikit-learn's default C, not
 # tuned (no other value has been cross-validated yet).
 C = 1.0
 # The abstention threshold: the lowest that keeps the cross-validated share
@@ -76,121 +55,6 @@ MAX_FALSE_ABSTAIN = 0.05
 # a wrong short answer misleads, the cited sentence below it does not).
 WRONG_COST = 2.0
 HIT_DEPTH = 10
-
-
-def norm(text: str) -> str:
-    """As the shared scorer (run_eval.py) compares texts."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("\u00a0", " ")):
-        text = text.replace(a, b)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@dataclass
-class Item:
-    """One question with its candidates' features."""
-
-    set: str
-    group: str
-    id: str
-    answerable: bool
-    has_support: bool
-    corpus: Corpus
-    ids: np.ndarray
-    X: np.ndarray
-    y: np.ndarray  # candidate holds a support string
-    question: Question
-    follows: bool  # asked after earlier turns
-    answers: list[str]  # acceptable short answers (may be none)
-    weight: float = 1.0  # of this question in the fits (see balance)
-
-
-def _xquad_article(question: dict, texts: dict[str, str]) -> str | None:
-    support = [norm(s) for s in question.get("support", [])]
-    for name, text in texts.items():
-        if any(s in text for s in support):
-            return re.sub(r"^\d+_|_p\d+\.txt$", "", name)
-    return None
-
-
-def collect(semantic: bool, dictionaries: bool = True, log=print) -> list[Item]:
-    """Rank every question of every set with all features computed, as the
-    shared scorer asks it (earlier turns first, their answers passed back)."""
-    engines: dict[Path, Engine] = {}
-    items: list[Item] = []
-    try:  # the earlier turns of a conversation are answered by the current models
-        models = Models.load(model_file(semantic, dictionaries))
-    except (OSError, ValueError) as exc:
-        log(f"{exc}: earlier turns are answered by unfitted models")
-        models = Models.neutral()
-    for name, sources, path in SETS:
-        if not path.exists():
-            log(f"{path}: not there, skipped")
-            continue
-        if sources not in engines:
-            engines[sources] = Engine.from_folder(
-                sources, DEFAULT_DICT_DIR if dictionaries else None, semantic=semantic, models=models
-            )
-        engine = engines[sources]
-        if dictionaries and engine.translator is None:
-            raise SystemExit(
-                f"the FreeDict dictionaries are not in {DEFAULT_DICT_DIR}: make train fits models "
-                "with and without them (scripts/install-system-packages.sh installs them)"
-            )
-        texts = {p.name: norm(p.read_text(encoding="utf-8")) for p in sources.glob("*.txt")}
-        article = None
-        started = time.perf_counter()
-        questions = [
-            json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
-        for q in questions:
-            history: list[dict] = []
-            for turn in q.get("history", []):
-                earlier = engine.ask(turn, history)
-                history += [
-                    {"role": "user", "content": turn},
-                    {"role": "assistant", "content": earlier.answer or ""},
-                ]
-            ranking = engine.rank(q["question"], history, full=True)
-            support = [norm(s) for s in q.get("support", [])]
-            y = np.array(
-                [any(s in norm(engine.sentences[int(i)].text) for s in support) for i in ranking.ids]
-            )
-            if name.startswith("xquad"):
-                # An unanswerable XQuAD question comes right after its article's answerable ones.
-                article = q.get("article") or _xquad_article(q, texts) or article
-                group = f"xquad:{article}"
-            else:
-                group = "seeds" if sources == ROOT / "seeds" else name
-            items.append(
-                Item(
-                    name,
-                    group,
-                    q["id"],
-                    q.get("answerable", True),
-                    bool(support),
-                    engine.corpus,
-                    ranking.ids,
-                    ranking.X,
-                    y,
-                    ranking.question,
-                    bool(history),
-                    q.get("answers", []),
-                )
-            )
-        log(f"{name}: {len(questions)} questions ranked in {time.perf_counter() - started:.1f} s")
-    balance(items)
-    return items
-
-
-def balance(items: list[Item]) -> None:
-    """XQuAD-nl (encyclopaedic text, two languages of the same questions) and
-    the news sets weigh the same in total: the service is for news, and the
-    sets it is judged on are both."""
-    xquad = sum(it.group.startswith("xquad:") for it in items)
-    news = len(items) - xquad
-    for it in items:
-        it.weight = news / xquad if it.group.startswith("xquad:") and xquad and news else 1.0
 
 
 def fit(X: np.ndarray, y: np.ndarray, names: list[str], weight: np.ndarray) -> LinearModel:
@@ -229,16 +93,6 @@ def right(item: Item, o: Outcome) -> bool:
     An unanswerable question is never answered right: its right answer is null."""
     found = o.rank == 1 if item.has_support else True
     return bool(item.answerable and found and o.right is not False)
-
-
-def right_answer(answer: str, acceptable: list[str]) -> bool:
-    """As the shared scorer judges a short answer: it holds an acceptable one, in at most 12 words."""
-    a = norm(_strip_accents(answer))
-    return bool(a) and len(a.split()) <= 12 and any(norm(_strip_accents(x)) in a for x in acceptable)
-
-
-def _strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 def outcome(item: Item, retrieve: LinearModel, rerank: LinearModel) -> Outcome:
@@ -343,40 +197,6 @@ def cross_validate(items: list[Item], k: int) -> tuple[list[Outcome], np.ndarray
     return outcomes, probability, span, sure
 
 
-def isotonic(raw: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The increasing map from raw probabilities to the share right among them
-    (scikit-learn's isotonic regression), as breakpoints for np.interp."""
-    from sklearn.isotonic import IsotonicRegression
-
-    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    fitted.fit(raw, labels, sample_weight=weight)
-    return np.asarray(fitted.X_thresholds_, dtype=float), np.asarray(fitted.y_thresholds_, dtype=float)
-
-
-def platt(raw: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Platt scaling (a logistic regression on the raw logit), as breakpoints for np.interp."""
-    from sklearn.linear_model import LogisticRegression
-
-    fitted = LogisticRegression(C=1e6).fit(_logit(raw)[:, None], labels, sample_weight=weight)
-    x = np.linspace(0.0, 1.0, 201)
-    return x, fitted.predict_proba(_logit(x)[:, None])[:, 1]
-
-
-def unchanged(raw: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> None:
-    """No calibration: the regression's own probability."""
-    return None
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-# The calibrations make train compares on cross-validation; it keeps the one with the lowest
-# calibration error, averaged over the two domains.
-CALIBRATIONS = {"none": unchanged, "platt": platt, "isotonic": isotonic}
-
-
 def calibrate_cross_fitted(items: list[Item], raw: np.ndarray, labels: np.ndarray, k: int,
                            method=isotonic) -> np.ndarray:
     """Each question's calibrated probability, from a calibration fitted on the
@@ -390,34 +210,6 @@ def calibrate_cross_fitted(items: list[Item], raw: np.ndarray, labels: np.ndarra
         if fitted is not None:
             calibrated[fold == f] = np.interp(raw[fold == f], *fitted)
     return calibrated
-
-
-# Bins of the calibration error (ECE) and the reliability table, as the shared scorer counts them.
-BINS = 10
-CONFIDENT = 0.8
-
-
-def reliability(probability: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None) -> list[dict]:
-    """Per confidence bin of width 1/BINS: how many, their mean confidence and the share right."""
-    weight = np.ones(len(probability)) if weight is None else weight
-    rows = []
-    which = np.minimum((probability * BINS).astype(int), BINS - 1)
-    for b in range(BINS):
-        inside = which == b
-        if inside.any():
-            mean = float(np.average(probability[inside], weights=weight[inside]))
-            rows.append({"bin": f"{b / BINS:.1f}-{(b + 1) / BINS:.1f}", "n": int(inside.sum()),
-                         "confidence": mean,
-                         "right": float(np.average(labels[inside], weights=weight[inside]))})
-    return rows
-
-
-def ece(probability: np.ndarray, labels: np.ndarray) -> float | None:
-    """Expected calibration error over BINS equal-width bins (unweighted, as the shared scorer)."""
-    if not len(probability):
-        return None
-    return round(sum(r["n"] * abs(r["confidence"] - r["right"]) for r in reliability(probability, labels))
-                 / len(probability), 3)
 
 
 def choose_span_threshold(outcomes: list[Outcome], span: np.ndarray, weight: np.ndarray) -> float:
