@@ -35,7 +35,8 @@ from ..semantic.vectors import SentenceVectors
 from ..sources.documents import Document, SourceFile
 from ..sources.locks import exclusive
 from . import ingest
-from .bm25 import BM25Index, pack_strings, unpack_strings
+from .bm25 import BM25Index
+from .packing import pack_strings, unpack_strings
 
 log = logging.getLogger(__name__)
 
