@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from qa.index.base import Index
 from qa.index.bm25 import BM25Index, QueryTerm, top_k
 
 
@@ -134,3 +135,7 @@ def test_an_updated_index_scores_as_one_built_from_scratch():
     for query in (["wethouder"], ["raad", "nieuw"], ["af", "debat"], ["zegt"], ["nieuw", "wethouder", "weg"]):
         np.testing.assert_allclose(dense_scores(updated, query), dense_scores(scratch, query), rtol=1e-12)
 
+
+def test_the_in_process_index_is_what_the_pipeline_reads():
+    """Every member of the Index protocol (the cluster's index: test_cluster.py)."""
+    assert isinstance(BM25Index([["a", "b"], ["b"]]), Index)
