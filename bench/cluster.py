@@ -51,10 +51,12 @@ def build_in_cluster(archive: Path, index_path: Path, urls: str) -> dict:
     """The saved index loaded, then every sentence bulk-indexed into a new
     cluster index and the alias switched (python -m qa index --search-url)."""
     from qa.index import cluster
-    from qa.pipeline.engine import Engine
+    from qa.pipeline.engine import CANDIDATES, Engine
 
     engine = Engine.from_folder(archive, semantic=False, index_path=index_path)
-    report = cluster.ClusterIndex(engine, cluster.ClusterSettings.from_url(urls)).sync(force_rebuild=True)
+    index = cluster.ClusterIndex(engine.index, engine.sentences, engine.documents, engine.doc_ranges,
+                                 cluster.ClusterSettings.from_url(urls), CANDIDATES)
+    report = index.sync(force_rebuild=True)
     return {"sentences": report.sentences, "seconds": report.seconds,
             "sentences_per_s": report.sentences / report.seconds}
 
@@ -71,8 +73,9 @@ def agreement(archive: Path, index_path: Path, urls: str, count: int = 150) -> d
     from qa.pipeline.question import read_question
 
     local = Engine.from_folder(archive, semantic=False, index_path=index_path)
-    remote = cluster.attach(Engine.from_folder(archive, semantic=False, index_path=index_path),
-                            cluster.ClusterSettings.from_url(urls))
+    remote = Engine.from_folder(archive, semantic=False, index_path=index_path)
+    remote.index = cluster.connect_index(remote.index, remote.sentences, remote.documents, remote.doc_ranges,
+                                         cluster.ClusterSettings.from_url(urls), CANDIDATES)
     rng = random.Random(7)
     same, recall, times = [], [], []
     for i in rng.sample(range(len(local.sentences)), count):

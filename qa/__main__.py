@@ -40,11 +40,14 @@ def index_command(args) -> int:
           f"({len(engine.skipped)} skipped) in {time.perf_counter() - started:.1f} s; {where}")
     if args.search_url:
         from .index import cluster
+        from .pipeline.engine import CANDIDATES
 
         settings = cluster.ClusterSettings.from_url(args.search_url, index=args.search_index,
                                                     shards=args.shards, replicas=args.replicas)
         try:
-            report = cluster.ClusterIndex(engine, settings).sync(force_rebuild=True)
+            index = cluster.ClusterIndex(engine.index, engine.sentences, engine.documents, engine.doc_ranges,
+                                         settings, CANDIDATES)
+            report = index.sync(force_rebuild=True)
         except cluster.SearchUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

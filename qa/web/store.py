@@ -21,7 +21,7 @@ import time
 from flask import Flask, current_app
 
 from ..index import cluster, snapshot
-from ..pipeline.engine import Engine
+from ..pipeline.engine import CANDIDATES, Engine
 from ..sources.catalog import Catalog, mirror
 from ..sources.documents import SourceError, list_folders
 from ..sources.library import DataFolder, valid_id
@@ -86,7 +86,8 @@ class Sources:
             engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
         if config["QA_SEARCH_URL"]:
             # the cluster is brought to these sources (in place for an added article), then answers
-            cluster.attach(engine, search_settings(config))
+            engine.index = cluster.connect_index(engine.index, engine.sentences, engine.documents,
+                                                 engine.doc_ranges, search_settings(config), CANDIDATES)
         return engine
 
     def current(self) -> Engine:
