@@ -52,9 +52,12 @@ def build_in_cluster(archive: Path, index_path: Path, urls: str) -> dict:
     cluster index and the alias switched (python -m qa index --search-url)."""
     from qa.index import cluster
     from qa.pipeline.engine import Engine
+    from qa.pipeline.ranking import CANDIDATES
 
     engine = Engine.from_folder(archive, semantic=False, index_path=index_path)
-    report = cluster.ClusterIndex(engine, cluster.ClusterSettings.from_url(urls)).sync(force_rebuild=True)
+    index = cluster.ClusterIndex(engine.index, engine.sentences, engine.documents, engine.corpus.doc_ranges,
+                                 cluster.ClusterSettings.from_url(urls), CANDIDATES)
+    report = index.sync(force_rebuild=True)
     return {"sentences": report.sentences, "seconds": report.seconds,
             "sentences_per_s": report.sentences / report.seconds}
 
@@ -64,6 +67,7 @@ def agreement(archive: Path, index_path: Path, urls: str, count: int = 150) -> d
     first, on questions of four words drawn from random sentences (the exact
     BM25Okapi top 10 against the top 10 of Lucene's best OVERFETCH x 100,
     rescored as BM25Okapi), and the candidate search's own time."""
+    import functools
     import random
 
     from qa.index import cluster
@@ -72,8 +76,9 @@ def agreement(archive: Path, index_path: Path, urls: str, count: int = 150) -> d
     from qa.pipeline.ranking import CANDIDATES
 
     local = Engine.from_folder(archive, semantic=False, index_path=index_path)
-    remote = cluster.attach(Engine.from_folder(archive, semantic=False, index_path=index_path),
-                            cluster.ClusterSettings.from_url(urls))
+    backend = functools.partial(cluster.connect_index, settings=cluster.ClusterSettings.from_url(urls),
+                                candidates=CANDIDATES)
+    remote = Engine.from_folder(archive, semantic=False, index_path=index_path, index_backend=backend)
     rng = random.Random(7)
     same, recall, times = [], [], []
     for i in rng.sample(range(len(local.sentences)), count):

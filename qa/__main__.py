@@ -40,11 +40,15 @@ def index_command(args) -> int:
           f"({len(engine.skipped)} skipped) in {time.perf_counter() - started:.1f} s; {where}")
     if args.search_url:
         from .index import cluster
+        from .pipeline.ranking import CANDIDATES
 
         settings = cluster.ClusterSettings.from_url(args.search_url, index=args.search_index,
                                                     shards=args.shards, replicas=args.replicas)
         try:
-            report = cluster.ClusterIndex(engine, settings).sync(force_rebuild=True)
+            corpus = engine.corpus
+            index = cluster.ClusterIndex(corpus.index, corpus.sentences, corpus.documents, corpus.doc_ranges,
+                                         settings, CANDIDATES)
+            report = index.sync(force_rebuild=True)
         except cluster.SearchUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -8,7 +8,8 @@ import pytest
 from conftest import SEEDS, free_port
 
 from qa import create_app
-from qa.index import cluster
+from qa.index import cluster, cluster_sync
+from qa.index.base import Index
 from qa.index.bm25 import BM25Index, QueryTerm, TermScores
 
 
@@ -41,12 +42,12 @@ def test_a_synonym_set_is_a_dis_max_of_its_members():
 
 
 def test_the_layout_is_explicit_and_the_terms_are_matched_as_they_are():
-    layout = cluster.mappings()
+    layout = cluster_sync.mappings()
     assert layout["dynamic"] == "strict"
-    assert layout["_meta"]["format"] == cluster.FORMAT
+    assert layout["_meta"]["format"] == cluster_sync.FORMAT
     terms = layout["properties"]["terms"]
     assert terms == {"type": "text", "analyzer": "index_terms", "similarity": "bm25okapi"}
-    settings = cluster.index_settings(cluster.ClusterSettings(("http://a:9200",), shards=5, replicas=2))
+    settings = cluster_sync.index_settings(cluster.ClusterSettings(("http://a:9200",), shards=5, replicas=2))
     assert (settings["number_of_shards"], settings["number_of_replicas"]) == (5, 2)
     assert settings["analysis"]["analyzer"]["index_terms"] == {"type": "custom", "tokenizer": "whitespace"}
     assert settings["similarity"]["bm25okapi"] == {"type": "BM25", "k1": 1.5, "b": 0.75}
@@ -54,17 +55,27 @@ def test_the_layout_is_explicit_and_the_terms_are_matched_as_they_are():
 
 def test_a_source_hash_changes_with_its_text_title_and_date(engine):
     document = next(iter(engine.documents.values()))
-    before = cluster.source_hash(document)
-    assert cluster.source_hash(document) == before
+    before = cluster_sync.source_hash(document)
+    assert cluster_sync.source_hash(document) == before
     for field in ("text", "title", "date"):
         changed = type(document)(**{**document.__dict__, field: "anders"})
-        assert cluster.source_hash(changed) != before
+        assert cluster_sync.source_hash(changed) != before
 
 
 def test_the_in_process_index_covers_every_sentence_already():
     index = BM25Index([["a", "b"], ["b"], ["c"]])
     parts = index.parts([QueryTerm(("b",))])
     assert index.covering(parts, np.array([0, 1, 2])) == parts
+
+
+def test_the_cluster_index_has_every_member_of_the_index_protocol(engine):
+    """What the pipeline reads of an index (the in-process one: test_index.py); no cluster is asked."""
+    index = cluster.ClusterIndex(engine.index, engine.sentences, engine.documents, engine.corpus.doc_ranges,
+                                 cluster.ClusterSettings(("http://127.0.0.1:9",)), 100)
+    assert isinstance(index, Index)
+    members = {m for m in vars(Index) if not m.startswith("_")} | set(Index.__annotations__)
+    assert members == {"doc_len", "vocabulary", "parts", "covering", "top", "scores_of", "idf_of"}
+    assert all(callable(getattr(index, m)) for m in members if m not in Index.__annotations__)
 
 
 @pytest.mark.parametrize("sentences, df, occurs", [
@@ -120,8 +131,8 @@ def test_a_sentences_terms_are_the_same_read_by_ranges_or_from_a_row_major_copy(
     """What a sync writes to the cluster: each sentence's index terms, as often as they occur."""
     index = engine.index
     some = [(0, 3), (40, 45)]
-    by_range = cluster._terms_of_rows(index, some)
-    by_copy = cluster._terms_of_rows(index, None)
+    by_range = cluster_sync.terms_of_rows(index, some)
+    by_copy = cluster_sync.terms_of_rows(index, None)
     for first, end in some:
         for i in range(first, end):
             assert sorted(by_range(i).split()) == sorted(by_copy(i).split())

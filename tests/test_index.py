@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from qa.index.base import Index
 from qa.index.bm25 import BM25Index, QueryTerm, top_k
+
+
+def dense_scores(index, query):
+    """Every sentence's score, as rank-bm25's get_scores gives them: `query` as
+    words (a plain term each) or as QueryTerms."""
+    terms = [t if isinstance(t, QueryTerm) else QueryTerm((t,)) for t in query]
+    return index.scores_of(index.parts(terms), np.arange(index.N))
 
 
 def random_corpus(n_sentences=3000, vocabulary=2000, seed=7):
@@ -21,7 +29,7 @@ def test_scores_equal_rank_bm25_on_a_few_thousand_sentences():
     for _ in range(50):
         query = rng.sample(words[:300], rng.randint(1, 6)) + rng.sample(words, 1)
         expected = reference.get_scores(query)
-        got = index.get_scores(query)
+        got = dense_scores(index, query)
         assert np.max(np.abs(expected - got)) <= 1e-9
         assert list(top_k(got, 10)) == list(np.lexsort((np.arange(len(expected)), -expected))[:10]) \
             or np.allclose(np.sort(expected)[::-1][:10], got[top_k(got, 10)])
@@ -32,7 +40,7 @@ def test_scores_equal_rank_bm25_on_the_seed_sentences(engine):
     index, reference = BM25Index(corpus), BM25Okapi(corpus)
     for question in ["formele melding", "wethouder Ivens afgetreden", "burgemeester Halsema"]:
         query = engine.analyzer.terms(question)
-        assert np.array_equal(reference.get_scores(query), index.get_scores(query))
+        assert np.array_equal(reference.get_scores(query), dense_scores(index, query))
 
 
 def test_given_lengths_replace_the_term_counts_in_length_normalisation():
@@ -41,7 +49,7 @@ def test_given_lengths_replace_the_term_counts_in_length_normalisation():
     with_parts = BM25Index([["ab", "a", "b", "x"], ["y", "z"], ["x"], ["v"], ["w"]],
                            doc_lengths=[2, 2, 1, 1, 1])
     words_only = BM25Index([["ab", "x"], ["y", "z"], ["x"], ["v"], ["w"]])
-    assert np.array_equal(with_parts.get_scores(["x"]), words_only.get_scores(["x"]))
+    assert np.array_equal(dense_scores(with_parts, ["x"]), dense_scores(words_only, ["x"]))
     with pytest.raises(ValueError, match="3 sentences"):
         BM25Index([["a"], ["b"], ["c"]], doc_lengths=[1])
 
@@ -49,7 +57,8 @@ def test_given_lengths_replace_the_term_counts_in_length_normalisation():
 def test_synonym_set_counts_any_member_once_for_df():
     corpus = [["a", "x"], ["b", "x"], ["c"], ["d"], ["e"], ["f"]]
     index = BM25Index(corpus)
-    scores, (part,) = index.score([QueryTerm(("a", "b"))])
+    (part,) = index.parts([QueryTerm(("a", "b"))])
+    scores = dense_scores(index, [part.term])
     # df of {a, b} is 2: the idf is that of a term in 2 of 6 sentences.
     assert part.idf == pytest.approx(np.log(6 - 2 + 0.5) - np.log(2 + 0.5))
     assert list(part.sentences) == [0, 1]
@@ -59,10 +68,11 @@ def test_synonym_set_counts_any_member_once_for_df():
 def test_weight_scales_a_term_and_unknown_terms_score_nothing():
     corpus = [["a", "b"], ["b"], ["c"], ["d"]]
     index = BM25Index(corpus)
-    full = index.score([QueryTerm(("a",))])[0]
-    light = index.score([QueryTerm(("a",), weight=0.5)])[0]
+    full = dense_scores(index, [QueryTerm(("a",))])
+    light = dense_scores(index, [QueryTerm(("a",), weight=0.5)])
     assert light[0] == pytest.approx(full[0] / 2)
-    assert index.score([QueryTerm(("zzz",))])[0].sum() == 0
+    assert dense_scores(index, [QueryTerm(("zzz",))]).sum() == 0
+    assert len(index.top(index.parts([QueryTerm(("zzz",))]))[0]) == 0
 
 
 def test_top_k_orders_best_first_and_skips_zero():
@@ -76,36 +86,37 @@ def test_bad_parameters_are_refused():
         BM25Index([["a"]], b=2)
 
 
-def test_search_returns_the_same_top_k_as_dense_scoring():
+def test_top_returns_the_same_top_k_as_dense_scoring():
     corpus, words, rng = random_corpus(n_sentences=4000)
     reference = BM25Okapi(corpus)
     index = BM25Index(corpus)
     for _ in range(60):
         query = rng.sample(words[:50], rng.randint(1, 4)) + rng.sample(words, rng.randint(0, 3))
         expected = reference.get_scores(query)
-        ids, scores = index.search([QueryTerm((t,)) for t in query], k=10)
+        ids, scores = index.top(index.parts([QueryTerm((t,)) for t in query]), k=10)
         assert list(ids) == list(top_k(expected, 10))
         assert np.array_equal(scores, expected[ids])
 
 
-def test_search_with_synonym_sets_and_weights_matches_score():
+def test_top_with_synonym_sets_and_weights_matches_the_scores_of_every_sentence():
     corpus, words, rng = random_corpus(n_sentences=2000)
     index = BM25Index(corpus)
     for _ in range(30):
         query = [QueryTerm(tuple(rng.sample(words[:200], 3))), QueryTerm((rng.choice(words),), weight=0.3),
                  QueryTerm((rng.choice(words[:20]),))]
-        dense, _ = index.score(query)
-        ids, scores = index.search(query, k=5)
+        dense = dense_scores(index, query)
+        ids, scores = index.top(index.parts(query), k=5)
         assert list(ids) == list(top_k(dense, 5)) and np.array_equal(scores, dense[ids])
 
 
 def test_saved_index_loads_with_the_same_scores(tmp_path):
     corpus, words, rng = random_corpus(n_sentences=500)
     index = BM25Index(corpus)
-    index.save(tmp_path / "index.npz")
-    loaded = BM25Index.load(tmp_path / "index.npz")
+    np.savez(tmp_path / "index.npz", **index.arrays())
+    with np.load(tmp_path / "index.npz", allow_pickle=False) as arrays:
+        loaded = BM25Index.from_arrays(arrays)
     query = rng.sample(words[:100], 4)
-    assert np.array_equal(index.get_scores(query), loaded.get_scores(query))
+    assert np.array_equal(dense_scores(index, query), dense_scores(loaded, query))
     assert loaded.terms == index.terms and loaded.N == index.N
 
 
@@ -122,4 +133,9 @@ def test_an_updated_index_scores_as_one_built_from_scratch():
     assert updated.N == scratch.N == 5
     assert sorted(updated.terms) == sorted(scratch.terms)  # "burgemeester", "zegt", "niets" are gone
     for query in (["wethouder"], ["raad", "nieuw"], ["af", "debat"], ["zegt"], ["nieuw", "wethouder", "weg"]):
-        np.testing.assert_allclose(updated.get_scores(query), scratch.get_scores(query), rtol=1e-12)
+        np.testing.assert_allclose(dense_scores(updated, query), dense_scores(scratch, query), rtol=1e-12)
+
+
+def test_the_in_process_index_is_what_the_pipeline_reads():
+    """Every member of the Index protocol (the cluster's index: test_cluster.py)."""
+    assert isinstance(BM25Index([["a", "b"], ["b"]]), Index)

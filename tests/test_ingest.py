@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qa.index import ingest
+from qa.index.bm25 import QueryTerm
 from qa.language.analysis import Analyzer
 from qa.pipeline.engine import Engine
 from qa.semantic.vectors import SentenceVectors
@@ -52,7 +53,7 @@ def test_worker_processes_build_the_index_one_process_builds(archive, monkeypatc
     assert sorted(a.index.terms) == sorted(b.index.terms)
     for word in ("wethouder", "bakker", "partijbestuur", "bestuur", "aftreden"):
         term = Analyzer("nl").term(word)
-        assert np.array_equal(a.index.get_scores([term]), b.index.get_scores([term])), word
+        assert np.array_equal(dense_scores(a.index, [term]), dense_scores(b.index, [term])), word
     assert a.casing.upper == b.casing.upper and a.casing.lower == b.casing.lower
     assert a.words == b.words
 
@@ -94,9 +95,14 @@ def test_a_changed_added_or_removed_file_is_noticed_at_restart(archive, tmp_path
     assert list(removed.documents) == [d.id for d in load_sources(archive)[0]]
 
 
+def dense_scores(index, terms):
+    """Every sentence's score for `terms` (a plain query term each)."""
+    return index.scores_of(index.parts([QueryTerm((t,)) for t in terms]), np.arange(index.N))
+
+
 def scores_by_sentence(engine, words):
     terms = [engine.analyzer.term(w) for w in words]
-    scores = engine.index.get_scores(terms)
+    scores = dense_scores(engine.index, terms)
     return {(s.doc_id, s.index): round(float(scores[i]), 9) for i, s in enumerate(engine.sentences)}
 
 

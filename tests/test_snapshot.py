@@ -4,7 +4,7 @@ import logging
 import numpy as np
 import pytest
 
-from qa.index.bm25 import pack_strings, unpack_strings
+from qa.index.packing import pack_strings, unpack_strings
 from qa.index.snapshot import MappedArrays
 from qa.pipeline.engine import Engine
 from qa.sources.documents import parse_document

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from .packing import pack_strings, unpack_strings
+
 
 @dataclass(frozen=True)
 class QueryTerm:
@@ -223,19 +225,10 @@ class BM25Index:
         index._setup(terms, tf, doc_len, k1, b, epsilon, saved)
         return index
 
-    def save(self, path) -> None:
-        np.savez(path, **self.arrays())
-
-    @classmethod
-    def load(cls, path) -> BM25Index:
-        with np.load(path, allow_pickle=False) as arrays:
-            return cls.from_arrays(arrays)
-
     # -- scoring ---------------------------------------------------------------
 
     def idf_of(self, df: int) -> float:
-        idf = math.log(self.N - df + 0.5) - math.log(df + 0.5)
-        return self.epsilon * self.average_idf if idf < 0 else idf
+        return okapi_idf(self.N, df, self.epsilon, self.average_idf)
 
     def _column(self, c: int) -> slice:
         return slice(self.tf.indptr[c], self.tf.indptr[c + 1])
@@ -290,20 +283,10 @@ class BM25Index:
             scores = scores * term.weight  # (a view of the index's weights: not in place)
         return TermScores(term, idf, sentences, scores, c)
 
-    def score(self, query: Sequence[QueryTerm]) -> tuple[np.ndarray, list[TermScores]]:
-        """Dense scores over all sentences, and each query term's part."""
-        total = np.zeros(self.N)
-        parts = []
-        for term in query:
-            part = self.score_term(term)
-            total[part.sentences] += part.scores
-            parts.append(part)
-        return total, parts
-
     @staticmethod
     def scores_of(parts: Sequence[TermScores], sentences: np.ndarray) -> np.ndarray:
         """Scores of some sentences (ascending ids) from their terms' parts,
-        summed in query order as score() does, so the floats are identical."""
+        summed in query order as top() sums them, so the floats are identical."""
         total = np.zeros(len(sentences))
         for part in parts:
             if not len(part.sentences) or not len(sentences):
@@ -314,24 +297,6 @@ class BM25Index:
             total[hit] += part.scores[at[hit]]
         return total
 
-    def get_scores(self, terms: Sequence[str]) -> np.ndarray:
-        """rank-bm25's interface: one plain term per query word."""
-        return self.score([QueryTerm((t,)) for t in terms])[0]
-
-    def search(self, query: Sequence[QueryTerm], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """The k best sentences and their scores, exactly as score() ranks them.
-
-        Scores are accumulated in query order (so the floats equal score()'s
-        and rank-bm25's): frequent terms as dense columns, whose addition is
-        a streaming vector add, the others by their postings. Choosing the
-        top k from N mostly-zero floats is the other cost (and numpy's
-        argpartition is erratic on such vectors), so a floor is taken first:
-        the k-th best score among the sentences of the rarest terms bounds
-        the k-th best overall from below, and only sentences at or above it
-        are ranked.
-        """
-        return self.top(self.parts(query), k)
-
     def parts(self, query: Sequence[QueryTerm]) -> list[TermScores]:
         return [self.score_term(t) for t in query]
 
@@ -341,7 +306,17 @@ class BM25Index:
         return list(parts)
 
     def top(self, parts: Sequence[TermScores], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """search() over query terms already looked up (see parts())."""
+        """The k best sentences and their scores, for query terms already looked up (parts()).
+
+        Scores are accumulated in query order (so the floats equal
+        scores_of()'s and rank-bm25's): frequent terms as dense columns, whose
+        addition is a streaming vector add, the others by their postings.
+        Choosing the top k from N mostly-zero floats is the other cost (and
+        numpy's argpartition is erratic on such vectors), so a floor is taken
+        first: the k-th best score among the sentences of the rarest terms
+        bounds the k-th best overall from below, and only sentences at or
+        above it are ranked.
+        """
         live = live_parts(parts, k)
         if not live:
             return np.empty(0, dtype=np.int64), np.empty(0)
@@ -363,30 +338,18 @@ class BM25Index:
         return candidates[order].astype(np.int64), scores[order]
 
 
+def okapi_idf(N: int, df: int, epsilon: float, average_idf: float) -> float:
+    """rank-bm25's idf of a term in `df` of `N` sentences, floored at epsilon
+    times the mean idf where it would be negative (see BM25Index._setup)."""
+    idf = math.log(N - df + 0.5) - math.log(df + 0.5)
+    return epsilon * average_idf if idf < 0 else idf
+
+
 def live_parts(parts: Sequence[TermScores], k: int) -> list[TermScores]:
     """What a top() ranks: the parts with sentences (k checked first)."""
     if k < 1:
         raise ValueError("k must be at least 1")
     return [p for p in parts if len(p.sentences)]
-
-
-def pack_strings(strings: Sequence[str]) -> dict[str, np.ndarray]:
-    """Strings as one UTF-8 byte array and the character offsets where each
-    ends: numpy's own string arrays take four bytes a character at the
-    longest string's width. Unpacking decodes the whole array once and cuts
-    it by characters (a decode per string took twice as long for 262 MB of
-    documents)."""
-    offsets = np.zeros(len(strings) + 1, dtype=np.int64)
-    np.cumsum([len(x) for x in strings], out=offsets[1:])
-    return {"bytes": np.frombuffer("".join(strings).encode("utf-8"), dtype=np.uint8), "offsets": offsets}
-
-
-def unpack_strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
-    text = str(memoryview(np.ascontiguousarray(blob)), "utf-8")
-    if len(offsets) and offsets[-1] != len(text):
-        raise ValueError("packed strings: the offsets do not fit the text")
-    bounds = offsets.tolist()
-    return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _rarest_sentences(parts: Sequence[TermScores], k: int, N: int) -> np.ndarray:

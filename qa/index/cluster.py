@@ -1,16 +1,11 @@
 """Stage 6 (docs/architecture.md) on a search cluster: the sentence index kept in an OpenSearch or
-Elasticsearch cluster instead of in this process (QA_SEARCH_URL).
+Elasticsearch cluster instead of in this process (QA_SEARCH_URL). Its layout and how it is kept
+equal to the sources: cluster_sync.py.
 
 What lives where:
 
-* The cluster holds one document per sentence (`_id` "<source>/<n>", n its
-  place in its source): source id, the source's content hash, n, sentence
-  number, offsets, title, date, text, its length as BM25 counts it, and the
-  index terms this service's own analysis gave it, in a whitespace-split field
-  matched term for term, so that the Dutch analysis, compound parts and the
-  translation synonym sets work as they do in process. Several shards with a
-  replica each; a full build goes into a new index that the alias is then
-  switched to, so readers never see half of one.
+* The cluster holds one document per sentence, with the index terms this
+  service's own analysis gave it (cluster_sync.py).
 * Per question the cluster is asked, in one `_msearch`, for N and the total
   of the sentence lengths, each query term's document frequency (a synonym
   set's: sentences holding any member) and the candidates: Lucene's BM25 over
@@ -26,159 +21,68 @@ What lives where:
   (read from the folders as without a cluster), the sentence vectors and the
   per-sentence lengths and vocabulary its analysis made.
 
-`ClusterIndex` offers what the engine reads of `index.BM25Index` (parts, top,
-scores_of, covering, idf_of, doc_len, vocabulary), so the question reading,
-ranking, abstention and answer extraction above it are the same code.
+`ClusterIndex` is an `base.Index` as `bm25.BM25Index` is, so the question
+reading, ranking, abstention and answer extraction above it are the same code.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..pipeline.ranking import CANDIDATES
+from ..language.sentences import SentenceTable
 from ..sources.catalog import Catalog
-from .bm25 import BM25Index, QueryTerm, TermScores, live_parts
+from ..sources.documents import Document
+from .bm25 import BM25Index, QueryTerm, TermScores, live_parts, okapi_idf
+from .cluster_sync import (
+    TRANSPORT_ERRORS,
+    ClusterSettings,
+    Connection,
+    SearchUnavailable,
+    SourceSync,
+    SyncReport,
+)
 
 log = logging.getLogger(__name__)
-# The client logs each failed attempt with its traceback; ours says it once, in a line.
-logging.getLogger("opensearch").setLevel(logging.ERROR)
 
-# Raised for every way the cluster can fail a request: the API answers 503.
-TRANSPORT_ERRORS: tuple[type[Exception], ...]
-try:
-    from opensearchpy import OpenSearch, helpers
-    from opensearchpy.exceptions import ConnectionError as _ConnectionError
-    from opensearchpy.exceptions import TransportError as _TransportError
+__all__ = ["ClusterIndex", "ClusterSettings", "SearchUnavailable", "SyncReport", "candidate_query",
+           "connect_index"]
 
-    TRANSPORT_ERRORS = (_ConnectionError, _TransportError)
-except ImportError:  # pragma: no cover - a dependency of the package
-    OpenSearch = None
-    TRANSPORT_ERRORS = ()
-
-# Bump when the documents' layout or the analysis behind their terms changes:
-# a cluster index made by another format is rebuilt.
-FORMAT = "qa-sentences-1"
 # Candidates Lucene's BM25 returns for BM25Okapi to rank, per candidate the
 # engine ranks. Measured at 100k news-shaped sentences on 150 questions (bench
 # figures in docs/performance.md): 2x and 1.5x both gave the in-process top 10 in 0.959
 # of questions (recall of its top 10: 0.989, 0.987), 1x 0.945; the search took
 # p50 28, 18 and 13 ms. The dev set and XQuAD-nl: the same answers at 1.5x.
 OVERFETCH = 1.5
-# A sync that finds more than this share of the sources changed builds a new
-# index and switches the alias; fewer are replaced in place.
-REBUILD_SHARE = 0.2
-BULK_CHUNK = 2000  # sentences per _bulk request
-# Up to this many sources are written from one pass over the postings; more
-# (a rebuild) from a row-major copy of them.
-ROWS_BY_RANGE_MAX = 50
 TERMS_CACHE_MAX = 200_000  # sentences whose stored terms are kept between questions
 RETRY_SYNC_S = 2.0  # after a failed sync, the next question tries again after this long
-
-
-class SearchUnavailable(Exception):
-    """The cluster did not answer (down, unreachable, or failing)."""
-
-
-@dataclass(frozen=True)
-class ClusterSettings:
-    urls: tuple[str, ...]
-    index: str = "qa-sentences"  # the alias readers use
-    shards: int = 3
-    replicas: int = 1
-    timeout: float = 2.0  # seconds per attempt; a question makes at most two requests
-    retries: int = 2  # on another node, after a node failed
-
-    @classmethod
-    def from_url(cls, url: str, **overrides) -> ClusterSettings:
-        urls = tuple(u.strip() for u in url.split(",") if u.strip())
-        if not urls:
-            raise ValueError("QA_SEARCH_URL: give one or more http(s)://host:port, comma-separated")
-        for u in urls:
-            if not u.startswith(("http://", "https://")):
-                raise ValueError(f"QA_SEARCH_URL: {u!r} is not an http:// or https:// URL")
-        return cls(urls, **{k: v for k, v in overrides.items() if v is not None})
 
 
 @dataclass(frozen=True)
 class ClusterTermScores(TermScores):
     """A query term's part over the sentences the cluster was asked about (the
-    candidates and their neighbours), with the statistics to score more."""
+    candidates and their neighbours), with the mean length to score more."""
 
-    N: int = 0
     avgdl: float = 0.0
 
 
-@dataclass(frozen=True)
-class SyncReport:
-    rebuilt: bool
-    added: int  # sources written
-    removed: int  # sources deleted
-    sentences: int  # sentence documents written
-    seconds: float
-
-
-def mappings() -> dict:
-    """The explicit layout of a sentence document (dynamic fields refused)."""
-    stored = {"type": "keyword", "index": False, "doc_values": False}
-    return {
-        "dynamic": "strict",
-        "_meta": {"format": FORMAT},
-        "properties": {
-            "source": {"type": "keyword"},
-            "hash": {"type": "keyword"},
-            "n": {"type": "integer"},
-            "sentence": {"type": "integer", "index": False},
-            "start": {"type": "integer", "index": False},
-            "end": {"type": "integer", "index": False},
-            "title": stored,
-            "date": stored,
-            "text": {"type": "text", "index": False},
-            "dl": {"type": "float"},
-            "terms": {"type": "text", "analyzer": "index_terms", "similarity": "bm25okapi"},
-        },
-    }
-
-
-def index_settings(settings: ClusterSettings) -> dict:
-    return {
-        "number_of_shards": settings.shards,
-        "number_of_replicas": settings.replicas,
-        # BM25Okapi's k1 and b for the candidates' Lucene scores (the idf stays Lucene's)
-        "similarity": {"bm25okapi": {"type": "BM25", "k1": 1.5, "b": 0.75}},
-        # the terms are this service's analysis already: split on spaces, nothing else
-        "analysis": {"analyzer": {"index_terms": {"type": "custom", "tokenizer": "whitespace"}}},
-    }
-
-
-def source_hash(document) -> str:
-    """What a source's sentence documents depend on."""
-    digest = hashlib.sha256(FORMAT.encode())
-    for part in (document.id, document.title, document.date or "", document.text):
-        digest.update(part.encode("utf-8") + b"\0")
-    return digest.hexdigest()[:32]
-
-
-def connect(settings: ClusterSettings):
-    if OpenSearch is None:  # pragma: no cover
-        raise SearchUnavailable("opensearch-py is not installed")
-    return OpenSearch(hosts=list(settings.urls), timeout=settings.timeout, max_retries=settings.retries,
-                      retry_on_timeout=True, retry_on_status=(502, 503, 504), http_compress=False)
-
-
 class ClusterIndex:
-    """The engine's index, answered by the cluster (see the module's text)."""
+    """The index the pipeline reads, answered by the cluster (see the module's text)."""
 
-    def __init__(self, engine, settings: ClusterSettings):
-        local: BM25Index = engine.index
+    def __init__(self, local: BM25Index, sentences: SentenceTable, documents: Mapping[str, Document],
+                 doc_ranges: Mapping[str, tuple[int, int]], settings: ClusterSettings, candidates: int):
+        """`local`: the in-process index of the same sentences, whose postings
+        the cluster's documents are written from and whose lengths and
+        vocabulary are read here; `doc_ranges`: each document's [first, end)
+        of the sentences; `candidates`: how many sentences the pipeline ranks
+        (the cluster is asked for OVERFETCH times as many)."""
         self.settings = settings
         self.k1, self.b, self.epsilon = local.k1, local.b, local.epsilon
         # the mean idf behind rank-bm25's floor for terms in over half the sentences: the local
@@ -187,19 +91,18 @@ class ClusterIndex:
         self.doc_len = local.doc_len
         self.vocabulary = local.vocabulary
         self.N = local.N
-        self._table = engine.sentences
-        self._documents = engine.documents  # id -> Document
-        self._range = engine.corpus.doc_ranges  # id -> [first, end) of its sentences, in sentence order
-        self._local = local  # the postings the sentences' terms are written from
+        self._size = int(OVERFETCH * candidates)
+        self._table = sentences
+        self._range = doc_ranges
         self._terms: OrderedDict[int, Counter] = OrderedDict()  # stored terms of sentences seen, by id
-        self._client = None
-        self._client_pid: int | None = None
         self._lock_of: tuple[int, threading.Lock] | None = None
         self.synced: SyncReport | None = None
         self._sync_failed_at = -math.inf
-        self.catalog = Catalog(self)
+        self.connection = Connection(settings)
+        self.catalog = Catalog(self.connection)
+        self._sources = SourceSync(self.connection, local, sentences, documents, doc_ranges, self.catalog)
 
-    # -- the connection -----------------------------------------------------
+    # -- keeping the cluster's index equal to the sources ---------------------
 
     def _sync_lock(self) -> threading.Lock:
         """One sync at a time, with a lock made in this process: one made before
@@ -209,70 +112,20 @@ class ClusterIndex:
             self._lock_of = (os.getpid(), threading.Lock())
         return self._lock_of[1]
 
-    @property
-    def client(self):
-        """A client made in this process: gunicorn's workers must not share the
-        master's open connections."""
-        if self._client_pid != os.getpid():
-            self._client, self._client_pid = connect(self.settings), os.getpid()
-        return self._client
-
-    def _call(self, what: str, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except TRANSPORT_ERRORS as exc:
-            log.warning("search cluster: %s failed: %s", what, exc)
-            status = getattr(exc, "status_code", None)
-            refused = isinstance(status, int) and 400 <= status < 500
-            verb = "refused a request" if refused else "did not answer"
-            raise SearchUnavailable(f"the search cluster {verb} ({what})") from exc
-
-    def health(self) -> dict:
-        """The cluster's health as /healthz reports it."""
-        body = {"status": "unreachable", "index": self.settings.index, "synced": self.synced is not None}
-        try:
-            h = self.client.cluster.health(request_timeout=self.settings.timeout)
-        except TRANSPORT_ERRORS as exc:
-            return {**body, "error": type(exc).__name__}
-        return {**body, "status": h["status"], "nodes": h["number_of_nodes"],
-                "unassigned_shards": h["unassigned_shards"]}
-
-    # -- keeping the cluster's index equal to the sources ---------------------
-
     def sync(self, force_rebuild: bool = False) -> SyncReport:
-        """Bring the cluster's index to this engine's sources: nothing when it
-        holds them already, in place when a few changed, else a new index and
-        an alias switch. Safe to run from several replicas at once (the
-        documents' ids are deterministic; a switch is atomic)."""
+        """Bring the cluster's index to these sources (cluster_sync.SourceSync.run).
+        A failure is remembered: questions get a 503 at once for RETRY_SYNC_S,
+        then the next one tries again (ensure_synced)."""
         with self._sync_lock():
             return self._sync(force_rebuild)
 
     def _sync(self, force_rebuild: bool) -> SyncReport:
-        started = time.perf_counter()
-        shared = self.catalog.listing()
-        # a source another replica added or deleted, of which this one has another copy as yet: its own
-        local = {d.id: source_hash(d) for d in self._documents.values() if shared.get(d.id, d.text) == d.text}
-        theirs = {s for s, text in shared.items() if self._text_of(s) != text}
-        remote = None if force_rebuild else self._remote_sources()
-        if remote is None:
-            written = self._rebuild(local)
-            report = SyncReport(True, len(local), 0, written, time.perf_counter() - started)
-        else:
-            stale = {s for s, (h, _) in remote.items() if local.get(s) != h and s not in theirs}
-            fresh = [s for s, h in local.items() if remote.get(s, (None, 0))[0] != h]
-            if len(stale) + len(fresh) > REBUILD_SHARE * max(len(local), 1) and len(local) > 10:
-                written = self._rebuild(local)
-                report = SyncReport(True, len(local), len(remote), written, time.perf_counter() - started)
-            else:
-                written = self._replace(fresh, {s: remote[s][1] for s in stale})
-                report = SyncReport(False, len(fresh), len(stale - set(fresh)), written,
-                                    time.perf_counter() - started)
-        self.synced = report
-        if report.sentences or report.removed:
-            log.info("search cluster %s: %s, %d sources written, %d removed, %d sentences in %.2f s",
-                     self.settings.index, "rebuilt" if report.rebuilt else "updated", report.added,
-                     report.removed, report.sentences, report.seconds)
-        return report
+        try:
+            self.synced = self._sources.run(force_rebuild)
+        except SearchUnavailable:
+            self._sync_failed_at = time.monotonic()
+            raise
+        return self.synced
 
     def ensure_synced(self) -> None:
         if self.synced is not None:
@@ -282,112 +135,22 @@ class ClusterIndex:
         with self._sync_lock():
             if self.synced is not None:  # another request of this process did it meanwhile
                 return
-            try:
-                self._sync(force_rebuild=False)
-            except SearchUnavailable:
-                self._sync_failed_at = time.monotonic()
-                raise
+            self._sync(force_rebuild=False)
 
-    def _remote_sources(self) -> dict[str, tuple[str, int]] | None:
-        """source -> (hash, sentences) of what the alias holds; None when there
-        is no such index or it has another format."""
-        client = self.client
-        alias = self.settings.index
-        if not self._call("alias lookup", client.indices.exists, index=alias):
-            return None
-        found = self._call("mapping", client.indices.get_mapping, index=alias)
-        if any(m["mappings"].get("_meta", {}).get("format") != FORMAT for m in found.values()):
-            return None
-        out: dict[str, tuple[str, int]] = {}
-        after = None
-        while True:
-            composite = {"size": 1000, "sources": [{"source": {"terms": {"field": "source"}}},
-                                                   {"hash": {"terms": {"field": "hash"}}}]}
-            if after:
-                composite["after"] = after
-            body = {"size": 0, "aggs": {"sources": {"composite": composite}}}
-            page = self._call("source listing", client.search, index=alias, body=body)
-            page = page["aggregations"]["sources"]
-            for bucket in page["buckets"]:
-                key = bucket["key"]
-                if key["source"] in out:  # two hashes of one source: a sync was cut short; redo it
-                    out[key["source"]] = ("", max(out[key["source"]][1], bucket["doc_count"]))
-                else:
-                    out[key["source"]] = (key["hash"], bucket["doc_count"])
-            after = page.get("after_key")
-            if not page["buckets"] or not after:
-                return out
-
-    def _text_of(self, source_id: str) -> str | None:
-        document = self._documents.get(source_id)
-        return None if document is None else document.text
-
-    def _rebuild(self, sources: dict[str, str]) -> int:
-        client, alias = self.client, self.settings.index
-        name = f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6}"
-        body = {"settings": index_settings(self.settings), "mappings": mappings()}
-        self._call("index creation", client.indices.create, index=name, body=body)
-        written = self._bulk(name, self._actions(name, [s for s in self._range if s in sources]))
-        self._call("refresh", client.indices.refresh, index=name)
-        old = []
-        if self._call("alias lookup", client.indices.exists_alias, name=alias):
-            old = list(self._call("alias lookup", client.indices.get_alias, name=alias))
-        elif self._call("index lookup", client.indices.exists, index=alias):
-            # an index (not an alias) by that name: it must go before the alias can be made
-            self._call("index removal", client.indices.delete, index=alias)
-        actions = [{"remove": {"index": o, "alias": alias}} for o in old] + \
-            [{"add": {"index": name, "alias": alias}}]
-        self._call("alias switch", client.indices.update_aliases, body={"actions": actions})
-        for o in old:
-            self._call("old index removal", client.indices.delete, index=o, ignore_unavailable=True)
-        return written
-
-    def _replace(self, fresh: Sequence[str], stale: dict[str, int]) -> int:
-        """Write the sources `fresh`; delete the sentences of `stale` (source ->
-        sentences held) beyond what was written over."""
-        alias = self.settings.index
-        written = self._bulk(alias, self._actions(alias, fresh))
-        deletions = [{"_op_type": "delete", "_index": alias, "_id": f"{source}/{n}"}
-                     for source, held in stale.items() for n in range(self._sentences_in(source), held)]
-        if deletions:
-            self._bulk(alias, iter(deletions), missing_ok=True)
-        if written or deletions:
-            self._call("refresh", self.client.indices.refresh, index=alias)
-        return written
-
-    def _actions(self, index: str, sources: Sequence[str]) -> Iterator[dict]:
-        table = self._table
-        terms_of = _terms_of_rows(self._local, rows=None if len(sources) > ROWS_BY_RANGE_MAX else
-                                  [self._range[s] for s in sources if s in self._range])
-        for source in sources:
-            if source not in self._range:  # a source without sentences
-                continue
-            document, (first, end) = self._documents[source], self._range[source]
-            digest = source_hash(document)
-            for n in range(end - first):
-                s = table[first + n]
-                yield {"_index": index, "_id": f"{source}/{n}", "_source": {
-                    "source": source, "hash": digest, "n": n, "sentence": int(s.index), "start": int(s.start),
-                    "end": int(s.end), "title": document.title, "date": document.date, "text": s.text,
-                    "dl": float(self.doc_len[first + n]), "terms": terms_of(first + n)}}
-
-    def _bulk(self, index: str, actions: Iterator[dict], missing_ok: bool = False) -> int:
+    def health(self) -> dict:
+        """The cluster's health as /healthz reports it."""
+        body = {"status": "unreachable", "index": self.settings.index, "synced": self.synced is not None}
         try:
-            ok, errors = helpers.bulk(self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False,
-                                      request_timeout=max(30.0, self.settings.timeout))
+            h = self.connection.client.cluster.health(request_timeout=self.settings.timeout)
         except TRANSPORT_ERRORS as exc:
-            raise SearchUnavailable("the search cluster did not answer (bulk indexing)") from exc
-        failed = [e for e in errors if not (missing_ok and next(iter(e.values())).get("status") == 404)]
-        if failed:
-            raise SearchUnavailable(f"the search cluster refused {len(failed)} sentences: {failed[0]}")
-        return ok
+            return {**body, "error": type(exc).__name__}
+        return {**body, "status": h["status"], "nodes": h["number_of_nodes"],
+                "unassigned_shards": h["unassigned_shards"]}
 
-    # -- what the engine reads ------------------------------------------------
+    # -- what the pipeline reads (base.Index) -----------------------------------
 
     def idf_of(self, df: int, N: int | None = None) -> float:
-        N = self.N if N is None else N
-        idf = math.log(N - df + 0.5) - math.log(df + 0.5)
-        return self.epsilon * self.average_idf if idf < 0 else idf
+        return okapi_idf(self.N if N is None else N, df, self.epsilon, self.average_idf)
 
     def parts(self, query: Sequence[QueryTerm], retried: bool = False) -> list[TermScores]:
         """Each query term's part over the cluster's candidates, in query order."""
@@ -400,10 +163,10 @@ class ClusterIndex:
                       for n, term in enumerate(query)}
         statistics = {"size": 0, "track_total_hits": True,
                       "aggs": {"dl": {"sum": {"field": "dl"}}, "df": {"filters": {"filters": df_filters}}}}
-        candidates = {"size": int(OVERFETCH * CANDIDATES), "query": candidate_query(query),
+        candidates = {"size": self._size, "query": candidate_query(query),
                       "track_total_hits": False, "_source": ["source", "n", "terms"]}
         body = [{"index": alias}, statistics, {"index": alias}, candidates]
-        found = self._call("search", self.client.msearch, body=body)["responses"]
+        found = self.connection.call("search", self.connection.client.msearch, body=body)["responses"]
         for response in found:
             if "error" in response:
                 kind = response["error"].get("type") if isinstance(response["error"], dict) else "error"
@@ -419,7 +182,7 @@ class ClusterIndex:
         dfs = [int(buckets[f"t{n}"]["doc_count"]) for n in range(len(query))]
         ids = self._remember(found[-1]["hits"]["hits"])
         idfs = [self.idf_of(df, N) if df else 0.0 for df in dfs]
-        parts = [ClusterTermScores(term, idf, np.empty(0, dtype=np.int64), np.empty(0), None, df, N, avgdl)
+        parts = [ClusterTermScores(term, idf, np.empty(0, dtype=np.int64), np.empty(0), None, df, avgdl)
                  for term, idf, df in zip(query, idfs, dfs, strict=True)]
         return self._over(parts, ids)
 
@@ -430,8 +193,8 @@ class ClusterIndex:
         missing = [int(i) for i in ids.tolist() if int(i) not in self._terms]
         if missing and parts:
             docs = [{"_id": self._doc_id(i)} for i in missing]
-            got = self._call("get", self.client.mget, index=self.settings.index, body={"docs": docs},
-                             _source_includes=["source", "n", "terms"])
+            got = self.connection.call("get", self.connection.client.mget, index=self.settings.index,
+                                       body={"docs": docs}, _source_includes=["source", "n", "terms"])
             self._remember([d for d in got["docs"] if d.get("found")])
         known = np.union1d(ids, np.concatenate([p.sentences for p in parts]) if parts else ids)
         return self._over(parts, known)
@@ -449,10 +212,6 @@ class ClusterIndex:
     scores_of = staticmethod(BM25Index.scores_of)
 
     # -- helpers ----------------------------------------------------------------
-
-    def _sentences_in(self, source: str) -> int:
-        first, end = self._range.get(source, (0, 0))
-        return end - first
 
     def _doc_id(self, i: int) -> str:
         s = self._table[i]
@@ -509,44 +268,17 @@ def candidate_query(query: Sequence[QueryTerm]) -> dict:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def _terms_of_rows(index: BM25Index, rows: Sequence[tuple[int, int]] | None):
-    """A function giving sentence i's index terms (each as often as it occurs),
-    space-separated, from the postings: for the sentences of `rows` (ranges)
-    found by one pass over the postings, or (None) for all, by a row-major copy."""
-    terms = index.terms
-    if rows is None:
-        matrix = index.tf.tocsr()
-        by_row = {}
-    else:
-        wanted = np.zeros(index.N, dtype=bool)
-        for first, end in rows:
-            wanted[first:end] = True
-        at = np.flatnonzero(wanted[index.tf.indices])
-        columns = np.searchsorted(index.tf.indptr, at, side="right") - 1
-        by_row = {}
-        found = zip(index.tf.indices[at].tolist(), columns.tolist(), index.tf.data[at].tolist(), strict=True)
-        for row, column, tf in found:
-            by_row.setdefault(row, []).extend([terms[column]] * int(tf))
-
-    def terms_of(i: int) -> str:
-        if rows is not None:
-            return " ".join(by_row.get(i, ()))
-        at = slice(matrix.indptr[i], matrix.indptr[i + 1])
-        return " ".join(t for c, f in zip(matrix.indices[at].tolist(), matrix.data[at].tolist(), strict=True)
-                        for t in [terms[c]] * int(f))
-    return terms_of
-
-
-def attach(engine, settings: ClusterSettings, sync: bool = True):
-    """Serve `engine` from the cluster: its index replaced by a ClusterIndex,
-    the cluster brought up to date with its sources (a failure is logged, and
-    tried again at the next question, which meanwhile gets a 503)."""
-    cluster_index = ClusterIndex(engine, settings)
-    engine.corpus.index = cluster_index
+def connect_index(local: BM25Index, sentences: SentenceTable, documents: Mapping[str, Document],
+                  doc_ranges: Mapping[str, tuple[int, int]], settings: ClusterSettings, candidates: int,
+                  sync: bool = True) -> ClusterIndex:
+    """The index of these sentences served by the cluster (arguments as
+    ClusterIndex's), the cluster brought up to date with the sources first
+    (a failure is logged, and tried again at a question after RETRY_SYNC_S,
+    which meanwhile gets a 503)."""
+    index = ClusterIndex(local, sentences, documents, doc_ranges, settings, candidates)
     if sync:
         try:
-            cluster_index.sync()
+            index.sync()
         except SearchUnavailable as exc:
-            cluster_index._sync_failed_at = time.monotonic()
             log.error("search cluster %s: %s; questions get a 503 until it answers", settings.urls, exc)
-    return engine
+    return index

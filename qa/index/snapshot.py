@@ -4,8 +4,9 @@ and of the vocabulary's words, in one numpy
 `.npz` file read with allow_pickle=False (an index file from elsewhere can
 hold data, never code).
 
-The file records a fingerprint of the sources' text and of the settings that
-shaped it; an engine loads it only when the fingerprint matches its sources,
+The file records a fingerprint of the folder it was built from (each file's
+name, size and modification time) and of the settings that shaped it; a
+start loads it only when they match, updates it when a few files changed,
 and rebuilds otherwise.
 """
 from __future__ import annotations
@@ -35,7 +36,8 @@ from ..semantic.vectors import SentenceVectors
 from ..sources.documents import Document, SourceFile
 from ..sources.locks import exclusive
 from . import ingest
-from .bm25 import BM25Index, pack_strings, unpack_strings
+from .bm25 import BM25Index
+from .packing import pack_strings, unpack_strings
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +139,6 @@ def folder_fingerprint(files: Sequence[SourceFile], semantic: bool, max_bytes: i
     return digest.hexdigest()
 
 
-def fingerprint(documents: Sequence[Document], analyzer: Analyzer, semantic: bool) -> str:
-    digest = hashlib.sha256(f"{FORMAT}|{analyzer.language}|semantic={semantic}".encode())
-    for d in documents:
-        digest.update(d.id.encode() + b"\0" + d.text.encode() + b"\0")
-    return digest.hexdigest()
-
-
 def prepare(documents: Sequence[Document], analyzer: Analyzer, encoder: SentenceEncoder | None) -> Prepared:
     built = ingest.build(documents, analyzer)
     vectors, vocabulary = vectors_of(built, encoder) if encoder else (None, None)
@@ -230,22 +225,6 @@ def identity(path: str | Path) -> tuple[int, int, int] | None:
 
 
 READ_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, zipfile.BadZipFile)
-
-
-def load(path: str | Path, documents: Sequence[Document], source_digest: str) -> Prepared | None:
-    """The saved index if it exists, is readable and was built from these
-    sources with these settings; otherwise None, with the reason in the log."""
-    try:
-        with _opened(path) as f:
-            if str(f["format"]) != FORMAT or str(f["fingerprint"]) != source_digest:
-                log.info("saved index %s is for other sources or settings: rebuilding", path)
-                return None
-            return _prepared(f, documents)
-    except FileNotFoundError:
-        log.info("no saved index at %s", path)
-    except READ_ERRORS as exc:
-        log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
-    return None
 
 
 @dataclass

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..index.base import Index
 from ..language.analysis import Analyzer
 from ..language.sentences import KINDS, Sentence, SentenceTable
 from ..sources.documents import Document
 from .question import Question
-
-if TYPE_CHECKING:
-    from ..index.bm25 import BM25Index as Index
 
 # A typed answer is taken from a sentence with the question's names this
 # close (or in its document's headline).

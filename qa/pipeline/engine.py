@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..index import ingest, saving, snapshot
+from ..index.base import Index
 from ..language import spans as answers
 from ..language.analysis import Analyzer
 from ..language.neighbours import Neighbours, Vocabulary
@@ -33,9 +34,9 @@ from .question import detect_language
 from .ranking import Ranker, Ranking
 from .result import Result, passage_of
 
-# An index backend: the index a corpus is served from, made from the
-# in-process one (index.cluster.ClusterBackend serves it from a search cluster).
-IndexBackend = Callable[..., object]
+# An index backend: (local index, sentences, documents, doc_ranges) -> the index the
+# corpus is served from (index.cluster.connect_index: a search cluster's).
+IndexBackend = Callable[..., Index]
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,18 @@ had been dropped there.
 
 A source listed here belongs to the replica that wrote it: another replica
 whose copy differs (not yet copied, or deleted here) leaves that source's
-sentences in the cluster as they are (cluster.ClusterIndex.sync).
+sentences in the cluster as they are (index.cluster_sync.SourceSync.run).
 """
 from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from .library import valid_id
+
+if TYPE_CHECKING:  # (the index stage reads the catalog: a type only, no import back)
+    from ..index.cluster_sync import Connection
 
 log = logging.getLogger(__name__)
 
@@ -37,34 +41,34 @@ MAPPINGS = {
 
 
 class Catalog:
-    def __init__(self, cluster_index):
-        """`cluster_index`: the ClusterIndex whose client and settings are used."""
-        self.cluster = cluster_index
-        self.name = f"{cluster_index.settings.index}-sources"
+    def __init__(self, connection: Connection):
+        """`connection`: the search cluster's, whose client and settings are used."""
+        self.cluster = connection
+        self.name = f"{connection.settings.index}-sources"
 
     def _ensure(self) -> None:
         client = self.cluster.client
-        if not self.cluster._call("catalog lookup", client.indices.exists, index=self.name):
+        if not self.cluster.call("catalog lookup", client.indices.exists, index=self.name):
             body = {"settings": {"number_of_shards": 1, "number_of_replicas": self.cluster.settings.replicas},
                     "mappings": MAPPINGS}
-            self.cluster._call("catalog creation", client.indices.create, index=self.name, body=body,
-                               ignore=400)  # (400: another replica made it first)
+            self.cluster.call("catalog creation", client.indices.create, index=self.name, body=body,
+                              ignore=400)  # (400: another replica made it first)
 
     def publish(self, source_id: str, text: str | None) -> None:
         """The data-folder file of `source_id` is now `text` (None: deleted)."""
         self._ensure()
         document = {"id": source_id, "text": text or "", "deleted": text is None,
                     "updated": time.time_ns() // 1000}
-        self.cluster._call("catalog write", self.cluster.client.index, index=self.name, id=source_id,
-                           body=document, refresh=True)
+        self.cluster.call("catalog write", self.cluster.client.index, index=self.name, id=source_id,
+                          body=document, refresh=True)
 
     def signature(self) -> tuple[int, int]:
         """(documents, latest change): one cheap search for whether anything
         changed ((0, 0) while there is no catalog: a missing index is skipped)."""
-        found = self.cluster._call("catalog look", self.cluster.client.search, index=self.name,
-                                   ignore_unavailable=True, body={
-                                       "size": 0, "track_total_hits": True,
-                                       "aggs": {"updated": {"max": {"field": "updated"}}}})
+        found = self.cluster.call("catalog look", self.cluster.client.search, index=self.name,
+                                  ignore_unavailable=True, body={
+                                      "size": 0, "track_total_hits": True,
+                                      "aggs": {"updated": {"max": {"field": "updated"}}}})
         latest = found.get("aggregations", {}).get("updated", {}).get("value")
         return int(found["hits"]["total"]["value"]), int(latest or 0)
 
@@ -77,8 +81,8 @@ class Catalog:
             body = {"size": 1000, "sort": [{"id": "asc"}], "_source": ["id", "text", "deleted"]}
             if after is not None:
                 body["search_after"] = after
-            found = self.cluster._call("catalog listing", client.search, index=self.name, body=body,
-                                       ignore_unavailable=True)
+            found = self.cluster.call("catalog listing", client.search, index=self.name, body=body,
+                                      ignore_unavailable=True)
             hits = found["hits"]["hits"]
             for hit in hits:
                 out[hit["_source"]["id"]] = None if hit["_source"]["deleted"] else hit["_source"]["text"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import logging
 import os
@@ -22,6 +23,7 @@ from flask import Flask, current_app
 
 from ..index import cluster, snapshot
 from ..pipeline.engine import Engine
+from ..pipeline.ranking import CANDIDATES
 from ..sources.catalog import Catalog, mirror
 from ..sources.documents import SourceError, list_folders
 from ..sources.library import DataFolder, valid_id
@@ -75,18 +77,19 @@ class Sources:
         # After the start, a change is built in the worker that serves: from the engine it
         # serves (only the changed files read), in this process (a pool would hang a gevent
         # worker), and with the vectors of many sentences left to the background encoder.
+        # With a search cluster, it is brought to these sources (in place for an added article),
+        # then answers.
+        backend = functools.partial(cluster.connect_index, settings=search_settings(config),
+                                    candidates=CANDIDATES) if config["QA_SEARCH_URL"] else None
         engine = Engine.from_folder(self.folders, config["QA_DICT_DIR"] or None,
                                     semantic=config["QA_SEMANTIC"], index_path=config["QA_INDEX"] or None,
                                     max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
                                     background_vectors=config["QA_BACKGROUND_VECTORS"],
                                     background_save=initial and config["QA_BACKGROUND_VECTORS"],
                                     base=None if initial else self.engine.origin,
-                                    ingest_workers=None if initial else 1)
+                                    ingest_workers=None if initial else 1, index_backend=backend)
         if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
             engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
-        if config["QA_SEARCH_URL"]:
-            # the cluster is brought to these sources (in place for an added article), then answers
-            cluster.attach(engine, search_settings(config))
         return engine
 
     def current(self) -> Engine:

@@ -2,6 +2,7 @@
 (make test-cluster starts one and sets ES_URLS): the same answers as in
 process, the index layout, rebuilds behind an alias, in-place updates, and
 articles added through the API while the service runs."""
+import functools
 import json
 import os
 import shutil
@@ -15,8 +16,8 @@ import requests
 from conftest import ROOT, SEEDS, gunicorn
 from opensearchpy import OpenSearch
 
-from qa.index import cluster
-from qa.pipeline.engine import Engine
+from qa.index import cluster, cluster_sync
+from qa.pipeline.engine import CANDIDATES, Engine
 
 URLS = os.environ.get("ES_URLS", "")
 pytestmark = pytest.mark.skipif(not URLS, reason="needs a search cluster: make test-cluster")
@@ -24,6 +25,12 @@ pytestmark = pytest.mark.skipif(not URLS, reason="needs a search cluster: make t
 
 def settings(alias: str) -> cluster.ClusterSettings:
     return cluster.ClusterSettings.from_url(URLS, index=alias, timeout=10.0)
+
+
+def from_cluster(folder, alias: str) -> Engine:
+    """The engine of `folder` answered from the cluster, as the service makes it with QA_SEARCH_URL."""
+    return Engine.from_folder(folder, semantic=False, index_backend=functools.partial(
+        cluster.connect_index, settings=settings(alias), candidates=CANDIDATES))
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +63,17 @@ def answers(engine: Engine, asked: list[tuple[str, list[dict]]]) -> list:
 def test_the_cluster_gives_the_answers_the_process_gives(sources, name):
     asked = questions(name)
     in_process = Engine.from_folder(sources, semantic=False)
-    served = cluster.attach(Engine.from_folder(sources, semantic=False), settings(f"t-same-{name}"))
+    served = from_cluster(sources, f"t-same-{name}")
     assert served.index.synced is not None and served.index.synced.rebuilt
     assert answers(served, asked) == answers(in_process, asked)
 
 
 def test_the_index_has_explicit_mappings_shards_and_a_replica_each(es):
-    engine = cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-layout"))
+    engine = from_cluster(SEEDS, "t-layout")
     (name,) = es.indices.get_alias(name="t-layout")
     assert name != "t-layout"  # an index behind the alias
     mapping = es.indices.get_mapping(index=name)[name]["mappings"]
-    assert mapping["dynamic"] == "strict" and mapping["_meta"]["format"] == cluster.FORMAT
+    assert mapping["dynamic"] == "strict" and mapping["_meta"]["format"] == cluster_sync.FORMAT
     index_settings = es.indices.get_settings(index=name)[name]["settings"]["index"]
     assert (index_settings["number_of_shards"], index_settings["number_of_replicas"]) == ("3", "1")
     assert es.count(index="t-layout")["count"] == len(engine.sentences)
@@ -77,7 +84,7 @@ def test_the_index_has_explicit_mappings_shards_and_a_replica_each(es):
 
 
 def test_a_rebuild_switches_the_alias_and_readers_never_see_half_an_index(es):
-    engine = cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-switch"))
+    engine = from_cluster(SEEDS, "t-switch")
     (before,) = es.indices.get_alias(name="t-switch")
     counts, done = set(), threading.Event()
 
@@ -99,9 +106,9 @@ def test_a_rebuild_switches_the_alias_and_readers_never_see_half_an_index(es):
 
 
 def test_an_unchanged_cluster_is_left_as_it_is(es):
-    cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-same-twice"))
+    from_cluster(SEEDS, "t-same-twice")
     (name,) = es.indices.get_alias(name="t-same-twice")
-    again = cluster.attach(Engine.from_folder(SEEDS, semantic=False), settings("t-same-twice"))
+    again = from_cluster(SEEDS, "t-same-twice")
     assert again.index.synced.sentences == 0 and not again.index.synced.rebuilt
     assert list(es.indices.get_alias(name="t-same-twice")) == [name]
 
@@ -113,25 +120,25 @@ ARTICLE = ("Veerpont\n2021-08-01\n\nDe nieuwe veerpont naar Noord heet Klaprozen
 def test_an_added_changed_or_removed_source_is_updated_in_place(tmp_path, es):
     folder = tmp_path / "sources"
     shutil.copytree(SEEDS, folder)
-    cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    from_cluster(folder, "t-update")
     (name,) = es.indices.get_alias(name="t-update")
     seeds = es.count(index="t-update")["count"]
 
     (folder / "veerpont.txt").write_text(ARTICLE, encoding="utf-8")
-    added = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    added = from_cluster(folder, "t-update")
     assert (added.index.synced.rebuilt, added.index.synced.added) == (False, 1)
     assert es.count(index="t-update")["count"] == seeds + len(added.corpus.sentences_of("veerpont"))
     assert added.ask("Hoe heet de nieuwe veerpont?").answer is not None
     assert added.ask("Hoe heet de nieuwe veerpont?").passages[0].source == "veerpont"
 
     (folder / "veerpont.txt").write_text(ARTICLE.split("\n\nVanaf")[0] + "\n", encoding="utf-8")
-    changed = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    changed = from_cluster(folder, "t-update")
     assert (changed.index.synced.rebuilt, changed.index.synced.added) == (False, 1)
     assert es.count(index="t-update", body={"query": {"term": {"source": "veerpont"}}})["count"] == \
         len(changed.corpus.sentences_of("veerpont"))
 
     (folder / "veerpont.txt").unlink()
-    removed = cluster.attach(Engine.from_folder(folder, semantic=False), settings("t-update"))
+    removed = from_cluster(folder, "t-update")
     assert (removed.index.synced.rebuilt, removed.index.synced.removed) == (False, 1)
     assert es.count(index="t-update")["count"] == seeds
     assert list(es.indices.get_alias(name="t-update")) == [name]  # no rebuild on the way
