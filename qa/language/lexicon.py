@@ -1,9 +1,58 @@
 """The words and patterns the engine reads questions and sentences with, in
 one place: question words that ask for a kind of answer, and the words that
-mark a reason, a denial, a quotation, a list, a place, a bound, a unit."""
+mark a reason, a denial, a quotation, a list, a place, a bound, a unit; the
+months and weekdays, the pronouns, the words of a name. A pattern that one
+module alone reads stays in that module (the span finders' in spans/)."""
 from __future__ import annotations
 
 import re
+
+
+def _any_word(words) -> re.Pattern:
+    """One of `words`, as a whole word, in any case."""
+    return re.compile(r"\b(" + "|".join(words) + r")\b", re.I)
+
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+}
+WEEKDAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+}
+# A month written out, which places a date ("in maart", "February 2021"; not "3/2").
+MONTH_NAME = _any_word(MONTHS["en"] + MONTHS["nl"])
+# A length of time after its number ("drie weken", "59 minutes").
+TIME_LENGTH_UNITS = (r"seconden|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|jaar|jaren|"
+                     r"seconds?|minutes?|hours?|days?|weeks?|months?|years?")
+
+# Pronouns. One for a person ("hij", "her"), a possessive, a plural: each
+# pattern below takes the kinds it needs.
+_HE_SHE = ("hij", "zij", "hem", "haar", "he", "she", "him", "her")
+_HIS_HERS = ("zijn", "his", "hers")
+_THEY = ("ze", "hun", "they", "them")
+# A pronoun for a person named in the sentence before ("mailde Ivens haar").
+PRONOUN = _any_word(_HE_SHE + _THEY + ("hen",))
+# A question pointing at a person ("And who replaced him?"): an earlier
+# short answer (a name) lends it its words.
+PERSONAL = _any_word(_HE_SHE + _HIS_HERS)
+# Words by which a question leans on an earlier turn.
+ANAPHORA = _any_word(_HE_SHE + _HIS_HERS + _THEY + (
+    "their", "it", "its", "that", "this", "those", "these", "there", "then",
+    "daar", "toen", "daarna", "daarvoor", "ervoor", "erna", "ervan"))
+
+# A word as written, with its inner apostrophes and hyphens ("SP-wethouder", "z'n").
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Lower-case words that join the parts of a Dutch or English name; "voor" for
+# organisations ("Onderzoeksraad voor Veiligheid").
+NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of", "voor"}
+# An article speaking of itself: "deze krant", "this newspaper".
+SELF_REFERENCE = re.compile(r"\b(deze|onze|this|our) (krant|courant|site|redactie|newspaper|paper)\b", re.I)
+# What costs nothing: the amount a question about a price may get.
+FREE = re.compile(r"\b(gratis|kosteloos|free of charge)\b", re.I)
 
 # Words that may stand between "which" and the kind of thing asked for:
 # "which other municipality", "welke nieuwe wethouder".
@@ -47,8 +96,6 @@ ENUMERATION = re.compile(r"\b\w+(?:\s+\w+){0,2}(?:,\s*\w+(?:\s+\w+){0,2}){1,}\s+
 # the stopword lists drop these words from the query.
 NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|niet|geen|nooit|niemand|niets|nergens)\b|n't\b",
                       re.I)
-# A pronoun for a person named in the sentence before ("mailde Ivens haar").
-PRONOUN = re.compile(r"\b(hij|zij|ze|hem|haar|hun|hen|he|she|him|her|they|them)\b", re.I)
 # A "why" question is answered by a sentence that gives a reason.
 REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|aanleiding|reden|redenen|"
                     r"oorzaak|als gevolg van|het gevolg van|te wijten aan|toe te schrijven aan|because|since|"
@@ -62,10 +109,22 @@ CAUSE_FOLLOWS = re.compile(r"omdat|doordat|want|vanwege|wegens|als gevolg van|he
 # "why" about scores at least this share of that sentence (0.5 left the
 # reason below the event on the question it was made for; 0.9 moved another
 # question's answer down a rank; 0.7 measured best on the five question sets).
+# The prepositions that write a place before its name: where from, where
+# to, where ("uit Rotterdam ... verdronken in de Rottemeren").
+_FROM_PLACE = ("uit", "vanuit", "from")
+_TO_PLACE = ("naar", "to")
+_AT_PLACE = ("in", "bij", "te", "op", "voor", "tegenover", "naast", "nabij", "rond", "at", "on", "near",
+             "outside")
+
+
+def _before_place(prepositions) -> re.Pattern:
+    """One of `prepositions` (and an article) ending the text before a name."""
+    return re.compile(r"\b(" + "|".join(prepositions) + r")\s+(de |het |the )?$", re.I)
+
+
 # A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal",
 # "voor het GelreDome", "op Schiphol").
-LOCATIVE = re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|naar|uit|vanuit|nabij|rond|at|on|near|outside|"
-                      r"to|from)\s+(de |het |the )?$", re.I)
+LOCATIVE = _before_place(_AT_PLACE + _TO_PLACE + _FROM_PLACE)
 # "Until when ...?", "Since when ...?": the question's bound, and the words
 # that write it before a date in a sentence.
 BOUNDS = [
@@ -106,16 +165,13 @@ FUTURE = re.compile(r"\b(will|shall|going to|zal|zullen|zult)\b", re.I)
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
 # Where someone came from, where someone went, or (asked neither) where
 # something happened: the question's words, and the prepositions that write
-# each place before a name. "uit Rotterdam ... verdronken in de Rottemeren".
-# (The prepositions are those of LOCATIVE, which a place name must follow.)
+# each place before a name (those of LOCATIVE, split by role).
 PLACE_ROLES = [
-    (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I),
-     re.compile(r"\b(uit|vanuit|from)\s+(de |het |the )?$", re.I)),
+    (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I), _before_place(_FROM_PLACE)),
     (re.compile(r"\b(to|go|goes|going|went|gone|taken|brought|sent|moved|travel\w*|naartoe|heen|gebracht|"
                 r"gaan|gaat|ging|gingen|verhuis\w*|reis\w*)\b", re.I),
-     re.compile(r"\b(naar|to)\s+(de |het |the )?$", re.I)),
-    (re.compile(r""), re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|nabij|rond|at|on|near|outside)\s+"
-                                 r"(de |het |the )?$", re.I)),
+     _before_place(_TO_PLACE)),
+    (re.compile(r""), _before_place(_AT_PLACE)),
 ]
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # Before a name: a place, which answers where, not who ("opgericht in Doetinchem

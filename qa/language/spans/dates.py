@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from dateparser.date import DateDataParser
 
-from ..analysis import MONTHS, date_mentions
+from ..analysis import date_mentions
+from ..lexicon import MONTH_NAME, MONTHS, TIME_LENGTH_UNITS
 from .numbers import YEAR, counts_things
 from .span import Span
 from .times import CLOCK_TIME
@@ -25,14 +26,12 @@ _QUALIFIERWORDS = {
     "late": ("eind", "late"), "half": ("half", "mid"), "medio": ("medio", "mid"),
     "midden": ("medio", "mid"), "mid": ("medio", "mid"), "the middle of": ("medio", "mid"),
 }
-_FULL_MONTH = re.compile(r"\b(" + "|".join(MONTHS["en"] + MONTHS["nl"]) + r")\b", re.I)
 # "dit jaar", "vorig jaar": dateparser resolves them to a day; we keep the year.
 _RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
 _RELATIVE_MONTH = re.compile(r"^(deze|vorige|volgende|this|last|next)\s+(maand|month)\b", re.I)
 # A length of time, which dateparser reads as that long ago ("59 minuten",
 # "2 jaar"): no date unless written as one ("3 weken geleden", "3 weeks ago").
-_DURATION = re.compile(r"^\d+(,\d+)?\s+(seconden?|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|"
-                       r"jaar|jaren|seconds?|minutes?|hours?|days?|weeks?|months?|years?)$", re.I)
+_DURATION = re.compile(r"^\d+(,\d+)?\s+(seconde|" + TIME_LENGTH_UNITS + ")$", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +70,7 @@ def find_dates(sentence: str, article_date: str | None, language: str) -> list[S
     # Only spans with a digit, a month name or a relative year are kept (see
     # below), so a sentence with none of them is not searched: dateparser
     # takes milliseconds per sentence.
-    if not (re.search(r"\d|\b(jaar|year|maand|month)\b", sentence, re.I) or _FULL_MONTH.search(sentence)):
+    if not (re.search(r"\d|\b(jaar|year|maand|month)\b", sentence, re.I) or MONTH_NAME.search(sentence)):
         return []
     return list(_find_dates(sentence, article_date, language))
 
@@ -87,7 +86,7 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
     blanked = CLOCK_TIME.sub(lambda m: ";" * len(m.group(0)), sentence)
     spans = []
     for start, end, text, value in date_mentions(blanked, settings):
-        placeable = _FULL_MONTH.search(text) or _RELATIVE_YEAR.match(text.strip()) or \
+        placeable = MONTH_NAME.search(text) or _RELATIVE_YEAR.match(text.strip()) or \
             _RELATIVE_MONTH.match(text.strip())
         if not re.search(r"\d", text) and not placeable:
             continue  # "Jan" the name, "woensdag" alone: not dates we can place
@@ -133,7 +132,7 @@ def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: 
             year = value.year
         value = value.replace(year=year)
     else:
-        if base and _FULL_MONTH.search(core_clean) and not re.search(r"\b\d{4}\b", core_clean):
+        if base and MONTH_NAME.search(core_clean) and not re.search(r"\b\d{4}\b", core_clean):
             value = _nearest_year(value, base)
         period = _date_parser().get_date_data(core_clean).period or "day"
         # a bare day number is not a date, nor a bare number that is no likely year ("1200 banen")

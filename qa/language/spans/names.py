@@ -9,16 +9,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from ..analysis import normalize
-from .span import FUNCTION_WORDS, WORD, Span
+from ..lexicon import NAME_PARTICLES, WORD
+from .span import FUNCTION_WORDS, Span
 
-# Lower-case words that join the parts of a Dutch or English name; "voor" for
-# organisations ("Onderzoeksraad voor Veiligheid").
-NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of", "voor"}
 # A capitalised part, a hyphen, a common noun: "SP-wethouder", "D66-fractie".
 _NAME_PREFIX = re.compile(r"^([A-Z][\w']*)-(?=[a-z])[\w-]+$")
-
-# An article speaking of itself: "deze krant", "this newspaper".
-SELF_REFERENCE = re.compile(r"\b(deze|onze|this|our) (krant|courant|site|redactie|newspaper|paper)\b", re.I)
 
 
 class Casing:

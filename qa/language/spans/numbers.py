@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from text_to_num import text2num
 
-from .span import FUNCTION_WORDS, WORD, Span
+from ..lexicon import WORD
+from .span import FUNCTION_WORDS, Span
 
 # Numbers written in words ("dertig", "tweehonderdvijftig", "twenty-five")
 # are read by text2num; "een" is also the Dutch article and counts only
@@ -234,10 +235,6 @@ def is_age(sentence: str, span: Span) -> bool:
     """A number written as someone's age: "34-jarige", "Amber (36)", "een
     vrouw van 65", "een baby van vier maanden", "12 years old"."""
     return bool(_AGE_AFTER.match(sentence, span.end) or _AGE_BEFORE.search(sentence[:span.start]))
-
-
-# What costs nothing: the amount a question about a price may get.
-FREE = re.compile(r"\b(gratis|kosteloos|free of charge)\b", re.I)
 
 
 def is_share(span: Span) -> bool:

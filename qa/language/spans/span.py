@@ -1,14 +1,11 @@
 """What a span finder returns, and what the finders share."""
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..analysis import stopwords
 
-# A word as written, with its inner apostrophes and hyphens ("SP-wethouder", "z'n").
-WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # Words no name or counted noun is made of.
 FUNCTION_WORDS = stopwords("nl") | stopwords("en")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..analysis import WEEKDAYS
+from ..lexicon import TIME_LENGTH_UNITS, WEEKDAYS
 from .numbers import number_word_value, unit_in
 from .span import Span
 
@@ -42,8 +42,7 @@ def find_times(sentence: str, language: str) -> list[Span]:
 # uur", "tot drie maanden na de reisdatum", "twee dagen voor de verkiezingen".
 _RELATIVE_TIME = re.compile(
     r"\b(?:(?P<preposition>na|binnen|within|after)\s+)?(?P<number>\d+|[^\W\d_]+)\s+"
-    r"(?P<unit>seconden|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|jaar|jaren|"
-    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b"
+    r"(?P<unit>" + TIME_LENGTH_UNITS + r")\b"
     r"(?P<event>\s+(?:na|voor|nadat|voordat|after|before)\s+(?:de|het|een|zijn|haar|hun|the|its|his|her|their)"
     r"\s+[^\W\d_]+)?", re.I)
 _PREPOSITION_IN_ENGLISH = {"na": "after", "binnen": "within"}
