@@ -59,7 +59,9 @@ FREE = re.compile(r"\b(gratis|kosteloos|free of charge)\b", re.I)
 KIND_ADJECTIVES = (r"(?:(?:other|else|new|old|former|first|last|next|previous|andere|ander|nieuwe|nieuw|oude|"
                    r"voormalige|eerste|laatste|volgende|vorige)\s+)?")
 
+# Digits: the numbers a question names, which a sentence naming them answers.
 NUMBER = re.compile(r"\b\d+\b")
+# The word after which/what ("Which party ...", "welke nieuwe wethouder"): what the question is about.
 FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
 # The noun a which/what question asks for ("What salary did ...", "Welke
 # partijen willen ..."), past "kind of" and the like: the last of the word(s)
@@ -71,16 +73,16 @@ KIND_FOCUS = re.compile(
     r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
     r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
     re.I)
-# The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
-# "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
 # The last word of a noun phrase after its article, before "of"/"van" or the
 # end: "de technisch directeur van Vitesse" -> directeur (group 1).
 _NOUN_PHRASE_HEAD = (r"(?:the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?([^\W\d_]+)"
                      r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)")
+# KIND_FOCUS after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
+# "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
 COPULA_FOCUS = re.compile(r"^\W*(what|wat|which|welke|welk)\s+(?:is|was|are|were|zijn|waren)\s+"
                           + _NOUN_PHRASE_HEAD, re.I)
+# A question about a newspaper or another medium.
 PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
-# Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 # "What did X say/write ...?" asks for X's own words: a quotation answers it.
 QUOTE_ASKED = re.compile(
     r"\bwhat (did|does|do|has|have|had) .+ (say|said|write|wrote|written|tell|told|mail|e-?mail|text|tweet|"
@@ -105,10 +107,6 @@ REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat
 # stands ("X, omdat Y"; "X wegens Y"), unlike "daardoor" or "de reden is".
 CAUSE_FOLLOWS = re.compile(r"omdat|doordat|want|vanwege|wegens|als gevolg van|het gevolg van|te wijten aan|"
                            r"toe te schrijven aan|because|since|due to|owing to|caused by", re.I)
-# A sentence giving a reason right after a sentence about the event asked
-# "why" about scores at least this share of that sentence (0.5 left the
-# reason below the event on the question it was made for; 0.9 moved another
-# question's answer down a rank; 0.7 measured best on the five question sets).
 # The prepositions that write a place before its name: where from, where
 # to, where ("uit Rotterdam ... verdronken in de Rottemeren").
 _FROM_PLACE = ("uit", "vanuit", "from")
@@ -139,7 +137,8 @@ BOUNDS = [
 # and not of time ("al twee jaar" counts no teachers) unless time is counted.
 COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
                    r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
-# Counted nouns that any count of people or things answers.
+# Units of time: a count of them ("al twee jaar") is a length of time, not a
+# count of the things a question asks about.
 TIME_UNIT = re.compile(r"(jaar|jaren|maand|maanden|week|weken|dag|dagen|uur|uren|minuten|seconden|eeuw|"
                        r"eeuwen|years?|months?|weeks?|days?|hours?|minutes?|seconds?|centur(y|ies))\b", re.I)
 # "How deep/far/fast/long ...?": a measure, answered by a number with its unit.
@@ -157,11 +156,13 @@ MEASURES = [
 EARLIER = re.compile(r"\b(original|originally|initial|initially|first|previous|old|before|planned|"
                      r"oorspronkelijke?|aanvankelijke?|eerst|eerste|vorige|oude|eerder|begrote|geplande)\b",
                      re.I)
+# A question about someone's age.
 AGE = re.compile(r"\b(how old|hoe oud|at what age|op welke leeftijd)\b", re.I)
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
 # A question about what is still to come.
 FUTURE = re.compile(r"\b(will|shall|going to|zal|zullen|zult)\b", re.I)
+# A question about a time of day, which a clock time answers.
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
 # Where someone came from, where someone went, or (asked neither) where
 # something happened: the question's words, and the prepositions that write
@@ -173,18 +174,18 @@ PLACE_ROLES = [
      _before_place(_TO_PLACE)),
     (re.compile(r""), _before_place(_AT_PLACE)),
 ]
+# "Who is X?": answered by the role written before X.
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # Before a name: a place, which answers where, not who ("opgericht in Doetinchem
 # door Gerrit van Dalen").
 PLACE_BEFORE = re.compile(r"\b(in|te|uit|vanuit|nabij|tegenover|naast)\s+(de |het )?$", re.I)
-# "Who is the mayor of X?" asks for the person holding a role, not for a role.
 # A role's next holder: "Who will be the new mayor?", "de nieuwe burgemeester".
 NEW_ROLE = re.compile(r"\b(new|next|future|nieuwe|nieuw|volgende|toekomstige|kersverse)\b", re.I)
-# (Also "Who will be the new head coach?"; the role is the noun phrase's last
-# word: "de technisch directeur van Vitesse" -> directeur, group 3.)
+# "Who is the mayor of X?" (also "Who will be the new head coach?") asks for
+# the person holding a role, not for a role; the role is the noun phrase's
+# last word: "de technisch directeur van Vitesse" -> directeur, group 3.
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren|will be|would be|becomes|became|wordt|"
                          r"werd|worden|werden)\s+" + _NOUN_PHRASE_HEAD, re.I)
-
 
 
 def asks_for_several(text: str, language: str) -> bool:

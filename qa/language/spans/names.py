@@ -60,6 +60,7 @@ class Casing:
         people (-se, -sche), written before a common noun, is no name."""
         return normalize(word).endswith(("se", "sche")) and bool(following) and following[:1].islower() \
             and following.lower() not in NAME_PARTICLES
+
     def name_prefix(self, word: str) -> str | None:
         """The name a hyphenated compound starts with: "SP" of "SP-wethouder",
         "D66" of "D66-fractie" (Dutch writes a party or place before a noun so)."""

@@ -43,7 +43,9 @@ YEAR = re.compile(r"^(1[89]|20)\d\d$")
 _SCALE_AND_UNIT = re.compile(r"(\s+(miljoen|miljard|duizend|million|billion|thousand))?"
                              r"(\s*%|\s+(euro|dollar|procent|percent|per cent)\b)?", re.I)
 _IN_ENGLISH = {"miljoen": "million", "miljard": "billion", "duizend": "thousand", "procent": "percent"}
+# A currency sign before the number ("€ 2,5 miljoen") belongs to the amount.
 _CURRENCY_SIGN = re.compile(r"[€$£]\s?$")
+# What makes an amount money, or a share of a whole (is_money, is_share).
 _MONEY = re.compile(r"[€$£]|\b(euro|euros|dollars?|pond|ponden|pounds?|cent)\b", re.I)
 _SHARE = re.compile(r"%|\b(procent|percent|per cent)\b", re.I)
 
