@@ -37,17 +37,6 @@ from stop_words import get_stop_words
 
 LANGUAGES = {"nl": "dutch", "en": "english"}
 
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"],
-}
-WEEKDAYS = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
-}
-
 # Numbers keep their inner separators (10.000, 40-40-20, 18:00); words are
 # runs of letters, so "SP-wethouder" gives "sp" and "wethouder".
 TOKEN_PATTERN = r"[^\W\d_]+|\d+(?:[.,:/-]\d+)*"

@@ -1,16 +1,67 @@
 """The words and patterns the engine reads questions and sentences with, in
 one place: question words that ask for a kind of answer, and the words that
-mark a reason, a denial, a quotation, a list, a place, a bound, a unit."""
+mark a reason, a denial, a quotation, a list, a place, a bound, a unit; the
+months and weekdays, the pronouns, the words of a name. A pattern that one
+module alone reads stays in that module (the span finders' in spans/)."""
 from __future__ import annotations
 
 import re
+
+
+def _any_word(words) -> re.Pattern:
+    """One of `words`, as a whole word, in any case."""
+    return re.compile(r"\b(" + "|".join(words) + r")\b", re.I)
+
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+}
+WEEKDAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
+}
+# A month written out, which places a date ("in maart", "February 2021"; not "3/2").
+MONTH_NAME = _any_word(MONTHS["en"] + MONTHS["nl"])
+# A length of time after its number ("drie weken", "59 minutes").
+TIME_LENGTH_UNITS = (r"seconden|minuten|minuut|uur|uren|dagen|dag|weken|week|maanden|maand|jaar|jaren|"
+                     r"seconds?|minutes?|hours?|days?|weeks?|months?|years?")
+
+# Pronouns. One for a person ("hij", "her"), a possessive, a plural: each
+# pattern below takes the kinds it needs.
+_HE_SHE = ("hij", "zij", "hem", "haar", "he", "she", "him", "her")
+_HIS_HERS = ("zijn", "his", "hers")
+_THEY = ("ze", "hun", "they", "them")
+# A pronoun for a person named in the sentence before ("mailde Ivens haar").
+PRONOUN = _any_word(_HE_SHE + _THEY + ("hen",))
+# A question pointing at a person ("And who replaced him?"): an earlier
+# short answer (a name) lends it its words.
+PERSONAL = _any_word(_HE_SHE + _HIS_HERS)
+# Words by which a question leans on an earlier turn.
+ANAPHORA = _any_word(_HE_SHE + _HIS_HERS + _THEY + (
+    "their", "it", "its", "that", "this", "those", "these", "there", "then",
+    "daar", "toen", "daarna", "daarvoor", "ervoor", "erna", "ervan"))
+
+# A word as written, with its inner apostrophes and hyphens ("SP-wethouder", "z'n").
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Lower-case words that join the parts of a Dutch or English name; "voor" for
+# organisations ("Onderzoeksraad voor Veiligheid").
+NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "het", "'t", "von", "la", "le", "du", "of", "voor"}
+# An article speaking of itself: "deze krant", "this newspaper".
+SELF_REFERENCE = re.compile(r"\b(deze|onze|this|our) (krant|courant|site|redactie|newspaper|paper)\b", re.I)
+# What costs nothing: the amount a question about a price may get.
+FREE = re.compile(r"\b(gratis|kosteloos|free of charge)\b", re.I)
 
 # Words that may stand between "which" and the kind of thing asked for:
 # "which other municipality", "welke nieuwe wethouder".
 KIND_ADJECTIVES = (r"(?:(?:other|else|new|old|former|first|last|next|previous|andere|ander|nieuwe|nieuw|oude|"
                    r"voormalige|eerste|laatste|volgende|vorige)\s+)?")
 
+# Digits: the numbers a question names, which a sentence naming them answers.
 NUMBER = re.compile(r"\b\d+\b")
+# The word after which/what ("Which party ...", "welke nieuwe wethouder"): what the question is about.
 FOCUS = re.compile(r"\b(which|what|welke|welk)\s+" + KIND_ADJECTIVES + r"([^\W\d_]+)", re.I)
 # The noun a which/what question asks for ("What salary did ...", "Welke
 # partijen willen ..."), past "kind of" and the like: the last of the word(s)
@@ -22,16 +73,16 @@ KIND_FOCUS = re.compile(
     r"(did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|heeft|hebben|hadden|zijn|waren|"
     r"wil|willen|wilde|wilden|kan|kon|konden|moet|moest|moesten|zal|zou|zouden|werd|werden|wordt|worden)\b",
     re.I)
-# The same after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
-# "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
 # The last word of a noun phrase after its article, before "of"/"van" or the
 # end: "de technisch directeur van Vitesse" -> directeur (group 1).
 _NOUN_PHRASE_HEAD = (r"(?:the|de|het)\s+(?:(?!(?:to|te|who|die|dat|that)\b)[^\W\d_]+\s+){0,2}?([^\W\d_]+)"
                      r"(?=\s+(?:of|van|at|bij|in|for|voor|from)\b|\W*$)")
+# KIND_FOCUS after a copula: "What was the salary of ...?", "Wat is de naam van ...?",
+# "Wat was het oorspronkelijke budget?" (the noun phrase's last word, as in WHO_IS_ROLE).
 COPULA_FOCUS = re.compile(r"^\W*(what|wat|which|welke|welk)\s+(?:is|was|are|were|zijn|waren)\s+"
                           + _NOUN_PHRASE_HEAD, re.I)
+# A question about a newspaper or another medium.
 PUBLICATION = re.compile(r"\b(newspaper|paper|magazine|outlet|krant|dagblad|blad|tijdschrift|medium)\b", re.I)
-# Share of the sentence-encoder similarity in the fused score (the rest is BM25).
 # "What did X say/write ...?" asks for X's own words: a quotation answers it.
 QUOTE_ASKED = re.compile(
     r"\bwhat (did|does|do|has|have|had) .+ (say|said|write|wrote|written|tell|told|mail|e-?mail|text|tweet|"
@@ -47,8 +98,6 @@ ENUMERATION = re.compile(r"\b\w+(?:\s+\w+){0,2}(?:,\s*\w+(?:\s+\w+){0,2}){1,}\s+
 # the stopword lists drop these words from the query.
 NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|niet|geen|nooit|niemand|niets|nergens)\b|n't\b",
                       re.I)
-# A pronoun for a person named in the sentence before ("mailde Ivens haar").
-PRONOUN = re.compile(r"\b(hij|zij|ze|hem|haar|hun|hen|he|she|him|her|they|them)\b", re.I)
 # A "why" question is answered by a sentence that gives a reason.
 REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat|aanleiding|reden|redenen|"
                     r"oorzaak|als gevolg van|het gevolg van|te wijten aan|toe te schrijven aan|because|since|"
@@ -58,14 +107,22 @@ REASON = re.compile(r"\b(omdat|doordat|want|vanwege|wegens|daardoor|daarom|zodat
 # stands ("X, omdat Y"; "X wegens Y"), unlike "daardoor" or "de reden is".
 CAUSE_FOLLOWS = re.compile(r"omdat|doordat|want|vanwege|wegens|als gevolg van|het gevolg van|te wijten aan|"
                            r"toe te schrijven aan|because|since|due to|owing to|caused by", re.I)
-# A sentence giving a reason right after a sentence about the event asked
-# "why" about scores at least this share of that sentence (0.5 left the
-# reason below the event on the question it was made for; 0.9 moved another
-# question's answer down a rank; 0.7 measured best on the five question sets).
+# The prepositions that write a place before its name: where from, where
+# to, where ("uit Rotterdam ... verdronken in de Rottemeren").
+_FROM_PLACE = ("uit", "vanuit", "from")
+_TO_PLACE = ("naar", "to")
+_AT_PLACE = ("in", "bij", "te", "op", "voor", "tegenover", "naast", "nabij", "rond", "at", "on", "near",
+             "outside")
+
+
+def _before_place(prepositions) -> re.Pattern:
+    """One of `prepositions` (and an article) ending the text before a name."""
+    return re.compile(r"\b(" + "|".join(prepositions) + r")\s+(de |het |the )?$", re.I)
+
+
 # A name right after one of these is a place ("in Utrecht", "bij Utrecht Centraal",
 # "voor het GelreDome", "op Schiphol").
-LOCATIVE = re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|naar|uit|vanuit|nabij|rond|at|on|near|outside|"
-                      r"to|from)\s+(de |het |the )?$", re.I)
+LOCATIVE = _before_place(_AT_PLACE + _TO_PLACE + _FROM_PLACE)
 # "Until when ...?", "Since when ...?": the question's bound, and the words
 # that write it before a date in a sentence.
 BOUNDS = [
@@ -80,7 +137,8 @@ BOUNDS = [
 # and not of time ("al twee jaar" counts no teachers) unless time is counted.
 COUNT = re.compile(r"\bhow many\s+(?!(euros?|dollars?|pounds?)\b)[^\W\d_]+|"
                    r"\bhoeveel\s+(?!euro|dollar|geld|procent)[^\W\d_]+(en|s)\b", re.I)
-# Counted nouns that any count of people or things answers.
+# Units of time: a count of them ("al twee jaar") is a length of time, not a
+# count of the things a question asks about.
 TIME_UNIT = re.compile(r"(jaar|jaren|maand|maanden|week|weken|dag|dagen|uur|uren|minuten|seconden|eeuw|"
                        r"eeuwen|years?|months?|weeks?|days?|hours?|minutes?|seconds?|centur(y|ies))\b", re.I)
 # "How deep/far/fast/long ...?": a measure, answered by a number with its unit.
@@ -98,37 +156,36 @@ MEASURES = [
 EARLIER = re.compile(r"\b(original|originally|initial|initially|first|previous|old|before|planned|"
                      r"oorspronkelijke?|aanvankelijke?|eerst|eerste|vorige|oude|eerder|begrote|geplande)\b",
                      re.I)
+# A question about someone's age.
 AGE = re.compile(r"\b(how old|hoe oud|at what age|op welke leeftijd)\b", re.I)
 # A share of a whole: a percentage answers it.
 SHARE = re.compile(r"\b(share|proportion|percentage|percent|per cent|procent|deel|aandeel)\b", re.I)
 # A question about what is still to come.
 FUTURE = re.compile(r"\b(will|shall|going to|zal|zullen|zult)\b", re.I)
+# A question about a time of day, which a clock time answers.
 TIME_OF_DAY = re.compile(r"\b(what time|hoe laat|welk tijdstip|what hour)\b", re.I)
 # Where someone came from, where someone went, or (asked neither) where
 # something happened: the question's words, and the prepositions that write
-# each place before a name. "uit Rotterdam ... verdronken in de Rottemeren".
-# (The prepositions are those of LOCATIVE, which a place name must follow.)
+# each place before a name (those of LOCATIVE, split by role).
 PLACE_ROLES = [
-    (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I),
-     re.compile(r"\b(uit|vanuit|from)\s+(de |het |the )?$", re.I)),
+    (re.compile(r"\b(from|vandaan|afkomstig)\b", re.I), _before_place(_FROM_PLACE)),
     (re.compile(r"\b(to|go|goes|going|went|gone|taken|brought|sent|moved|travel\w*|naartoe|heen|gebracht|"
                 r"gaan|gaat|ging|gingen|verhuis\w*|reis\w*)\b", re.I),
-     re.compile(r"\b(naar|to)\s+(de |het |the )?$", re.I)),
-    (re.compile(r""), re.compile(r"\b(in|bij|te|op|voor|tegenover|naast|nabij|rond|at|on|near|outside)\s+"
-                                 r"(de |het |the )?$", re.I)),
+     _before_place(_TO_PLACE)),
+    (re.compile(r""), _before_place(_AT_PLACE)),
 ]
+# "Who is X?": answered by the role written before X.
 WHO_IS = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren)\b", re.I)
 # Before a name: a place, which answers where, not who ("opgericht in Doetinchem
 # door Gerrit van Dalen").
 PLACE_BEFORE = re.compile(r"\b(in|te|uit|vanuit|nabij|tegenover|naast)\s+(de |het )?$", re.I)
-# "Who is the mayor of X?" asks for the person holding a role, not for a role.
 # A role's next holder: "Who will be the new mayor?", "de nieuwe burgemeester".
 NEW_ROLE = re.compile(r"\b(new|next|future|nieuwe|nieuw|volgende|toekomstige|kersverse)\b", re.I)
-# (Also "Who will be the new head coach?"; the role is the noun phrase's last
-# word: "de technisch directeur van Vitesse" -> directeur, group 3.)
+# "Who is the mayor of X?" (also "Who will be the new head coach?") asks for
+# the person holding a role, not for a role; the role is the noun phrase's
+# last word: "de technisch directeur van Vitesse" -> directeur, group 3.
 WHO_IS_ROLE = re.compile(r"^\s*(who|wie)\s+(is|was|are|were|zijn|waren|will be|would be|becomes|became|wordt|"
                          r"werd|worden|werden)\s+" + _NOUN_PHRASE_HEAD, re.I)
-
 
 
 def asks_for_several(text: str, language: str) -> bool:

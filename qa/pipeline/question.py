@@ -10,9 +10,10 @@ from functools import lru_cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from ..index.bm25 import QueryTerm
-from ..language.analysis import MONTHS, WEEKDAYS, Analyzer, date_mentions, normalize, stopwords, tokenize
+from ..language.analysis import Analyzer, date_mentions, normalize, stopwords, tokenize
 from ..language.lexicon import (
     AGE,
+    ANAPHORA,
     BOUNDS,
     CHANGE,
     COPULA_FOCUS,
@@ -24,20 +25,24 @@ from ..language.lexicon import (
     KIND_FOCUS,
     MEASURES,
     MONEY,
+    MONTH_NAME,
+    MONTHS,
     NEGATION,
     NEW_ROLE,
     NUMBER,
+    PERSONAL,
     PLACE_ROLES,
     PUBLICATION,
     QUOTE_ASKED,
     SHARE,
     TIME_OF_DAY,
+    WEEKDAYS,
     WHO_IS,
     WHO_IS_ROLE,
+    WORD,
     asks_for_several,
 )
 from ..language.neighbours import Neighbours
-from ..language.spans import WORD
 from ..language.translation import Translator
 
 # The pattern matching earliest in the question decides its type; on a tie, the first listed.
@@ -77,13 +82,7 @@ _TYPE_PATTERNS = [
 ]
 _TYPE_REGEXES = [(name, re.compile(p, re.I)) for name, p in _TYPE_PATTERNS]
 
-# Words by which a question leans on an earlier turn.
-_ANAPHORA = re.compile(
-    r"\b(he|she|him|her|his|hers|it|its|they|them|their|that|this|those|these|there|then|"
-    r"hij|zij|ze|hem|haar|zijn|hun|daar|toen|daarna|daarvoor|ervoor|erna|ervan)\b", re.I)
-
-# Pronouns that point at a person, and capitalised words (names) of an answer.
-_PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|hij|zij|hem|haar|zijn)\b", re.I)
+# Capitalised words (names) of an earlier answer.
 _NAME_WORD = re.compile(r"\b[A-Z][\w'-]*")
 
 # Interrogatives say what kind of answer is wanted (answer_type reads them),
@@ -119,7 +118,6 @@ _RELATIVE_PERIOD = re.compile(
     r"daarna|erna|later|daarop|daarvoor|ervoor|eerder)\b|"
     r"\b(?P<dir2>next|previous|following|volgende|vorige)\s+(?P<unit2>month|year|maand|jaar)\b", re.I)
 _FORWARD = {"after", "later", "next", "daarna", "erna", "daarop", "following", "volgende"}
-_MONTH_NAME = re.compile(r"\b(" + "|".join(MONTHS["en"] + MONTHS["nl"]) + r")\b", re.I)
 
 
 def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None] | None:
@@ -136,7 +134,7 @@ def relative_period(text: str, history: Sequence[dict]) -> tuple[int, int | None
         # Only dates written out (a year, a month name): "this year" in a
         # question would be read against today, not against the story.
         dated = [(span, value) for span, value in found
-                 if re.search(r"\d{4}", span) or _MONTH_NAME.search(span)]
+                 if re.search(r"\d{4}", span) or MONTH_NAME.search(span)]
         if not dated:
             continue
         value = dated[-1][1]
@@ -253,7 +251,7 @@ def names_in(text: str) -> set[str]:
 
 def is_follow_up(text: str, own_terms: int) -> bool:
     """A question that points back ('he', 'that') or says too little on its own."""
-    return bool(_ANAPHORA.search(text)) or own_terms <= 1
+    return bool(ANAPHORA.search(text)) or own_terms <= 1
 
 
 def query_terms(text: str, language: str, analyzer: Analyzer, translator: Translator | None = None,
@@ -347,7 +345,7 @@ def read_question(text: str, history: Sequence[dict] = (), analyzer: Analyzer | 
                 # user's own words carry. An answer that was a whole sentence
                 # is not a person: its names would pull that sentence back.
                 short = len(content.split()) <= SHORT_ANSWER_WORDS
-                content = " ".join(_NAME_WORD.findall(content)) if short and _PERSONAL.search(text) else ""
+                content = " ".join(_NAME_WORD.findall(content)) if short and PERSONAL.search(text) else ""
             if not content.strip():
                 continue
             turn_terms = query_terms(content, detect_language(content), analyzer, translator,

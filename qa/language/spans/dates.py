@@ -1,0 +1,156 @@
+"""Dates and periods in a sentence, read with dateparser (Dutch and English,
+relative to the article's date) and rendered in the question's language:
+"begin dit jaar" in a 2021-07 article is "early 2021"."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from dateparser.date import DateDataParser
+
+from ..analysis import date_mentions
+from ..lexicon import MONTH_NAME, MONTHS, TIME_LENGTH_UNITS
+from .numbers import YEAR, counts_things
+from .span import Span
+from .times import CLOCK_TIME
+
+# Qualifiers of a period that dateparser drops: "begin 2021", "eind juni".
+_PERIOD_QUALIFIER = re.compile(
+    r"\b(begin|eind|half|medio|midden|early|late|mid|the beginning of|the end of|"
+    r"the middle of|aan het begin van|aan het eind van)\s*-?\s*$", re.I)
+_QUALIFIERWORDS = {
+    "begin": ("begin", "early"), "aan het begin van": ("begin", "early"),
+    "the beginning of": ("begin", "early"), "early": ("begin", "early"),
+    "eind": ("eind", "late"), "aan het eind van": ("eind", "late"), "the end of": ("eind", "late"),
+    "late": ("eind", "late"), "half": ("half", "mid"), "medio": ("medio", "mid"),
+    "midden": ("medio", "mid"), "mid": ("medio", "mid"), "the middle of": ("medio", "mid"),
+}
+# "dit jaar", "vorig jaar": dateparser resolves them to a day; we keep the year.
+_RELATIVE_YEAR = re.compile(r"^(dit|vorig|volgend|this|last|next)\s+(jaar|year)$", re.I)
+_RELATIVE_MONTH = re.compile(r"^(deze|vorige|volgende|this|last|next)\s+(maand|month)\b", re.I)
+# A length of time, which dateparser reads as that long ago ("59 minuten",
+# "2 jaar"): no date unless written as one ("3 weken geleden", "3 weeks ago").
+_DURATION = re.compile(r"^\d+(,\d+)?\s+(seconde|" + TIME_LENGTH_UNITS + ")$", re.I)
+
+
+@lru_cache(maxsize=1)
+def _date_parser() -> DateDataParser:
+    return DateDataParser(languages=["nl", "en"])
+
+
+def article_base(date: str | None) -> dt.datetime | None:
+    """The day against which relative dates in an article are read: its date,
+    or the last day of its month when only the month is known."""
+    if not date:
+        return None
+    parts = [int(p) for p in date.split("-")]
+    if len(parts) == 3:
+        return dt.datetime(*parts)
+    year, month = parts[0], parts[1] if len(parts) > 1 else 12
+    next_month = dt.datetime(year + month // 12, month % 12 + 1, 1)
+    return next_month - dt.timedelta(days=1)
+
+
+_MONTH_NUMBER = {name.lower(): n + 1 for names in MONTHS.values() for n, name in enumerate(names)}
+
+
+def before_article(span: Span, base: dt.datetime) -> bool:
+    """Whether a rendered date ("2019", "March 2025", "5 maart 2025") lies in a
+    year, or a month, before the article's."""
+    year = re.search(r"\b(\d{4})\b", span.text)
+    if not year:
+        return False
+    month = next((_MONTH_NUMBER[w.lower()] for w in span.text.split() if w.lower() in _MONTH_NUMBER), None)
+    return (int(year.group(1)), month or 13) < (base.year, base.month)
+
+
+def find_dates(sentence: str, article_date: str | None, language: str) -> list[Span]:
+    """Dates and periods in `sentence`, rendered in `language` ('en' or 'nl')."""
+    # Only spans with a digit, a month name or a relative year are kept (see
+    # below), so a sentence with none of them is not searched: dateparser
+    # takes milliseconds per sentence.
+    if not (re.search(r"\d|\b(jaar|year|maand|month)\b", sentence, re.I) or MONTH_NAME.search(sentence)):
+        return []
+    return list(_find_dates(sentence, article_date, language))
+
+
+@lru_cache(maxsize=65536)  # the sources' sentences come back question after question
+def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple[Span, ...]:
+    base = article_base(article_date)
+    settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+    if base:
+        settings["RELATIVE_BASE"] = base
+    # Times of day masked (offsets kept; with a mark, not spaces, which
+    # dateparser would fold into a neighbouring date): find_times answers them.
+    blanked = CLOCK_TIME.sub(lambda m: ";" * len(m.group(0)), sentence)
+    spans = []
+    for start, end, text, value in date_mentions(blanked, settings):
+        placeable = MONTH_NAME.search(text) or _RELATIVE_YEAR.match(text.strip()) or \
+            _RELATIVE_MONTH.match(text.strip())
+        if not re.search(r"\d", text) and not placeable:
+            continue  # "Jan" the name, "woensdag" alone: not dates we can place
+        if YEAR.match(text.strip()) and counts_things(sentence, start, end):
+            continue  # "ruim 2000 supporters"
+        if _DURATION.match(text.strip()):
+            continue  # "een vertraging van 30 tot 59 minuten"
+        qualifier = _PERIOD_QUALIFIER.search(sentence[:start])
+        if qualifier:
+            start = qualifier.start()
+        rendered = _render_date(sentence[start:end], text, value, qualifier, language, base)
+        if rendered:
+            spans.append(Span(rendered, start, end))
+    return tuple(spans)
+
+
+def _nearest_year(value: dt.datetime, base: dt.datetime) -> dt.datetime:
+    """A day or month written without its year ("begint in maart", "op 5
+    juli") in the year that puts it nearest the article's date: news writes
+    the year when it is not the obvious one, and that may be the next year
+    ("begint in maart" in January) as well as the last."""
+    years = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            years.append(value.replace(year=year))
+        except ValueError:  # 29 February
+            continue
+    return min(years, key=lambda v: abs(v - base), default=value)
+
+
+def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: str,
+                 base: dt.datetime | None) -> str | None:
+    core_clean = core.strip()
+    if _RELATIVE_MONTH.match(core_clean):  # "vorige maand": the month before the article's
+        if base is None:
+            return None
+        return f"{MONTHS[language][value.month - 1]} {value.year}"
+    if _RELATIVE_YEAR.match(core_clean):
+        if base is None:
+            return None
+        period, year = "year", base.year if core_clean.split()[0].lower() in ("dit", "this") else None
+        if year is None:
+            year = value.year
+        value = value.replace(year=year)
+    else:
+        if base and MONTH_NAME.search(core_clean) and not re.search(r"\b\d{4}\b", core_clean):
+            value = _nearest_year(value, base)
+        period = _date_parser().get_date_data(core_clean).period or "day"
+        # a bare day number is not a date, nor a bare number that is no likely year ("1200 banen")
+        if re.fullmatch(r"\d{1,2}", core_clean) or (re.fullmatch(r"\d{3,4}", core_clean) and
+                                                     not YEAR.match(core_clean)):
+            return None
+    names = MONTHS[language]
+    has_year = bool(re.search(r"\b\d{4}\b", core_clean)) or _RELATIVE_YEAR.match(core_clean)
+    if period == "year":
+        text = str(value.year)
+    elif period == "month":
+        # With no year written and no article date to place it by, the year would be today's.
+        text = f"{names[value.month - 1]} {value.year}" if has_year or base else names[value.month - 1]
+    else:
+        day_month = f"{value.day} {names[value.month - 1]}"
+        text = f"{day_month} {value.year}" if has_year or base else day_month
+    if qualifier:
+        word = " ".join(qualifier.group(1).lower().split())
+        text = _QUALIFIERWORDS[word][0 if language == "nl" else 1] + " " + text
+    return text
+
