@@ -86,17 +86,22 @@ class SettingError(ValueError):
     """An environment variable the service cannot read."""
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config.from_mapping(DEFAULTS)
+def configuration(overrides: dict | None = None) -> dict:
+    """The settings: defaults, then the environment, then `overrides` (a test's)."""
+    config = dict(DEFAULTS)
     for variable, (key, kind) in ENVIRONMENT.items():
         if variable in os.environ:
             try:
-                app.config[key] = kind(os.environ[variable])
+                config[key] = kind(os.environ[variable])
             except ValueError as exc:
                 raise SettingError(f"{variable}={os.environ[variable]!r}: {exc}") from None
-    if test_config:
-        app.config.from_mapping(test_config)
+    config.update(overrides or {})
+    return config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.from_mapping(configuration(test_config))
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     logging.basicConfig(level=os.environ.get("QA_LOG_LEVEL", "INFO"),
