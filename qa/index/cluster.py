@@ -90,12 +90,16 @@ class SearchUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ClusterSettings:
+    # The defaults are the settings table's (imported here: this module is being split).
+    from ..settings import default as _default
+
     urls: tuple[str, ...]
-    index: str = "qa-sentences"  # the alias readers use
-    shards: int = 3
-    replicas: int = 1
-    timeout: float = 2.0  # seconds per attempt; a question makes at most two requests
+    index: str = _default("QA_SEARCH_INDEX")  # the alias readers use
+    shards: int = _default("QA_SEARCH_SHARDS")
+    replicas: int = _default("QA_SEARCH_REPLICAS")
+    timeout: float = _default("QA_SEARCH_TIMEOUT")  # s per attempt; a question makes at most two requests
     retries: int = 2  # on another node, after a node failed
+    del _default
 
     @classmethod
     def from_url(cls, url: str, **overrides) -> ClusterSettings:
