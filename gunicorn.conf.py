@@ -1,5 +1,8 @@
-"""gunicorn settings, from the environment with defaults."""
+"""gunicorn settings, from the environment with defaults (the QA_* variables,
+their types and defaults: qa/settings.py)."""
 import os
+
+from qa.settings import value
 
 # One BLAS thread per worker: the workers already use the cores, and OpenBLAS
 # threads spinning against each other made /api/ask 4x slower under load
@@ -8,8 +11,8 @@ import os
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
-bind = os.environ.get("QA_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("QA_WORKERS", "2"))
+bind = value("QA_BIND")
+workers = value("QA_WORKERS")
 # gevent: a connection costs a greenlet, not a worker, so clients that send
 # slowly or hold a stream open leave the workers free for everyone else. With
 # sync workers four clients sending half a body stopped /healthz for 10 s;
@@ -17,19 +20,19 @@ workers = int(os.environ.get("QA_WORKERS", "2"))
 # at the figures in the README (bench/slow_clients.py). An answer is CPU work
 # of a few milliseconds and never waits on I/O, so it keeps the worker for
 # just that long. QA_WORKER_CLASS=sync (or gthread with QA_THREADS) for the old model.
-worker_class = os.environ.get("QA_WORKER_CLASS", "gevent")
-worker_connections = int(os.environ.get("QA_WORKER_CONNECTIONS", "1000"))
-threads = int(os.environ.get("QA_THREADS", "1"))
+worker_class = value("QA_WORKER_CLASS")
+worker_connections = value("QA_WORKER_CONNECTIONS")
+threads = value("QA_THREADS")
 # One request per connection, as the sync workers did: a new request then goes
 # to whichever worker takes it from the shared backlog, where a kept-alive one
 # stays with its worker however busy. make loadtest, gevent, 64 connections:
 # p99 380 ms kept alive (2 s), 314 ms with 0 (sync: 282), the same 266 req/s.
-keepalive = int(os.environ.get("QA_KEEPALIVE", "0"))
-timeout = int(os.environ.get("QA_TIMEOUT", "30"))
+keepalive = value("QA_KEEPALIVE")
+timeout = value("QA_TIMEOUT")
 # How long a stopping worker finishes what it has: answers take milliseconds
 # and streams are sent at once. (A gevent worker told to stop while it was
 # still booting missed the signal and held the shutdown for this long.)
-graceful_timeout = int(os.environ.get("QA_GRACEFUL_TIMEOUT", "10"))
+graceful_timeout = value("QA_GRACEFUL_TIMEOUT")
 # Build the index once in the master; forked workers share its memory.
 preload_app = True
 # Logs to stdout/stderr, where a container runtime collects them.
@@ -39,7 +42,7 @@ accesslog = "-"
 access_log_format = ('{"remote": "%(h)s", "request_id": "%({x-request-id}o)s", "method": "%(m)s", '
                      '"path": "%(U)s", "status": %(s)s, "bytes": %(B)s, "ms": %(M)s}')
 errorlog = "-"
-loglevel = os.environ.get("QA_LOG_LEVEL", "info").lower()
+loglevel = value("QA_LOG_LEVEL").lower()
 
 # With several workers gunicorn lets gevent accept one connection per turn of
 # its event loop (to spread them over the workers), and a turn first serves

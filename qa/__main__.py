@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from .language.translation import DEFAULT_DICT_DIR
 from .pipeline.engine import K_DEFAULT, K_MAX, K_MIN, Engine
+from .settings import SettingError, value
 from .sources.documents import SourceError
 
 
@@ -112,73 +112,11 @@ def vectors_command(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--dict-dir", default=os.environ.get("QA_DICT_DIR", DEFAULT_DICT_DIR),
-                        help="FreeDict dictd files for English questions ('' to disable)")
-    common.add_argument("--no-semantic", action="store_true", help="BM25 only, without the sentence encoder")
-    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    common.add_argument("--data-dir", default=os.environ.get("QA_DATA_DIR", "var/sources"),
-                        help="the folder of added articles, read after the sources when it exists "
-                             "(default: $QA_DATA_DIR or var/sources; '' for none)")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    build = commands.add_parser("index", parents=[common],
-                                help="build the index of a sources folder and save it")
-    build.add_argument("sources", help="folder of .txt articles")
-    build.add_argument("--out", dest="index", help="index file to write (.npz)")
-    build.add_argument("--search-url", default=os.environ.get("QA_SEARCH_URL", ""),
-                       help="OpenSearch/Elasticsearch nodes to build the index in, comma-separated "
-                            "(default: $QA_SEARCH_URL)")
-    build.add_argument("--search-index", default=os.environ.get("QA_SEARCH_INDEX", "qa-sentences"),
-                       help="the alias to switch to the new index")
-    build.add_argument("--shards", type=int, default=int(os.environ.get("QA_SEARCH_SHARDS", "3")))
-    build.add_argument("--replicas", type=int, default=int(os.environ.get("QA_SEARCH_REPLICAS", "1")))
-    build.set_defaults(run=index_command)
-
-    ask = commands.add_parser("ask", parents=[common], help="answer one question")
-    ask.add_argument("question")
-    ask.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"))
-    ask.add_argument("--index", default=os.environ.get("QA_INDEX") or None,
-                     help="saved index to use (built and saved there if missing or stale)")
-    ask.add_argument("--after", action="append", default=[], metavar="QUESTION",
-                     help="an earlier question of the conversation (repeatable, oldest first)")
-    ask.add_argument("-k", type=int, default=K_DEFAULT, help=f"passages to cite ({K_MIN}-{K_MAX})")
-    ask.add_argument("--json", action="store_true", help="print the API's JSON response")
-    ask.add_argument("--debug", action="store_true", help="with --json: how the question was read")
-    ask.set_defaults(run=ask_command)
-
-    chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal")
-    chat.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"))
-    chat.add_argument("--index", default=os.environ.get("QA_INDEX") or None,
-                      help="saved index to use (built and saved there if missing or stale)")
-    chat.add_argument("--url", help="ask a running service (e.g. http://127.0.0.1:8000) instead")
-    chat.add_argument("--api-key", default=os.environ.get("QA_API_KEY", ""),
-                      help="with --url: the service's API key (default: $QA_API_KEY)")
-    chat.set_defaults(run=chat_command)
-
-    add = commands.add_parser("add", help="add articles (.txt, .html, .pdf): to a running service (--url) or "
-                              "into the data folder, updating the saved index")
-    add.add_argument("files", nargs="+", type=Path, help="documents to add (their extension tells the kind)")
-    add.add_argument("--url", help="a running service (e.g. http://127.0.0.1:8000)")
-    add.add_argument("--token", default=os.environ.get("QA_ADMIN_TOKEN", ""),
-                     help="with --url: the service's admin token (default: $QA_ADMIN_TOKEN)")
-    add.add_argument("--data-dir", default=os.environ.get("QA_DATA_DIR", "var/sources"),
-                     help="without --url: the data folder to add to (default: $QA_DATA_DIR or var/sources)")
-    add.add_argument("--sources", default=os.environ.get("QA_SOURCES", "seeds"))
-    add.add_argument("--index", default=os.environ.get("QA_INDEX") or None,
-                     help="without --url: the saved index to bring up to date")
-    add.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    add.set_defaults(run=add_command)
-
-    vectors = commands.add_parser("vectors", help="make the sentence vectors of a saved index (the service "
-                                  "starts this in the background for a large archive)")
-    vectors.add_argument("index", help="the saved index (.npz)")
-    vectors.add_argument("--parent", type=int, help="stop when this process is gone")
-    vectors.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    vectors.set_defaults(run=vectors_command)
-
+    try:
+        parser = _parser()
+    except SettingError as exc:  # a default read from the environment
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -192,6 +130,77 @@ def main(argv: list[str] | None = None) -> int:
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The commands, their defaults from the settings table (qa/settings.py) and so from the environment."""
+    parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--dict-dir", default=value("QA_DICT_DIR"),
+                        help="FreeDict dictd files for English questions ('' to disable)")
+    common.add_argument("--no-semantic", action="store_true", help="BM25 only, without the sentence encoder")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    common.add_argument("--data-dir", default=value("QA_DATA_DIR"),
+                        help="the folder of added articles, read after the sources when it exists "
+                             "(default: $QA_DATA_DIR or var/sources; '' for none)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("index", parents=[common],
+                                help="build the index of a sources folder and save it")
+    build.add_argument("sources", help="folder of .txt articles")
+    build.add_argument("--out", dest="index", help="index file to write (.npz)")
+    build.add_argument("--search-url", default=value("QA_SEARCH_URL"),
+                       help="OpenSearch/Elasticsearch nodes to build the index in, comma-separated "
+                            "(default: $QA_SEARCH_URL)")
+    build.add_argument("--search-index", default=value("QA_SEARCH_INDEX"),
+                       help="the alias to switch to the new index")
+    build.add_argument("--shards", type=int, default=value("QA_SEARCH_SHARDS"))
+    build.add_argument("--replicas", type=int, default=value("QA_SEARCH_REPLICAS"))
+    build.set_defaults(run=index_command)
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--sources", default=value("QA_SOURCES"))
+    ask.add_argument("--index", default=value("QA_INDEX") or None,
+                     help="saved index to use (built and saved there if missing or stale)")
+    ask.add_argument("--after", action="append", default=[], metavar="QUESTION",
+                     help="an earlier question of the conversation (repeatable, oldest first)")
+    ask.add_argument("-k", type=int, default=K_DEFAULT, help=f"passages to cite ({K_MIN}-{K_MAX})")
+    ask.add_argument("--json", action="store_true", help="print the API's JSON response")
+    ask.add_argument("--debug", action="store_true", help="with --json: how the question was read")
+    ask.set_defaults(run=ask_command)
+
+    chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal")
+    chat.add_argument("--sources", default=value("QA_SOURCES"))
+    chat.add_argument("--index", default=value("QA_INDEX") or None,
+                      help="saved index to use (built and saved there if missing or stale)")
+    chat.add_argument("--url", help="ask a running service (e.g. http://127.0.0.1:8000) instead")
+    chat.add_argument("--api-key", default=value("QA_API_KEY"),
+                      help="with --url: the service's API key (default: $QA_API_KEY)")
+    chat.set_defaults(run=chat_command)
+
+    add = commands.add_parser("add", help="add articles (.txt, .html, .pdf): to a running service (--url) or "
+                              "into the data folder, updating the saved index")
+    add.add_argument("files", nargs="+", type=Path, help="documents to add (their extension tells the kind)")
+    add.add_argument("--url", help="a running service (e.g. http://127.0.0.1:8000)")
+    add.add_argument("--token", default=value("QA_ADMIN_TOKEN"),
+                     help="with --url: the service's admin token (default: $QA_ADMIN_TOKEN)")
+    add.add_argument("--data-dir", default=value("QA_DATA_DIR"),
+                     help="without --url: the data folder to add to (default: $QA_DATA_DIR or var/sources)")
+    add.add_argument("--sources", default=value("QA_SOURCES"))
+    add.add_argument("--index", default=value("QA_INDEX") or None,
+                     help="without --url: the saved index to bring up to date")
+    add.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    add.set_defaults(run=add_command)
+
+    vectors = commands.add_parser("vectors", help="make the sentence vectors of a saved index (the service "
+                                  "starts this in the background for a large archive)")
+    vectors.add_argument("index", help="the saved index (.npz)")
+    vectors.add_argument("--parent", type=int, help="stop when this process is gone")
+    vectors.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    vectors.set_defaults(run=vectors_command)
+    return parser
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
-"""`python -m qa add`: documents posted to POST /api/sources, of a running
-service over HTTP, or of the app in this process (which writes into the data
-folder, brings the saved index up to date and bumps the folder's generation,
-so that a service serving that folder switches too). Either way the API's
-own checks apply: one set of rules for every way in."""
+"""`python -m qa add`: documents posted to POST /api/sources of a running
+service over HTTP, or handed to the Library in this process (which writes
+into the data folder, brings the saved index up to date and bumps the
+folder's generation, so that a service serving that folder switches too).
+Either way the Library's checks apply: one set of rules for every way in."""
 from __future__ import annotations
 
 import json
-import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -75,16 +74,22 @@ def add_to_service(files: Sequence[Path], url: str, token: str | None, timeout: 
 
 def add_to_folder(files: Sequence[Path], data_dir: str | Path, sources: str | Path,
                   index: str | Path | None) -> list[Added]:
-    from .. import create_app
+    from .. import configuration
+    from ..index.cluster import SearchUnavailable
+    from ..sources.library import Library, LibraryError
+    from ..web.store import Sources
 
-    token = secrets.token_hex(16)  # this process's own: the app is not served
-    app = create_app({"QA_SOURCES": str(sources), "QA_DATA_DIR": str(data_dir), "QA_INDEX": str(index or ""),
-                      "QA_ADMIN_TOKEN": token, "QA_BACKGROUND_VECTORS": False})
-    client = app.test_client()
+    config = configuration({"QA_SOURCES": str(sources), "QA_DATA_DIR": str(data_dir),
+                            "QA_INDEX": str(index or ""), "QA_BACKGROUND_VECTORS": False})
+    library = Library(Sources(config), config["QA_SOURCES"], config["QA_MAX_SOURCE_BYTES"])
 
     def post(body: bytes, kind: str) -> tuple[int, dict]:
-        response = client.post("/api/sources", data=body, content_type=kind,
-                               headers={"Authorization": f"Bearer {token}"})
-        return response.status_code, response.get_json()
+        try:
+            entry, created = library.add(library.read(kind, body))
+        except LibraryError as exc:
+            return exc.status, {"error": {"code": exc.code, "message": exc.message}}
+        except SearchUnavailable as exc:  # (as the API answers it)
+            return 503, {"error": {"code": "search_unavailable", "message": f"{exc}; try again shortly"}}
+        return 201 if created else 200, entry._asdict()
 
     return _add(files, post)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..language.sentences import SentenceTable
+from ..settings import default
 from ..sources.catalog import Catalog
 from ..sources.documents import Document
 from .bm25 import BM25Index
@@ -61,11 +62,13 @@ class SearchUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ClusterSettings:
+    """Where the cluster is and how its index is laid out; the defaults are the settings table's."""
+
     urls: tuple[str, ...]
-    index: str = "qa-sentences"  # the alias readers use
-    shards: int = 3
-    replicas: int = 1
-    timeout: float = 2.0  # seconds per attempt; a question makes at most two requests
+    index: str = default("QA_SEARCH_INDEX")  # the alias readers use
+    shards: int = default("QA_SEARCH_SHARDS")
+    replicas: int = default("QA_SEARCH_REPLICAS")
+    timeout: float = default("QA_SEARCH_TIMEOUT")  # s per attempt; a question makes at most two requests
     retries: int = 2  # on another node, after a node failed
 
     @classmethod

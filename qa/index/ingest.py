@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import settings
 from ..language.analysis import Analyzer, tokenize
 from ..language.neighbours import MIN_WORD_LENGTH
 from ..language.sentences import ARRAY_TYPES, KINDS, SentenceTable, sentence_spans
@@ -119,9 +120,9 @@ def chunk_bounds(sizes: Sequence[int], chunks: int) -> list[tuple[int, int]]:
 
 def default_workers() -> int:
     """QA_INGEST_WORKERS, else the cores this process may use."""
-    configured = os.environ.get("QA_INGEST_WORKERS", "").strip()
-    if configured:
-        return max(1, int(configured))
+    configured = settings.value("QA_INGEST_WORKERS")
+    if configured is not None:
+        return max(1, configured)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

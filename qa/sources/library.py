@@ -1,5 +1,7 @@
 """The writable data folder (QA_DATA_DIR): articles added while the service
-runs, kept as .txt files beside the read-only sources folder.
+runs, kept as .txt files beside the read-only sources folder, and the Library
+that changes them (the one way in for the admin API, `python -m qa add` and
+the tests).
 
 Each change is one file written atomically (a temporary file, fsync, rename,
 fsync of the folder), under an exclusive lock so that writers in different
@@ -10,16 +12,23 @@ not a .txt file, so no listing ever sees it."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import functools
 import hashlib
+import json
+import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
+from .documents import parse_document
 from .locks import exclusive
+
+log = logging.getLogger(__name__)
 
 GENERATION = ".generation"
 LOCK = ".lock"
@@ -150,3 +159,278 @@ class DataFolder:
                 return int(f.read() or 0)
         except (FileNotFoundError, ValueError):
             return 0
+
+
+# --- The Library: what the admin API, `python -m qa add` and the tests change the sources through ---
+
+DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+ID_RULE = "an id is 1-80 lower-case letters, digits, '-' or '_', not starting with '-' or '_'"
+FULL = {errno.ENOSPC, errno.EDQUOT}
+_NO_NUL = r"^[^\x00]*$"
+_SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # something besides white space, and no NUL
+# An article sent as JSON (the OpenAPI document shows this schema for POST/PUT /api/sources).
+ARTICLE_SCHEMA = {
+    "type": "object", "required": ["title", "text"], "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": ID_PATTERN.pattern,
+               "description": "default: made from the title; on PUT the URL's id is the id"},
+        "title": {"type": "string", "maxLength": 500, "pattern": _SOME_TEXT},
+        "date": {"type": ["string", "null"], "pattern": DATE.pattern},
+        "publisher": {"type": ["string", "null"], "maxLength": 200, "pattern": _NO_NUL},
+        "text": {"type": "string", "pattern": _SOME_TEXT,
+                 "description": "paragraphs separated by a blank line"},
+    },
+}
+JSON = "application/json"
+
+
+class LibraryError(Exception):
+    """A change refused or not made. `code` and `status` are what the admin API
+    answers ({"error": {"code", "message"}} with that HTTP status) and what
+    `python -m qa add` prints: one contract for every way in."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class Entry(NamedTuple):
+    """A source as listed and as answered after a change."""
+    id: str
+    title: str
+    date: str | None
+    publisher: str | None
+    sentences: int
+
+
+class Served(Protocol):
+    """What the Library needs of the engine that serves the sources (web.store.Sources)."""
+
+    data: DataFolder | None  # None: the sources cannot be changed
+    engine: Any  # the engine served now (read inside `writing`)
+
+    def current(self) -> Any: ...  # the engine to answer with (the newest)
+
+    def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer, in every process
+
+    def share(self, source_id: str) -> None: ...  # tell other replicas (a search cluster)
+
+    def reload(self, why: str, *, announce: bool = False) -> Any: ...  # rebuild; with announce, tell workers
+
+
+class Library:
+    """Adding, replacing, deleting and listing the articles of the data folder:
+    the checks, the naming and the writing. A change is written whole (or not
+    at all) under the data folder's lock, the engine rebuilt and every worker
+    told; what fails half-way is put back."""
+
+    def __init__(self, served: Served, read_only_folder: str | Path, max_bytes: int):
+        self.served = served
+        self.read_only_folder = Path(read_only_folder)
+        self.max_bytes = max_bytes
+
+    @property
+    def writable(self) -> bool:
+        return self.served.data is not None
+
+    def list(self) -> list[Entry]:
+        engine = self.served.current()
+        return [_entry(engine, doc_id) for doc_id in engine.documents]
+
+    def read(self, media_type: str, body: bytes | Callable[[], bytes],
+             fields: Mapping[str, str] | None = None, source_id: str | None = None) -> Article:
+        """The article in `body`: JSON ({"id"?, "title", "date"?, "publisher"?, "text"}) or the
+        document itself (text/plain, text/html, application/pdf) with `fields` (id, title, date,
+        publisher) for what it does not say. `body` may be a function that reads it: a request's
+        is read only once its kind and fields are accepted. `source_id`: the id it must have."""
+        from . import extract
+
+        query = fields or {}
+        if "date" in query and not DATE.match(query["date"]):
+            raise LibraryError("invalid_date", "date must be YYYY-MM-DD or YYYY-MM")
+        if "id" in query and not valid_id(query["id"]):
+            raise LibraryError("invalid_id", ID_RULE)
+        media_type = media_type.lower()
+        if media_type != JSON and media_type not in extract.CONTENT_TYPES:
+            raise LibraryError(
+                "unsupported_media_type",
+                "send the article as application/json, text/plain, text/html or application/pdf", 415)
+        raw = body() if callable(body) else body
+        if len(raw) > self.max_bytes:  # (the API refuses it while reading: this is for the CLI)
+            raise LibraryError("request_entity_too_large",
+                               "The data value transmitted exceeds the capacity limit.", 413)
+        if media_type == JSON:
+            try:
+                given = json.loads(raw)
+            except ValueError:
+                given = None
+            if not isinstance(given, dict):
+                raise LibraryError("invalid_json", "the request body is not a JSON object")
+            error = next(iter(_article_validator().iter_errors(given)), None)
+            if error is not None:
+                where = "/".join(str(p) for p in error.absolute_path) or "body"
+                raise LibraryError("invalid_request", f"{where}: {error.message[:200]}")
+            meta, text = given, extract.Extracted(extract.paragraphs(given["text"]), None, None)
+        else:
+            meta = query
+            try:
+                text = extract.extract(raw, media_type)
+            except extract.ExtractionError as exc:
+                raise LibraryError("unreadable_document", str(exc), 422) from None
+        for value in (*meta.values(), text.text):
+            if isinstance(value, str) and ("\x00" in value or _has_surrogate(value)):
+                raise LibraryError("invalid_text", "the article contains an invalid character")
+        if not text.text.strip():
+            raise LibraryError("empty_article", "the article has no text", 422)
+        title = (meta.get("title") or text.title or "").strip() or _first_line(text.text)
+        date = meta.get("date") or text.date
+        if date is not None and not DATE.match(str(date)):
+            raise LibraryError("invalid_date", "date must be YYYY-MM-DD or YYYY-MM")
+        chosen = source_id or meta.get("id")
+        if chosen is not None and not valid_id(chosen):
+            raise LibraryError("invalid_id", ID_RULE)
+        return Article(chosen or "", title, date, meta.get("publisher") or None, text.text)
+
+    def add(self, article: Article, replace: bool = False) -> tuple[Entry, bool]:
+        """Store `article` (an empty id: one made from its title) and serve it;
+        (what it became, whether it is new). `replace`: an article of that id in
+        the data folder is replaced rather than refused."""
+        from ..index.cluster import SearchUnavailable  # (here: the cluster module imports this package)
+
+        data = self._data()
+        with _storage_errors(), self.served.writing():
+            engine = self.served.engine
+            if not article.id:
+                base = slug(article.title)
+                article = article._replace(id=base)
+                n = 2
+                while article.id in engine.documents or data.holds(article.id):
+                    article, n = article._replace(id=f"{base}-{n}"), n + 1
+            if self._read_only(article.id):
+                raise LibraryError("read_only_source",
+                                   f"{article.id!r} is in the read-only sources folder; change it there", 409)
+            exists = data.holds(article.id)
+            if exists and not replace:
+                raise LibraryError("exists", f"a source with id {article.id!r} exists; "
+                                             f"PUT /api/sources/{article.id} replaces it", 409)
+            text = render(article)
+            duplicate = _duplicate_of(engine, text, article.id)
+            if duplicate is not None:
+                raise LibraryError("duplicate", f"the same text is already source {duplicate!r}", 409)
+            previous = data.file(article.id).read_text(encoding="utf-8") if exists else None
+            data.write(article.id, text)  # whole or not at all: a failure here changed nothing
+            with _storage_errors(undo=lambda: _put_back(data, article.id, previous)):
+                try:
+                    self.served.share(article.id)
+                except SearchUnavailable:  # not shared, so not kept: the client is told to try again
+                    _put_back(data, article.id, previous)
+                    raise
+                engine = self.served.reload(f"{article.id} added", announce=True)
+            if article.id not in engine.documents:  # written but refused on reading: put back what was there
+                reason = next((s["reason"] for s in engine.skipped
+                               if s["file"].endswith(f"/{article.id}.txt")), "")
+                _put_back(data, article.id, previous)
+                # (the 422 is the answer; a cluster lost just now leaves the other replicas a text they skip)
+                with contextlib.suppress(SearchUnavailable):
+                    self.served.share(article.id)
+                self.served.reload(f"{article.id} put back", announce=True)
+                raise LibraryError("not_indexed", f"the article cannot be indexed: {reason}", 422)
+        return _entry(engine, article.id), not exists
+
+    def delete(self, source_id: str) -> None:
+        from ..index.cluster import SearchUnavailable
+
+        data = self._data()
+        with _storage_errors(), self.served.writing():
+            if not data.holds(source_id):
+                if self._read_only(source_id):
+                    raise LibraryError(
+                        "read_only_source",
+                        f"{source_id!r} is in the read-only sources folder; remove it there", 409)
+                raise LibraryError("not_found", f"no source with id {source_id[:100]!r}", 404)
+            previous = data.file(source_id).read_text(encoding="utf-8")
+            data.remove(source_id)
+            with _storage_errors(undo=lambda: _put_back(data, source_id, previous)):
+                try:
+                    self.served.share(source_id)
+                except SearchUnavailable:
+                    _put_back(data, source_id, previous)
+                    raise
+                self.served.reload(f"{source_id} deleted", announce=True)
+
+    def _data(self) -> DataFolder:
+        if self.served.data is None:
+            raise LibraryError("read_only", "this service has no writable data folder (QA_DATA_DIR)", 403)
+        return self.served.data
+
+    def _read_only(self, source_id: str) -> bool:
+        return (self.read_only_folder / f"{source_id}.txt").exists()
+
+
+@functools.cache
+def _article_validator():
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(ARTICLE_SCHEMA)
+
+
+def _entry(engine, source_id: str) -> Entry:
+    doc = engine.documents[source_id]
+    return Entry(doc.id, doc.title, doc.date, doc.publisher, len(engine.corpus.sentences_of(doc.id)))
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0][:200]
+
+
+def _content_key(text: str, source_id: str) -> str:
+    """What makes two articles the same: the words of their content (title and
+    paragraphs, without the date line or page furniture)."""
+    doc = parse_document(source_id, text)
+    return content_hash(" ".join(text[a:b] for a, b in doc.content))
+
+
+def _duplicate_of(engine, text: str, source_id: str) -> str | None:
+    key = _content_key(text, source_id)
+    for doc in engine.documents.values():
+        if doc.id != source_id and content_hash(" ".join(doc.text[a:b] for a, b in doc.content)) == key:
+            return doc.id
+    return None
+
+
+def _put_back(data: DataFolder, source_id: str, previous: str | None) -> None:
+    if previous is None:
+        data.remove(source_id)
+    else:
+        data.write(source_id, previous)
+
+
+@contextlib.contextmanager
+def _storage_errors(undo=None) -> Iterator[None]:
+    """A data folder that cannot be written (full, read-only, gone) is a 507 or
+    503 with what happened, never a 500; `undo` puts back what was written
+    before the failure, so that nothing half-done stays."""
+    try:
+        yield
+    except OSError as exc:
+        log.warning("the data folder cannot be written: %s", exc)
+        if undo is not None:
+            try:
+                undo()
+            except OSError as again:
+                log.error("could not put back the data folder as it was: %s", again)
+        if exc.errno in FULL:
+            raise LibraryError("insufficient_storage", "the data folder is full: the change was not made",
+                               507) from None
+        raise LibraryError(
+            "data_folder_unwritable",
+            f"the data folder cannot be written ({exc.strerror or exc}): the change was not made",
+            503) from None

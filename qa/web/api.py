@@ -9,7 +9,7 @@ from ..pipeline.engine import K_DEFAULT, K_MAX, K_MIN
 from .errors import ApiError
 from .hardening import ask_limit, limiter
 from .openapi import validator
-from .store import get_engine
+from .store import get_engine, get_library
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -82,11 +82,7 @@ def ask():
 
 @bp.get("/sources")
 def sources():
-    engine = get_engine()
-    return jsonify({"sources": [
-        {"id": d.id, "title": d.title, "date": d.date, "publisher": d.publisher,
-         "sentences": len(engine.corpus.sentences_of(d.id))}
-        for d in engine.documents.values()]})
+    return jsonify({"sources": [entry._asdict() for entry in get_library().list()]})
 
 
 @bp.get("/sources/<source_id>")

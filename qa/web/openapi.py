@@ -3,10 +3,13 @@ request schema the API validates with is read out of this document, so the
 code and the published contract cannot drift apart."""
 from __future__ import annotations
 
+import copy
+
 from flask import Blueprint, current_app, jsonify
 from jsonschema import Draft202012Validator
 
 from ..pipeline.engine import K_DEFAULT, K_MAX, K_MIN
+from ..sources.library import ARTICLE_SCHEMA
 from .completions import CHAT_K_DEFAULT
 
 bp = Blueprint("openapi", __name__)
@@ -142,23 +145,12 @@ def ask_request_schema(config) -> dict:
 
 
 _NO_NUL = r"^[^\x00]*$"
-_SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"  # something besides white space, and no NUL
 
 
 def source_request_schema() -> dict:
-    """JSON Schema of an article sent as JSON to POST /api/sources or PUT /api/sources/{id}."""
-    return {
-        "type": "object", "required": ["title", "text"], "additionalProperties": False,
-        "properties": {
-            "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,79}$",
-                   "description": "default: made from the title; on PUT the URL's id is the id"},
-            "title": {"type": "string", "maxLength": 500, "pattern": _SOME_TEXT},
-            "date": {"type": ["string", "null"], "pattern": r"^\d{4}-\d{2}(-\d{2})?$"},
-            "publisher": {"type": ["string", "null"], "maxLength": 200, "pattern": _NO_NUL},
-            "text": {"type": "string", "pattern": _SOME_TEXT,
-                     "description": "paragraphs separated by a blank line"},
-        },
-    }
+    """JSON Schema of an article sent as JSON to POST /api/sources or PUT /api/sources/{id}
+    (the Library's, which checks it)."""
+    return copy.deepcopy(ARTICLE_SCHEMA)
 
 
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,79}$"}

@@ -26,10 +26,11 @@ from ..pipeline.engine import Engine
 from ..pipeline.ranking import CANDIDATES
 from ..sources.catalog import Catalog, mirror
 from ..sources.documents import SourceError, list_folders
-from ..sources.library import DataFolder, valid_id
+from ..sources.library import DataFolder, Library, valid_id
 
 log = logging.getLogger(__name__)
 EXTENSION = "qa.sources"
+LIBRARY = "qa.library"
 
 
 class Sources:
@@ -120,15 +121,21 @@ class Sources:
         config = self.config
         return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
 
-    def reload(self, why: str, announced: bool = False) -> Engine:
-        """`announced`: for a bumped generation, which another request of this
-        process may have followed already while this one waited."""
+    def reload(self, why: str, announced: bool = False, announce: bool = False) -> Engine:
+        """Build the engine of the folders aside and switch to it. `announced`:
+        for a bumped generation, which another request of this process may have
+        followed already while this one waited. `announce`: after a write to
+        the data folder (inside its lock), tell the other workers by bumping
+        the generation once this process serves the change."""
         with self._locks()[0]:  # one rebuild per process at a time (meanwhile current() serves the old one)
             generation = self.data.generation() if self.data else 0
             if announced and generation == self.generation:
                 return self.engine
             started = time.perf_counter()
             engine = self.build()  # aside: requests go on with the old engine until the switch
+            if announce:
+                self.data.bump()
+                generation = self.data.generation()
             self.engine, self.generation = engine, generation
             _release_freed_memory()
             self.checked = time.monotonic()
@@ -142,7 +149,7 @@ class Sources:
 
     def share(self, source_id: str) -> None:
         """With a search cluster: tell the other replicas what the data folder
-        now holds for `source_id` (call inside `writing`, before switch(), whose
+        now holds for `source_id` (call inside `writing`, before reload(), whose
         sync then writes its sentences)."""
         catalog = self._catalog()
         if catalog is not None:
@@ -187,20 +194,6 @@ class Sources:
             log.info("copied %d added or deleted articles from the search cluster", changed)
         return bool(changed)
 
-    def switch(self) -> Engine:
-        """After a write to the data folder (inside its lock): this process's
-        engine rebuilt, then the other workers told through the generation."""
-        with self._locks()[0]:
-            started = time.perf_counter()
-            engine = self.build()
-            self.data.bump()
-            self.engine, self.generation = engine, self.data.generation()
-            _release_freed_memory()
-            self.checked = time.monotonic()
-            log.info("sources changed: %d sources, %d sentences, switched in %.2f s", len(engine.documents),
-                     len(engine.sentences), time.perf_counter() - started)
-            return engine
-
 
 def search_settings(config) -> cluster.ClusterSettings:
     return cluster.ClusterSettings.from_url(
@@ -219,11 +212,17 @@ def _release_freed_memory() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = Sources(app.config, app.config.get("QA_ENGINE"))  # tests may hand one in
+    sources = Sources(app.config, app.config.get("QA_ENGINE"))  # tests may hand one in
+    app.extensions[EXTENSION] = sources
+    app.extensions[LIBRARY] = Library(sources, app.config["QA_SOURCES"], app.config["QA_MAX_SOURCE_BYTES"])
 
 
 def get_sources() -> Sources:
     return current_app.extensions[EXTENSION]
+
+
+def get_library() -> Library:
+    return current_app.extensions[LIBRARY]
 
 
 def get_engine() -> Engine:
