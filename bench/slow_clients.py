@@ -6,7 +6,7 @@ how long do /healthz and /api/ask take for everyone else?
     python bench/slow_clients.py [--url http://127.0.0.1:8000] [--slow 100] [--streams 50] [--probes 100]
 
 Without --url it starts the service as `make run` does (bench.serving).
-tests/test_slow_clients.py runs the same with a bound on p99."""
+tests/web/test_slow_clients.py runs the same with a bound on p99."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ default): a full or read-only data folder, the whole service killed with -9
 in the middle of an add, and two adds racing for one id. Each gets a clear
 JSON error or a whole result, nothing added before is lost, nothing
 half-written is served after a restart, and questions are answered
-throughout. (The search cluster lost mid-add: tests/cluster, make test-cluster.)"""
+throughout. (The search cluster lost mid-add: tests/index/cluster, make test-cluster.)"""
 import contextlib
 import os
 import signal

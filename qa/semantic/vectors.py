@@ -2,7 +2,7 @@
 one scale (vector ≈ codes × scale), 516 bytes a sentence instead of 2,048 for
 float32, so a million take 492 MiB. The scale is each vector's own largest
 component / 127, which keeps the rounding error of a cosine at 0.0003 on
-average and under 0.002 (tests/test_vectors.py); measured on every question set of `make evaluate`,
+average and under 0.002 (tests/semantic/test_vectors.py); measured on every question set of `make evaluate`,
 the figures moved by at most 0.01 (docs/performance.md).
 
 A similarity is computed block by block (int8 widened into one small float32

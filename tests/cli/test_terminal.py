@@ -12,7 +12,7 @@ from conftest import gunicorn
 
 from qa.cli import terminal
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PASSAGE = {"source": "001_x", "title": "Ivens weg", "date": "2021-07-05", "sentence": 3,
            "text": "Ivens trad op 5 juli af.", "start": 120, "end": 144, "score": 0.9, "sources": []}
 

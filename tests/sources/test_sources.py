@@ -113,7 +113,7 @@ def test_a_missing_folder_stops_gunicorn_with_one_line_not_a_traceback(tmp_path)
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "QA_SOURCES": str(tmp_path / "nope"), "QA_BIND": "127.0.0.1:0", "QA_SEMANTIC": "0",
            "QA_DATA_DIR": str(tmp_path / "added")}
     done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=root,

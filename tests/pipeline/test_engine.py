@@ -2,7 +2,7 @@
 
 Whether to answer at all, and whether with the short answer or the sentence,
 are the fitted models' decisions (their signals are tested here and in
-test_answer_types.py); the mechanisms here (ranking signals, short answers)
+answer_kinds/test_answer_kinds.py); the mechanisms here (ranking signals, short answers)
 are tested with engines that always answer and always give the short answer
 found, so that the mechanisms decide:
 their `answer` is the short answer of the asked kind, or the best sentence

@@ -90,7 +90,7 @@ def library(tmp_path):
     from qa.web.store import Sources
 
     sources = tmp_path / "sources"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "seeds", sources)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "seeds", sources)
     config = configuration({"QA_SOURCES": str(sources), "QA_DATA_DIR": str(tmp_path / "data"), "QA_INDEX": "",
                             "QA_SEMANTIC": False, "QA_BACKGROUND_VECTORS": False})
     return Library(Sources(config), sources, max_bytes=10_000)

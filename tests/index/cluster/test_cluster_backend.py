@@ -17,7 +17,8 @@ from conftest import ROOT, SEEDS, gunicorn
 from opensearchpy import OpenSearch
 
 from qa.index import cluster, cluster_sync
-from qa.pipeline.engine import CANDIDATES, Engine
+from qa.pipeline.engine import Engine
+from qa.pipeline.ranking import CANDIDATES
 
 URLS = os.environ.get("ES_URLS", "")
 pytestmark = pytest.mark.skipif(not URLS, reason="needs a search cluster: make test-cluster")

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from qa import create_app
 from qa.pipeline.engine import Engine
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "browser"
 # A source whose text is markup and script: it must show as text and run nothing.

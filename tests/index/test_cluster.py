@@ -1,6 +1,6 @@
 """The search-cluster backend, where no cluster is needed: its settings, the
 queries and layout it sends, and a service whose cluster does not answer.
-With a real three-node cluster: tests/cluster (make test-cluster)."""
+With a real three-node cluster: tests/index/cluster (make test-cluster)."""
 import time
 
 import numpy as np
@@ -69,7 +69,7 @@ def test_the_in_process_index_covers_every_sentence_already():
 
 
 def test_the_cluster_index_has_every_member_of_the_index_protocol(engine):
-    """What the pipeline reads of an index (the in-process one: test_index.py); no cluster is asked."""
+    """What the pipeline reads of an index (the in-process one: test_bm25.py); no cluster is asked."""
     index = cluster.ClusterIndex(engine.index, engine.sentences, engine.documents, engine.corpus.doc_ranges,
                                  cluster.ClusterSettings(("http://127.0.0.1:9",)), 100)
     assert isinstance(index, Index)

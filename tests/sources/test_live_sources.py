@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import gunicorn
-from test_admin import MELIANI, PAGE, pdf_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
+from samples import MELIANI, PAGE, pdf_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "live-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 # Each request on a new connection, so that both workers answer some.
