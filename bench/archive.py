@@ -4,7 +4,7 @@ to a service that answers, at 10k, 100k and 1M sentences.
     python bench/archive.py                       # 10k, 100k, 1M (about 10 minutes)
     python bench/archive.py --sizes 10000 --keep /tmp/archives
 
-Archives come from the shared generator (../shared/tools/gen-news-corpus.py:
+Archives come from the shared generator (eval/kit/gen-news-corpus.py, copied by make kit:
 articles of 15-35 sentences of Dutch words, a title line, a date line,
 paragraphs of 1-5 sentences), written once per size into the work folder.
 For each size:
@@ -45,7 +45,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-GENERATOR = ROOT.parent / "shared" / "tools" / "gen-news-corpus.py"
+GENERATOR = ROOT / "eval" / "kit" / "gen-news-corpus.py"  # make kit copies it there
 
 TARGETS = {  # at 1M sentences, this 2-core machine
     "sentences_per_s": 20_000,

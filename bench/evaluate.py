@@ -1,10 +1,10 @@
 """Answer quality on question sets, in process (no server needed): the dev
-set (../shared/eval/dev.jsonl) and our own eval/extra.jsonl over the seeds,
+set (eval/kit/dev.jsonl) and our own eval/extra.jsonl over the seeds,
 eval/other.jsonl over eval/other/ (Dutch articles on other stories), and
 eval/fresh*.jsonl over eval/fresh*/ (twenty-five more each, in seventeen sets, each written
-and run before any change made for it; the last two never fitted), and ../shared/eval/xquad-nl (English and
+and run before any change made for it; the last two never fitted), and eval/kit/xquad-nl (English and
 Dutch questions over Dutch Wikipedia paragraphs),
-scored by the shared scorer ../shared/eval/run_eval.py, the same code that
+scored by the shared scorer eval/kit/run_eval.py, the same code that
 scores the running service.
 
     python bench/evaluate.py [-v] [--sources DIR FILE.jsonl ...]
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from qa.training.collect import ASIDE_SETS, OWN_SETS  # noqa: E402  the sets make train fits, and those it never sees
 
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
+SHARED_EVAL = ROOT / "eval" / "kit"  # make kit copies it there
 # (sources, question set) pairs run when no set is named
 XQUAD = SHARED_EVAL / "xquad-nl"
 DEFAULT_RUNS = [(ROOT / "seeds", SHARED_EVAL / "dev.jsonl"), (ROOT / "seeds", ROOT / "eval" / "extra.jsonl"),
@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of .txt sources for the named sets")
     args = parser.parse_args(argv)
     if not (SHARED_EVAL / "run_eval.py").exists():
-        print(f"error: the scorer {SHARED_EVAL / 'run_eval.py'} is not there", file=sys.stderr)
+        print(f"error: the scorer {SHARED_EVAL / 'run_eval.py'} is not there: make kit copies the team's "
+              "evaluation kit (EVAL_KIT=DIR, default ../shared)", file=sys.stderr)
         return 2
     sys.path.insert(0, str(SHARED_EVAL))
     import run_eval

@@ -82,7 +82,7 @@ def gunicorn(log_file: Path | None = None, **settings: str):
             log.close()
 
 
-GENERATOR = ROOT.parent / "shared" / "tools" / "gen-news-corpus.py"
+GENERATOR = ROOT / "eval" / "kit" / "gen-news-corpus.py"  # make kit copies it there
 # Above the parallel-ingest (2 MiB) and background-vector (2,000 sentences) thresholds.
 ARCHIVE_SENTENCES = 10_000
 

@@ -1,5 +1,5 @@
 """The questions make train fits and scores: every question set of
-bench/evaluate.py (the shared dev set, our own sets) and ../shared/eval/xquad-nl,
+bench/evaluate.py (the shared dev set, our own sets) and eval/kit/xquad-nl (make kit),
 each ranked as the service ranks it, with all features computed, and judged
 as the shared scorer judges an answer."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..pipeline.model import Models, model_file
 from ..pipeline.question import Question
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
+SHARED_EVAL = ROOT / "eval" / "kit"  # the team's evaluation kit, copied there by make kit
 XQUAD = SHARED_EVAL / "xquad-nl"
 # Our own news sets: eval/<name>.jsonl over the articles in eval/<name>/. The fit sees
 # OWN_SETS; ASIDE_SETS are only scored (make evaluate), never fitted or used to choose.

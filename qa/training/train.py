@@ -10,7 +10,7 @@ model-lexical.json (without the encoder, QA_SEMANTIC=0), model-nodict.json
 with its provenance beside it.
 
 Data: every question set of bench/evaluate.py (the shared dev set, our own
-sets) and ../shared/eval/xquad-nl (English and Dutch questions; the two
+sets) and eval/kit/xquad-nl (English and Dutch questions; the two
 languages of one article are one group). Needs scikit-learn (a dev
 dependency); the service itself only reads the JSON it writes.
 """
