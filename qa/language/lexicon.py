@@ -23,6 +23,10 @@ WEEKDAYS = {
     "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
 }
+# A weekday placed by the week it is in, before the day or after it ("vorige week dinsdag",
+# "afgelopen dinsdag", "dinsdag jl.", "last Tuesday"); a bare one is this week's.
+LAST_WEEK = re.compile(r"\b(vorige week|verleden week|last week)\s*$", re.I)
+LAST_DAY = re.compile(r"\b(afgelopen|vorige|jongstleden|last|this past)\s*$", re.I)
 # A month written out, which places a date ("in maart", "February 2021"; not "3/2").
 MONTH_NAME = _any_word(MONTHS["en"] + MONTHS["nl"])
 # A length of time after its number ("drie weken", "59 minutes").
@@ -213,3 +217,14 @@ MONEY = re.compile(
 # A change in an amount, which a percentage answers ("how much of a pay rise").
 CHANGE = re.compile(r"\b(rise|raise|increase|decrease|cut|cuts|more|less|extra|\w*verhoging|\w*stijging|"
                     r"\w*verlaging|daling|korting|bezuiniging|meer|minder|erbij)\b", re.I)
+
+# How a text says a number is not exact, as lower and upper bounds ("ruim 90" is 90 or more,
+# "bijna 100" at most 100) or either way ("zo'n 90"): qa/timeline/values.py reads them.
+AT_LEAST = re.compile(r"\b(ruim|meer dan|over|more than|at least|minstens|ten ?minste)\b", re.I)
+AT_MOST = re.compile(r"\b(bijna|nearly|almost|minder dan|less than|fewer than|nog geen|under|tot wel|"
+                     r"up to)\b", re.I)
+ABOUT = re.compile(r"\b(ongeveer|circa|zo'n|about|around|some|roughly|rond de|ca\.)", re.I)
+# The words that date a sentence say nothing of what happened (the timeline and the disagreements
+# compare what sentences say without them); index terms, as the analyzer writes them.
+DATE_WORDS = frozenset(w.lower() for names in MONTHS.values() for w in names) | {
+    "begin", "eind", "medio", "jaar", "maand", "week", "dag", "vorig", "dit", "deze", "volgend"}

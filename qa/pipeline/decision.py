@@ -12,6 +12,7 @@ from .. import answer_kinds
 from . import abstain
 from .corpus import Corpus
 from .dedupe import distinct
+from .disagreement import Disagreement
 from .model import Models, sigmoid
 from .ranking import Ranking
 
@@ -71,3 +72,14 @@ def span_probability(models: Models, short: answer_kinds.Short, ranking: Ranking
     """The span model's probability that `short` is right."""
     signals = answer_kinds.span_signals(short, ranking.question, reading.probabilities, answerable)
     return float(models.span.probability(signals))
+
+
+def with_disagreement(decided: Decision, reading: Reading, differ: Disagreement) -> Decision:
+    """Where the sources disagree, the short answer is the value with the most (and most
+    recent) support, and the confidence is scaled by that value's share of the sources."""
+    if decided.answer is None:
+        return decided
+    first = differ.values[0]
+    share = len(first.sources) / sum(len(v.sources) for v in differ.values)
+    short = reading.short is not None and decided.answer == reading.short.text
+    return Decision(first.text if short else decided.answer, decided.confidence * share)

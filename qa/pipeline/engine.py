@@ -7,6 +7,7 @@ background, and the saved index."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -27,7 +28,8 @@ from ..semantic import background
 from ..semantic.encoders import PassageEncoder, SentenceEncoder
 from ..semantic.vectors import SentenceVectors
 from ..sources.documents import MAX_SOURCE_BYTES, Document, SourceFile, list_folders
-from . import decision, features
+from ..timeline.events import Timeline
+from . import decision, disagreement, features
 from .corpus import Corpus, document_ranges
 from .model import Models, model_file
 from .question import detect_language
@@ -349,6 +351,11 @@ class Engine:
                 self._complete_vectors(prepared, words)
         return self
 
+    @functools.cached_property
+    def timeline(self) -> Timeline:
+        """The story's dated events (built at the first use; the service builds it before serving)."""
+        return Timeline.build(self.corpus)
+
     def ranker(self) -> Ranker:
         """Ranking as this engine stands now (its vectors arrive while it serves)."""
         return Ranker(self.corpus, self.models, self.translator, self.neighbours, self.encoder, self.vectors,
@@ -378,5 +385,11 @@ class Engine:
             passages.append(passage)
         decided = decision.decide(self.corpus, ranking, reading, self.models)
         clock.lap("answer")
+        differ = disagreement.find(self.corpus, ranking.question, reading.best, reading.copies,
+                                   reading.probabilities)
+        if differ is not None:
+            decided = decision.with_disagreement(decided, reading, differ)
+        clock.lap("disagreement")
         coverage = float(ranking.X[reading.rows[0], names.index("coverage")]) if reading.rows else 0.0
-        return Result(decided.answer, passages, ranking.question, coverage, decided.confidence, clock.laps)
+        return Result(decided.answer, passages, ranking.question, coverage, decided.confidence, clock.laps,
+                      differ)

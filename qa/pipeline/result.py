@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .corpus import Corpus
+from .disagreement import Disagreement
 from .question import Question
 
 
@@ -41,10 +42,12 @@ class Result:
     coverage: float = 0.0
     confidence: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)  # per stage of ask()
+    disagreement: Disagreement | None = None  # the sources give different values for what is asked
 
     def to_json(self, debug: bool = False) -> dict:
         out = {"answer": self.answer, "confidence": round(self.confidence, 4),
-               "passages": [p.to_json(debug) for p in self.passages]}
+               "passages": [p.to_json(debug) for p in self.passages],
+               "disagreement": None if self.disagreement is None else self.disagreement.to_json()}
         if debug:
             q = self.question
             out["debug"] = {

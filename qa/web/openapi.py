@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 
 from ..pipeline.engine import K_DEFAULT, K_MAX, K_MIN
 from ..sources.library import ARTICLE_SCHEMA
+from ..timeline.events import TOPIC_MAX_CHARS
 from .completions import CHAT_K_DEFAULT
 
 bp = Blueprint("openapi", __name__)
@@ -39,8 +40,45 @@ PASSAGE = {
         "debug": {"type": "object"},
     },
 }
+DISAGREEMENT = {
+    "type": ["object", "null"], "required": ["kind", "values"],
+    "description": "null when the sources agree; else each value the best passages give for what is "
+                   "asked, once, with the passages (positions in `passages`) and sources that give it, the "
+                   "value with the most and most recent support first (compatible values, such as 'begin "
+                   "2021' and 'februari 2021', are one; values about different events are none)",
+    "properties": {"kind": {"enum": ["date", "amount", "name"]},
+                   "values": {"type": "array", "minItems": 2, "items": {
+                       "type": "object", "required": ["value", "passages", "sources"],
+                       "properties": {"value": {"type": "string"},
+                                      "passages": {"type": "array",
+                                                   "items": {"type": "integer", "minimum": 0}},
+                                      "sources": {"type": "array", "items": {"type": "string"}}}}}},
+}
+EVENT_SENTENCE = {
+    "type": "object",
+    "required": ["source", "title", "publisher", "date", "sentence", "start", "end", "text"],
+    "properties": {"source": {"type": "string"}, "title": {"type": "string"},
+                   "publisher": {"type": ["string", "null"]}, "date": {"type": ["string", "null"]},
+                   "sentence": {"type": "integer", "minimum": 0}, "start": {"type": "integer", "minimum": 0},
+                   "end": {"type": "integer", "minimum": 0}, "text": {"type": "string"}},
+}
+EVENT = {
+    "type": "object", "required": ["date", "precision", "first", "last", "sentences", "sources"],
+    "properties": {
+        "date": {"type": "string",
+                 "description": "2019, 2021-02, 2021-07-05, or a season: 2021-early, -mid, -late"},
+        "precision": {"enum": ["day", "month", "season", "year"]},
+        "first": {"type": "string", "format": "date"}, "last": {"type": "string", "format": "date"},
+        "sentences": {"type": "array", "minItems": 1, "items": EVENT_SENTENCE,
+                      "description": "the sentences that report it, in every outlet, the one that dates "
+                                     "it first"},
+        "sources": {"type": "array", "items": {"type": "string"}},
+    },
+}
+TIMELINE = {"type": "object", "required": ["events", "count"],
+            "properties": {"events": {"type": "array", "items": EVENT}, "count": {"type": "integer"}}}
 ANSWER = {
-    "type": "object", "required": ["answer", "confidence", "passages"],
+    "type": "object", "required": ["answer", "confidence", "passages", "disagreement"],
     "properties": {
         "answer": {"type": ["string", "null"],
                    "description": "short answer (a date, number, name or place), else the best cited "
@@ -50,6 +88,7 @@ ANSWER = {
                                       "the question and the short answer, if any, is right), fitted and "
                                       "measured on cross-validation"},
         "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}},
+        "disagreement": DISAGREEMENT,
         "debug": {"type": "object"},
     },
 }
@@ -268,6 +307,20 @@ def document(config) -> dict:
                     "application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
                     "text/event-stream": {"schema": {"type": "string"}}}},
                     **_openai_errors(400, 401, 404, 413, 415, 429, 500, 503)},
+            }},
+            "/api/timeline": {"get": {
+                "operationId": "timeline",
+                "description": "The story's dated events across all sources, in date order; each event's "
+                               "date comes from its sentences (relative ones read against the article's "
+                               "date), and the outlets that report it are merged into it.",
+                "parameters": [{"name": "q", "in": "query", "required": False,
+                                "schema": {"type": "string", "minLength": 1, "maxLength": TOPIC_MAX_CHARS},
+                                "description": "only the events told by sentences that match this topic or "
+                                               "question"},
+                               {"name": "source", "in": "query", "required": False,
+                                "schema": {"type": "string"}, "description": "only this source's sentences"}],
+                "responses": {"200": {"description": "the events", "content": {"application/json": {
+                    "schema": TIMELINE}}}, **_errors(400, 404, 500)},
             }},
             "/api/sources": {"get": {
                 "operationId": "listSources",

@@ -9,7 +9,7 @@ def test_ask_returns_the_documented_shape(client, engine):
     response = ask(client, question="Wanneer trad Ivens af?", k=3)
     assert response.status_code == 200
     data = response.get_json()
-    assert set(data) == {"answer", "confidence", "passages"}
+    assert set(data) == {"answer", "confidence", "passages", "disagreement"}
     assert 0 <= data["confidence"] <= 1
     assert 1 <= len(data["passages"]) <= 3
     scores = [p["score"] for p in data["passages"]]

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_document_is_openapi_3_1_and_lists_every_endpoint(server):
     spec = requests.get(server + "/openapi.json", timeout=10).json()
     assert spec["openapi"] == "3.1.0"
-    assert set(spec["paths"]) == {"/api/ask", "/api/sources", "/api/sources/{source_id}", "/healthz",
-                                  "/v1/models", "/v1/models/{model}", "/v1/chat/completions"}
+    assert set(spec["paths"]) == {"/api/ask", "/api/sources", "/api/sources/{source_id}", "/api/timeline",
+                                  "/healthz", "/v1/models", "/v1/models/{model}", "/v1/chat/completions"}
 
 
 def test_the_api_validates_with_the_published_schema(app):

@@ -6,7 +6,7 @@ answer is short; the passage it came from is the evidence. Callers import
 this package (`from ..language import spans as answers`) and read the names
 below."""
 from ..lexicon import FREE, NAME_PARTICLES, SELF_REFERENCE, WORD
-from .dates import article_base, before_article, find_dates
+from .dates import article_base, before_article, find_date_values, find_dates
 from .names import Casing, find_names, role_before
 from .numbers import (
     counts_things,
@@ -18,11 +18,12 @@ from .numbers import (
     range_role,
     unit_in,
 )
-from .span import Span, first_or_none
+from .span import DateValue, Span, date_value, first_or_none
 from .times import find_relative_times, find_times, find_weekdays
 
 __all__ = [
-    "FREE", "NAME_PARTICLES", "SELF_REFERENCE", "WORD", "Casing", "Span", "article_base", "before_article",
+    "FREE", "NAME_PARTICLES", "SELF_REFERENCE", "WORD", "Casing", "DateValue", "Span", "article_base",
+    "before_article", "date_value", "find_date_values",
     "counts_things", "find_dates", "find_names", "find_numbers", "find_relative_times", "find_times",
     "find_weekdays", "first_or_none", "is_age", "is_money", "is_share", "number_word_value", "range_role",
     "role_before", "unit_in",

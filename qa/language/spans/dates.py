@@ -10,10 +10,13 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 
 from ..analysis import date_mentions
-from ..lexicon import MONTH_NAME, MONTHS, TIME_LENGTH_UNITS
+from ..lexicon import LAST_DAY, LAST_WEEK, MONTH_NAME, MONTHS, TIME_LENGTH_UNITS
 from .numbers import YEAR, counts_things
-from .span import Span
-from .times import CLOCK_TIME
+from .span import DateValue, Span, date_value
+from .times import CLOCK_TIME, WEEKDAY, WEEKDAY_NUMBER
+
+# A date in a sentence: its (start, end) and what it means.
+PlacedDate = tuple[tuple[int, int], DateValue]
 
 # Qualifiers of a period that dateparser drops: "begin 2021", "eind juni".
 _PERIOD_QUALIFIER = re.compile(
@@ -78,13 +81,61 @@ def find_dates(sentence: str, article_date: str | None, language: str) -> list[S
 @lru_cache(maxsize=65536)  # the sources' sentences come back question after question
 def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple[Span, ...]:
     base = article_base(article_date)
+    spans = []
+    for start, end, text, value, qualifier in _mentions(sentence, article_date):
+        rendered = _render_date(sentence[start:end], text, value, qualifier, language, base)
+        if rendered:
+            spans.append(Span(rendered, start, end))
+    return tuple(spans)
+
+
+@lru_cache(maxsize=65536)
+def find_date_values(sentence: str, article_date: str | None) -> tuple[PlacedDate, ...]:
+    """The dates of `sentence` placed in time: ((start, end), DateValue) each,
+    relative ones read against `article_date` ("begin dit jaar" in a 2021-07
+    article: early 2021, January to April)."""
+    if not (re.search(r"\d|\b(jaar|year|maand|month)\b", sentence, re.I) or MONTH_NAME.search(sentence)
+            or WEEKDAY.search(sentence)):
+        return ()
+    base = article_base(article_date)
+    found = []
+    if base is not None and article_date.count("-") == 2:
+        found = _weekday_dates(sentence, base)
+    for start, end, text, value, qualifier in _mentions(sentence, article_date):
+        placed = _placed(text.strip(), value, base)
+        if placed is not None:
+            word = _QUALIFIERWORDS[" ".join(qualifier.group(1).lower().split())][1] if qualifier else None
+            found = [f for f in found if not (f[0][0] < end and start < f[0][1])]  # "maandag 5 juli"
+            found.append(((start, end), date_value(*placed, word)))
+    return tuple(sorted(found, key=lambda f: f[0]))
+
+
+def _weekday_dates(sentence: str, base: dt.datetime) -> list[PlacedDate]:
+    """Weekdays of an article dated to the day: "dinsdag" is the last Tuesday
+    up to the article's day, "vorige week dinsdag" the one of the week before."""
+    found = []
+    for m in WEEKDAY.finditer(sentence):
+        before = sentence[:m.start()]
+        week = LAST_WEEK.search(before)
+        start = week.start() if week else (LAST_DAY.search(before) or m).start()
+        back = (base.weekday() - WEEKDAY_NUMBER[m.group(1).lower()]) % 7
+        if week:
+            back = (base.weekday() + 7) - WEEKDAY_NUMBER[m.group(1).lower()]
+        day = base - dt.timedelta(days=back)
+        found.append(((start, m.end()), date_value(day, "day")))
+    return found
+
+
+def _mentions(sentence: str, article_date: str | None):
+    """dateparser's date mentions in `sentence` that can be placed: (start, end, core text, value,
+    qualifier match); start includes a qualifier written before ("begin 2021")."""
+    base = article_base(article_date)
     settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
     if base:
         settings["RELATIVE_BASE"] = base
     # Times of day masked (offsets kept; with a mark, not spaces, which
     # dateparser would fold into a neighbouring date): find_times answers them.
     blanked = CLOCK_TIME.sub(lambda m: ";" * len(m.group(0)), sentence)
-    spans = []
     for start, end, text, value in date_mentions(blanked, settings):
         placeable = MONTH_NAME.search(text) or _RELATIVE_YEAR.match(text.strip()) or \
             _RELATIVE_MONTH.match(text.strip())
@@ -97,10 +148,7 @@ def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple
         qualifier = _PERIOD_QUALIFIER.search(sentence[:start])
         if qualifier:
             start = qualifier.start()
-        rendered = _render_date(sentence[start:end], text, value, qualifier, language, base)
-        if rendered:
-            spans.append(Span(rendered, start, end))
-    return tuple(spans)
+        yield start, end, text, value, qualifier
 
 
 def _nearest_year(value: dt.datetime, base: dt.datetime) -> dt.datetime:
@@ -117,28 +165,32 @@ def _nearest_year(value: dt.datetime, base: dt.datetime) -> dt.datetime:
     return min(years, key=lambda v: abs(v - base), default=value)
 
 
+def _placed(core: str, value: dt.datetime, base: dt.datetime | None) -> tuple[dt.datetime, str] | None:
+    """The date a mention means and its period ("day", "month", "year"); None when it cannot be placed."""
+    if _RELATIVE_MONTH.match(core):  # "vorige maand": the month before the article's
+        return (value, "month") if base is not None else None
+    if _RELATIVE_YEAR.match(core):
+        if base is None:
+            return None
+        this_year = core.split()[0].lower() in ("dit", "this")
+        return value.replace(year=base.year if this_year else value.year), "year"
+    if base and MONTH_NAME.search(core) and not re.search(r"\b\d{4}\b", core):
+        value = _nearest_year(value, base)
+    # a bare day number is not a date, nor a bare number that is no likely year ("1200 banen")
+    if re.fullmatch(r"\d{1,2}", core) or (re.fullmatch(r"\d{3,4}", core) and not YEAR.match(core)):
+        return None
+    return value, _date_parser().get_date_data(core).period or "day"
+
+
 def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: str,
                  base: dt.datetime | None) -> str | None:
     core_clean = core.strip()
-    if _RELATIVE_MONTH.match(core_clean):  # "vorige maand": the month before the article's
-        if base is None:
-            return None
+    placed = _placed(core_clean, value, base)
+    if placed is None:
+        return None
+    value, period = placed
+    if _RELATIVE_MONTH.match(core_clean):
         return f"{MONTHS[language][value.month - 1]} {value.year}"
-    if _RELATIVE_YEAR.match(core_clean):
-        if base is None:
-            return None
-        period, year = "year", base.year if core_clean.split()[0].lower() in ("dit", "this") else None
-        if year is None:
-            year = value.year
-        value = value.replace(year=year)
-    else:
-        if base and MONTH_NAME.search(core_clean) and not re.search(r"\b\d{4}\b", core_clean):
-            value = _nearest_year(value, base)
-        period = _date_parser().get_date_data(core_clean).period or "day"
-        # a bare day number is not a date, nor a bare number that is no likely year ("1200 banen")
-        if re.fullmatch(r"\d{1,2}", core_clean) or (re.fullmatch(r"\d{3,4}", core_clean) and
-                                                     not YEAR.match(core_clean)):
-            return None
     names = MONTHS[language]
     has_year = bool(re.search(r"\b\d{4}\b", core_clean)) or _RELATIVE_YEAR.match(core_clean)
     if period == "year":

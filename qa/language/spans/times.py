@@ -20,9 +20,9 @@ _BEFORE_TIME = re.compile(r"\b(om|at|rond|around|tot|until|van|from|vanaf)\s+$",
 # A weekday, alone or with its part of the day: "donderdagavond", "zondagochtend".
 _DAY_PARTS = {"ochtend": "morning", "morgen": "morning", "middag": "afternoon", "avond": "evening",
               "nacht": "night"}
-_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS["en"] + WEEKDAYS["nl"]) + r")"
+WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS["en"] + WEEKDAYS["nl"]) + r")"
                       r"(" + "|".join(_DAY_PARTS) + r")?\b", re.I)
-_WEEKDAY_NUMBER = {day.lower(): n for days in WEEKDAYS.values() for n, day in enumerate(days)}
+WEEKDAY_NUMBER = {day.lower(): n for days in WEEKDAYS.values() for n, day in enumerate(days)}
 
 
 def find_times(sentence: str, language: str) -> list[Span]:
@@ -93,8 +93,8 @@ def find_weekdays(sentence: str, language: str) -> list[Span]:
     """Days of the week ("Donderdag moet zij ..."), in `language`: news often
     dates an event by its weekday alone, which no calendar date can replace."""
     spans = []
-    for m in _WEEKDAY.finditer(sentence):
-        day, part = WEEKDAYS[language][_WEEKDAY_NUMBER[m.group(1).lower()]], (m.group(2) or "").lower()
+    for m in WEEKDAY.finditer(sentence):
+        day, part = WEEKDAYS[language][WEEKDAY_NUMBER[m.group(1).lower()]], (m.group(2) or "").lower()
         if part:
             day = day.lower() + part if language == "nl" else f"{day} {_DAY_PARTS[part]}"
         spans.append(Span(day, m.start(), m.end()))

@@ -1,0 +1,75 @@
+"""Values as intervals, so that two outlets' values can be compared: a date
+is the days it may mean ("begin 2021": January to April 2021), a number the
+amounts it may mean ("ruim 90": 90 to about 104), a name the people it may
+name ("Halsema" may be "Femke Halsema"). Two values conflict only when their
+intervals do not meet: "februari 2021" is a more precise "begin 2021", not
+another value."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import ABOUT, AT_LEAST, AT_MOST, WORD
+from .spans import number_word_value
+
+# How far "about", "more than", "almost" reach from the number written.
+APPROXIMATE_SHARE = 0.15
+_SCALES = {"duizend": 1e3, "thousand": 1e3, "miljoen": 1e6, "million": 1e6, "miljard": 1e9, "billion": 1e9}
+_DIGITS = re.compile(r"\d{1,3}(?:[.,]\d{3})+|\d+(?:,\d+)?")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number as written, with the interval it may mean and what it counts (its unit, if any)."""
+
+    low: float
+    high: float
+    unit: str  # "euro", "%", or "" for a count
+
+    def meets(self, other: Amount) -> bool:
+        slack = 1 + 1e-9
+        return self.unit == other.unit and self.low <= other.high * slack and other.low <= self.high * slack
+
+
+def amount_of(text: str, before: str = "") -> Amount | None:
+    """The amount a number span means ("14 miljoen euro", "ruim 90", "vier"),
+    with `before`: the words written before it in its sentence ("ruim", "bijna")."""
+    digits = _DIGITS.search(text)
+    if digits:
+        written = digits.group(0)
+        value = float(written.replace(".", "").replace(",", ".")) if re.search(r"[.,]\d{3}\b", written) \
+            and not re.search(r",\d{1,2}$", written) else float(written.replace(",", "."))
+    else:
+        value = next((float(v) for w in WORD.findall(text) if (v := number_word_value(w)) is not None), None)
+        if value is None:
+            return None
+    lower = text.lower()
+    value *= next((scale for word, scale in _SCALES.items() if re.search(rf"\b{word}\b", lower)), 1.0)
+    unit = "%" if re.search(r"%|procent|percent", lower) else \
+        "euro" if re.search(r"€|euro", lower) else "$" if re.search(r"\$|dollar", lower) else ""
+    context = f"{before[-30:]} {text}"
+    if AT_LEAST.search(context):
+        return Amount(value, value * (1 + APPROXIMATE_SHARE), unit)
+    if AT_MOST.search(context):
+        return Amount(value * (1 - APPROXIMATE_SHARE), value, unit)
+    if ABOUT.search(context):
+        return Amount(value * (1 - APPROXIMATE_SHARE), value * (1 + APPROXIMATE_SHARE), unit)
+    return Amount(value, value, unit)
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names may name one person or thing: one's words are the
+    other's, in order, with a first name or initials left out ("Halsema",
+    "Femke Halsema", "F. Halsema")."""
+    wa, wb = _name_words(a), _name_words(b)
+    if not wa or not wb:
+        return False
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    if short[-1] != long[-1]:
+        return False
+    rest = long[:-1]
+    return all(any(w == r or (len(w) == 1 and r.startswith(w)) for r in rest) for w in short[:-1])
+
+
+def _name_words(name: str) -> list[str]:
+    return [w.strip(".").lower() for w in name.replace("-", " ").split() if w.strip(".")]
