@@ -26,6 +26,9 @@ WEEKDAYS = {
 # A weekday placed by the week it is in, before the day or after it ("vorige week dinsdag",
 # "afgelopen dinsdag", "dinsdag jl.", "last Tuesday"); a bare one is this week's.
 LAST_WEEK = re.compile(r"\b(vorige week|verleden week|last week)\s*$", re.I)
+# Days near the article's, without a weekday: "dit weekend", "vorige week", "volgende week".
+THIS_WEEK = re.compile(r"\b(dit|afgelopen|vorig|komend) weekend\b|\b(vorige|volgende|deze|komende) week\b|"
+                       r"\b(this|last|next) (weekend|week)\b", re.I)
 LAST_DAY = re.compile(r"\b(afgelopen|vorige|jongstleden|last|this past)\s*$", re.I)
 # A month written out, which places a date ("in maart", "February 2021"; not "3/2").
 MONTH_NAME = _any_word(MONTHS["en"] + MONTHS["nl"])

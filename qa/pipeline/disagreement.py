@@ -6,24 +6,26 @@ about different happenings are no disagreement (the passages must say the
 same thing around their values, and their own dates, if any, must meet)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import answer_kinds
 from ..answer_kinds.base import bound_asked
-from ..language.lexicon import DATE_WORDS
+from ..language.lexicon import DATE_WORDS, MONTH_NAME
 from ..language.spans import DateValue, find_date_values
 from ..language.spans.numbers import YEAR
 from ..language.values import Amount, amount_of, same_name
 from .corpus import Corpus
 from .question import Question
 
-# A passage takes part when the ranking model gives it at least this share of the best passage's probability.
+# A passage takes part when the ranking model gives it at least this share of the best passage's
+# probability: a value in a passage far below the answer's is no claim about what was asked.
 MIN_SUPPORT = 0.5
 # Share of the smaller passage's content terms (values and dates aside) the other must share
 # to be about the same thing (fitted on the gold disagreements: docs/evaluation.md).
-SAME_THING = 0.35
+SAME_THING = 0.4
 KINDS = {"fit_when": "date", "fit_number": "amount", "fit_name": "name"}
 
 
@@ -67,6 +69,8 @@ def _own_date(corpus: Corpus, i: int) -> DateValue | None:
 def _key(kind: str, corpus: Corpus, i: int, span) -> DateValue | Amount | str | None:
     s = corpus.sentences[i]
     if kind == "date":
+        if not re.search(r"\d", span.text) and not MONTH_NAME.search(span.text):
+            return None  # a weekday or "next week": placed by the article's date, no claim of the source's
         found = [v for (start, end), v in find_date_values(s.text, corpus.documents[s.doc_id].date)
                  if start < span.end and span.start < end]
         return found[0] if found else None
@@ -80,23 +84,26 @@ def _key(kind: str, corpus: Corpus, i: int, span) -> DateValue | Amount | str | 
 
 def find(corpus: Corpus, q: Question, best: np.ndarray, copies: dict[int, list[int]],
          probabilities: np.ndarray) -> Disagreement | None:
-    """The disagreement among the passages `best` (sentence ids, best first, with the
-    sentences `copies` folds into each and the ranking model's `probabilities`), or None."""
+    """The disagreement between the answer's passage (the first of `best`: sentence ids, best first,
+    with the sentences `copies` folds into each and the ranking model's `probabilities`) and the
+    other passages, or None. Conservative: a value conflicts with the answer's only when its passage
+    is nearly as likely to answer, comes from another source and says the same thing around it."""
     answer_type = answer_kinds.asked_type(q)
     kind = KINDS.get(answer_type.feature) if answer_type else None
     if kind is None or len(best) < 2:
         return None
-    named = corpus.named_terms(q)
     bound = bound_asked(q)
     found: list[tuple[int, int, object, object]] = []  # (position, sentence, span, key)
     for n, i in enumerate(map(int, best)):
-        if probabilities[n] < MIN_SUPPORT * probabilities[0] or named and not corpus.names_near(i, named):
+        if probabilities[n] < MIN_SUPPORT * probabilities[0]:
             continue
         span = answer_type.find(corpus, q, corpus.sentences[i], bound)
         key = _key(kind, corpus, i, span) if span is not None and not span.vague else None
         if key is not None:
             found.append((n, i, span, key))
-    if len({corpus.sentences[i].doc_id for _, i, _, _ in found}) < 2:
+        elif n == 0:
+            return None  # no value in the answer's passage: nothing to disagree with
+    if not found or found[0][0] != 0 or len({corpus.sentences[i].doc_id for _, i, _, _ in found}) < 2:
         return None
     values: list[Value] = []
     terms: dict[int, frozenset[str]] = {}
@@ -116,11 +123,13 @@ def find(corpus: Corpus, q: Question, best: np.ndarray, copies: dict[int, list[i
                 same.text, same.key = span.text, key
     if len(values) < 2:
         return None
-    # Only values about the same thing as the best-supported one disagree with it.
-    values.sort(key=lambda v: (len(v.sources), max(d or "" for d in v.dates), -v.passages[0]), reverse=True)
-    first = values[0]
-    about_it = [first] + [v for v in values[1:] if _same_thing(corpus, first, v, terms, found, kind)]
-    return Disagreement(kind, about_it) if len(about_it) > 1 else None
+    answer = values[0]  # the answer passage's value
+    about_it = [answer] + [v for v in values[1:] if _same_thing(corpus, answer, v, terms, found, kind)]
+    if len(about_it) < 2:
+        return None
+    # the value with the most, then the most recent, support first
+    about_it.sort(key=lambda v: (len(v.sources), max(d or "" for d in v.dates), -v.passages[0]), reverse=True)
+    return Disagreement(kind, about_it)
 
 
 def _same_thing(corpus: Corpus, a: Value, b: Value, terms: dict[int, frozenset[str]], found,

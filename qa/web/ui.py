@@ -1,4 +1,4 @@
-"""The chat page at / and the health probe."""
+"""The chat page at / (and its timeline view at /timeline) and the health probe."""
 from __future__ import annotations
 
 import os
@@ -14,6 +14,12 @@ bp = Blueprint("ui", __name__)
 
 @bp.get("/")
 def index():
+    return render_template("chat.html")
+
+
+@bp.get("/timeline")
+def timeline_page():
+    """The chat page showing the timeline (?q= filters it: the page passes it on to /api/timeline)."""
     return render_template("chat.html")
 
 

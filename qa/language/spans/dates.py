@@ -10,11 +10,16 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 
 from ..analysis import date_mentions
-from ..lexicon import LAST_DAY, LAST_WEEK, MONTH_NAME, MONTHS, TIME_LENGTH_UNITS
+from ..lexicon import LAST_DAY, LAST_WEEK, MONTH_NAME, MONTHS, THIS_WEEK, TIME_LENGTH_UNITS
 from .numbers import YEAR, counts_things
 from .span import DateValue, Span, date_value
 from .times import CLOCK_TIME, WEEKDAY, WEEKDAY_NUMBER
 
+# "17,2 miljoen", "1,6": decimals dateparser reads as days of a month.
+_DECIMAL = re.compile(r"^\d{1,3},\d+$")
+# A day or month placed in a year by the words after it: "juli vorig jaar", "maart dit jaar".
+_YEAR_SHIFT = {"vorig": -1, "verleden": -1, "last": -1, "volgend": 1, "next": 1}
+_YEAR_AFTER = re.compile(r"\s+(?:van\s+)?(vorig|verleden|dit|volgend|last|this|next)\s+(?:jaar|year)\b", re.I)
 # A date in a sentence: its (start, end) and what it means.
 PlacedDate = tuple[tuple[int, int], DateValue]
 
@@ -95,14 +100,25 @@ def find_date_values(sentence: str, article_date: str | None) -> tuple[PlacedDat
     relative ones read against `article_date` ("begin dit jaar" in a 2021-07
     article: early 2021, January to April)."""
     if not (re.search(r"\d|\b(jaar|year|maand|month)\b", sentence, re.I) or MONTH_NAME.search(sentence)
-            or WEEKDAY.search(sentence)):
+            or WEEKDAY.search(sentence) or THIS_WEEK.search(sentence)):
         return ()
     base = article_base(article_date)
     found = []
     if base is not None and article_date.count("-") == 2:
         found = _weekday_dates(sentence, base)
+    elif base is not None and (WEEKDAY.search(sentence) or THIS_WEEK.search(sentence)):
+        # an article dated to the month: "dinsdag", "dit weekend" are days of that month
+        near = WEEKDAY.search(sentence) or THIS_WEEK.search(sentence)
+        found = [((near.start(), near.end()), date_value(base, "month"))]
     for start, end, text, value, qualifier in _mentions(sentence, article_date):
+        if _DECIMAL.match(text.strip()):
+            continue  # "17,2 miljoen": an amount, not 17 February
         placed = _placed(text.strip(), value, base)
+        if placed is not None and base is not None and placed[1] in ("day", "month"):
+            year = _YEAR_AFTER.match(sentence, end)  # "in juli vorig jaar"
+            if year:
+                shift = _YEAR_SHIFT.get(year.group(1).lower(), 0)
+                placed = (placed[0].replace(year=base.year + shift), placed[1])
         if placed is not None:
             word = _QUALIFIERWORDS[" ".join(qualifier.group(1).lower().split())][1] if qualifier else None
             found = [f for f in found if not (f[0][0] < end and start < f[0][1])]  # "maandag 5 juli"
