@@ -6,6 +6,7 @@
     python -m qa vectors INDEX                      make a saved index's sentence vectors
     python -m qa chat [--sources DIR] [--url URL]   a conversation in the terminal
     python -m qa add FILE... [--url URL --token T]  add articles (.txt, .html, .pdf) to a service or a folder
+    python -m qa timeline [--sources DIR] [--q TEXT] [--source ID] [--json]   the story's dated events
 """
 from __future__ import annotations
 
@@ -68,6 +69,11 @@ def ask_command(args) -> int:
         print(json.dumps(result.to_json(args.debug), ensure_ascii=False, indent=2))
         return 0
     print(result.answer if result.answer is not None else "The sources do not say.")
+    if result.disagreement is not None:
+        from .cli.terminal import differ_line
+
+        data = result.to_json()
+        print(differ_line(data["disagreement"], data["passages"]))
     heading = "Closest matches:" if result.answer is None else "Sources:"
     if result.passages:
         print("\n" + heading)
@@ -103,6 +109,29 @@ def add_command(args) -> int:
             failed += 1
             print(f"not added {result.file}: {result.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def timeline_command(args) -> int:
+    from .cli.timeline import render
+    from .pipeline.question import read_question
+    from .timeline.events import TOPIC_MAX_CHARS, event_json
+
+    engine = _engine(args)
+    if args.source is not None and args.source not in engine.documents:
+        print(f"error: no source with id {args.source!r}", file=sys.stderr)
+        return 2
+    if args.q is not None:
+        if not args.q.strip() or len(args.q) > TOPIC_MAX_CHARS:
+            print(f"error: --q must be 1 to {TOPIC_MAX_CHARS} characters", file=sys.stderr)
+            return 2
+        events = engine.timeline.about(read_question(args.q, (), engine.analyzer, engine.translator,
+                                                     engine.neighbours), args.source)
+    else:
+        events = engine.timeline.select(source=args.source)
+    shown = [event_json(engine.corpus, e) for e in events]
+    print(json.dumps({"events": shown, "count": len(shown)}, ensure_ascii=False, indent=2) if args.json
+          else render(shown))
+    return 0
 
 
 def vectors_command(args) -> int:
@@ -193,6 +222,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="without --url: the saved index to bring up to date")
     add.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     add.set_defaults(run=add_command)
+
+    timeline = commands.add_parser("timeline", parents=[common], help="the story's dated events, in order")
+    timeline.add_argument("--sources", default=value("QA_SOURCES"))
+    timeline.add_argument("--index", default=value("QA_INDEX") or None,
+                          help="saved index to use (built and saved there if missing or stale)")
+    timeline.add_argument("--q", help="only the events told by sentences that match this topic or question")
+    timeline.add_argument("--source", help="only this source's sentences")
+    timeline.add_argument("--json", action="store_true", help="print the API's JSON response")
+    timeline.set_defaults(run=timeline_command)
 
     vectors = commands.add_parser("vectors", help="make the sentence vectors of a saved index (the service "
                                   "starts this in the background for a large archive)")

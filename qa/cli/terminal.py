@@ -88,11 +88,24 @@ def render(answer: dict, style: Style) -> str:
             lines.append("Closest matches:")
     else:
         lines.append(style("answer", answer["answer"]))
+    differ = answer.get("disagreement")
+    if differ:
+        lines.append(style("abstain", differ_line(differ, answer["passages"])))
     for n, p in enumerate(answer["passages"], 1):
         lines.append(f"{style('number', f'[{n}]')} {p['text']}")
         where = f"{p['title'] or p['source']} ({p['date'] or 'undated'})"
         lines.append("    " + style("where", f"{where} · {p['source']} [{p['start']}:{p['end']}]"))
     return "\n".join(lines)
+
+
+def differ_line(differ: dict, passages: list[dict]) -> str:
+    """Where the sources disagree: each value with the outlets and dates that give it, and its passages."""
+    parts = []
+    for v in differ["values"]:
+        cited = [passages[n] for n in v["passages"] if n < len(passages)]
+        outlets = ", ".join(f"{p['title'] or p['source']} ({p['date'] or 'undated'})" for p in cited)
+        parts.append(f"{v['value']} {''.join(f'[{n + 1}]' for n in v['passages'])} — {outlets}")
+    return "Sources differ: " + "; ".join(parts)
 
 
 def chat(ask: Asker, read: Callable[[str], str] = input, out: TextIO = sys.stdout,

@@ -221,12 +221,12 @@ MONEY = re.compile(
 CHANGE = re.compile(r"\b(rise|raise|increase|decrease|cut|cuts|more|less|extra|\w*verhoging|\w*stijging|"
                     r"\w*verlaging|daling|korting|bezuiniging|meer|minder|erbij)\b", re.I)
 
-# How a text says a number is not exact, as lower and upper bounds ("ruim 90" is 90 or more,
-# "bijna 100" at most 100) or either way ("zo'n 90"): qa/timeline/values.py reads them.
-AT_LEAST = re.compile(r"\b(ruim|meer dan|over|more than|at least|minstens|ten ?minste)\b", re.I)
+# How a text says a number is not exact, written just before it, as lower and upper bounds ("ruim 90"
+# is 90 or more, "bijna 100" at most 100) or either way ("zo'n 90"): language/values.py reads them.
+AT_LEAST = re.compile(r"\b(ruim|meer dan|more than|at least|minstens|ten ?minste)\s*$", re.I)
 AT_MOST = re.compile(r"\b(bijna|nearly|almost|minder dan|less than|fewer than|nog geen|under|tot wel|"
-                     r"up to)\b", re.I)
-ABOUT = re.compile(r"\b(ongeveer|circa|zo'n|about|around|some|roughly|rond de|ca\.)", re.I)
+                     r"up to)\s*$", re.I)
+ABOUT = re.compile(r"(\b(ongeveer|circa|zo'n|about|around|some|roughly|rond de)|\bca\.)\s*$", re.I)
 # The words that date a sentence say nothing of what happened (the timeline and the disagreements
 # compare what sentences say without them); index terms, as the analyzer writes them.
 DATE_WORDS = frozenset(w.lower() for names in MONTHS.values() for w in names) | {

@@ -47,7 +47,7 @@ def amount_of(text: str, before: str = "") -> Amount | None:
     value *= next((scale for word, scale in _SCALES.items() if re.search(rf"\b{word}\b", lower)), 1.0)
     unit = "%" if re.search(r"%|procent|percent", lower) else \
         "euro" if re.search(r"€|euro", lower) else "$" if re.search(r"\$|dollar", lower) else ""
-    context = f"{before[-30:]} {text}"
+    context = (before + " " + (text[:digits.start()] if digits else "")).rstrip()  # the words just before
     if AT_LEAST.search(context):
         return Amount(value, value * (1 + APPROXIMATE_SHARE), unit)
     if AT_MOST.search(context):

@@ -28,6 +28,9 @@ CHAT_K_DEFAULT = 3
 # A marker the service wrote after an earlier answer ("[1]"), removed when that answer comes back as history.
 _MARKERS = re.compile(r"(?:\s*\[\d{1,2}\])+\s*$")
 _WORDS = re.compile(r"\S+\s*")
+# The sentence that says where the sources disagree, after the markers.
+SOURCES_DIFFER = "Sources differ:"
+_DIFFER = re.compile(r"\s*" + re.escape(SOURCES_DIFFER) + r".*$", re.S)
 
 # url_for-like: (source id, start, end) -> an absolute url that opens the sentence.
 SentenceUrl = Callable[[str, int, int], str]
@@ -70,7 +73,7 @@ def conversation(messages: Sequence[dict], max_turns: int, max_turn_chars: int) 
         text = text_of(message.get("content")).strip()
         if role == "assistant":
             # Our own earlier answer: its markers and the abstention are no words of the conversation.
-            text = _MARKERS.sub("", text)
+            text = _MARKERS.sub("", _DIFFER.sub("", text))
             text = "" if text == NOT_IN_SOURCES else text
         history.append({"role": role, "content": text[:max_turn_chars]})
     return Conversation(question, history[-max_turns:] if max_turns else [])
@@ -87,15 +90,27 @@ def cited_content(result: Result, sentence_url: SentenceUrl) -> Cited:
     if result.answer is None:
         return Cited(NOT_IN_SOURCES, [])
     content, annotations = result.answer.strip(), []
-    content += " "
-    for n, passage in enumerate(result.passages, 1):
-        marker = f"[{n}]"
+
+    def cite(n: int) -> None:  # the marker of passage n (from 1), with its annotation
+        nonlocal content
+        passage, marker = result.passages[n - 1], f"[{n}]"
         start = len(content)
         content += marker
         annotations.append({"type": "url_citation", "url_citation": {
             "url": sentence_url(passage.source, passage.start, passage.end),
             "title": passage.title or passage.source,
             "start_index": start, "end_index": start + len(marker)}})
+
+    content += " "
+    for n in range(1, len(result.passages) + 1):
+        cite(n)
+    if result.disagreement is not None:  # "Sources differ: 14 miljoen euro [1][3]; 16 miljoen euro [2]."
+        content += f" {SOURCES_DIFFER}"
+        for m, value in enumerate(result.disagreement.values):
+            content += (";" if m else "") + f" {value.text} "
+            for position in value.passages:
+                cite(position + 1)
+        content += "."
     return Cited(content.rstrip(), annotations)
 
 

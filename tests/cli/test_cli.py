@@ -55,3 +55,23 @@ def test_bad_arguments_are_usage_errors(argv, message, capsys):
 def test_missing_sources_folder_is_an_error_not_a_traceback(tmp_path, capsys):
     assert main(["ask", "Wie?", "--sources", str(tmp_path / "none"), "--no-semantic"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_timeline_prints_the_events_in_order_and_bad_input_is_an_error(tmp_path, capsys):
+    folder = tmp_path / "story"
+    folder.mkdir()
+    filler = " ".join(f"Zin {n} gaat over iets anders." for n in range(20))
+    (folder / "a.txt").write_text(" date 2021-07-05\nWeg\n\nIn 2019 kwam een eerste signaal binnen. "
+                                  "Op 4 maart werd de wethouder gehoord. Op 5 juli trad de wethouder af. "
+                                  + filler,
+                                  encoding="utf-8")
+    assert main(["timeline", "--sources", str(folder), "--no-semantic", "--data-dir", ""]) == 0
+    out = capsys.readouterr().out
+    assert out.index("2019") < out.index("4 March 2021") < out.index("5 July 2021")
+    assert "In 2019 kwam een eerste signaal binnen." in out and "a [" in out
+    assert main(["timeline", "--sources", str(folder), "--no-semantic", "--data-dir", "", "--json",
+                 "--q", "wethouder"]) == 0
+    assert [e["date"] for e in json.loads(capsys.readouterr().out)["events"]] == ["2021-03-04", "2021-07-05"]
+    assert main(["timeline", "--sources", str(folder), "--no-semantic", "--data-dir", "",
+                 "--source", "x"]) == 2
+    assert "no source" in capsys.readouterr().err

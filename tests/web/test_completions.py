@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from qa.pipeline.disagreement import Disagreement, Value
 from qa.pipeline.question import read_question
 from qa.pipeline.result import Passage, Result
 from qa.web.completions import (
@@ -43,6 +44,24 @@ def test_the_answer_is_followed_by_a_marker_per_passage_each_annotated():
     assert first["url"] == "http://svc/sources/a#10-40" and first["title"] == "Titel"
     assert second["title"] == "b"  # an untitled source is named by its id
     assert all(a["type"] == "url_citation" for a in cited.annotations)
+
+
+def test_where_the_sources_differ_a_sentence_after_the_answer_says_so_each_value_cited():
+    differ = Disagreement("amount", [Value("16 miljoen euro", None, [1], ["b"], ["2023-05-03"]),
+                                     Value("14 miljoen euro", None, [0, 2], ["a", "c"], ["2023-05-02"])])
+    result = Result("16 miljoen euro", [passage("a", 0, 10), passage("b", 0, 10), passage("c", 0, 10)],
+                    read_question("hoeveel?"), confidence=0.5, disagreement=differ)
+    cited = cited_content(result, url)
+    assert cited.content == ("16 miljoen euro [1][2][3] Sources differ: 16 miljoen euro [2]; "
+                             "14 miljoen euro [1][3].")
+    for a in cited.annotations:
+        marker = cited.content[a["url_citation"]["start_index"]:a["url_citation"]["end_index"]]
+        assert a["url_citation"]["url"].startswith(f"http://svc/sources/{'abc'[int(marker[1]) - 1]}#")
+    # sent back as history, the answer is the answer alone
+    asked = conversation([{"role": "user", "content": "hoeveel?"},
+                          {"role": "assistant", "content": cited.content},
+                          {"role": "user", "content": "en waarom?"}], 10, 4000)
+    assert asked.history[1]["content"] == "16 miljoen euro"
 
 
 def test_when_the_sources_do_not_say_the_content_says_so_and_cites_nothing():
