@@ -42,12 +42,14 @@ lint: $(STAMP)
 
 # The index alone (bench.py), then folder -> answering at 10k, 100k and 1M
 # sentences (archive.py; about 15 minutes more, the encoder path at 10k and 100k),
-# then questions while articles are added at 10k and 100k (changes.py; about 5 minutes).
+# then questions while articles are added at 10k and 100k (changes.py; about 5 minutes), then the
+# timeline and the disagreements (timeline.py; about a minute).
 bench: $(STAMP) kit
 	sh scripts/install-system-packages.sh bench
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/changes.py
+	$(BIN)/python bench/timeline.py
 
 # Answer quality on every question set, in process: ours, the dev set and XQuAD-nl (en, nl).
 evaluate: $(STAMP) kit

@@ -19,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import gold  # noqa: E402  (bench/gold.py)
+
 from qa.training.collect import ASIDE_SETS, OWN_SETS  # noqa: E402  the sets make train fits, and those it never sees
 
 SHARED_EVAL = ROOT / "eval" / "kit"  # make kit copies it there
@@ -89,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
             if inside:
                 mean, right = (sum(x[i] for x in inside) / len(inside) for i in (0, 1))
                 print(f"  {low / 10:.1f}-{(low + 1) / 10:.1f}: {len(inside):4d}  {mean:.3f}  {right:.3f}")
+    if not args.sets:  # the timeline and the disagreements against the gold (bench/gold.py)
+        print("timeline and disagreements against the gold (eval/gold/):")
+        gold.main([])
     return 0
 
 

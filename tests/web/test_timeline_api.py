@@ -55,3 +55,17 @@ def test_a_folder_without_dates_has_an_empty_timeline(tmp_path):
                          "QA_INDEX": "", "QA_DATA_DIR": ""}).test_client()
     response = client.get("/api/timeline")
     assert response.status_code == 200 and response.get_json() == {"events": [], "count": 0}
+
+
+@pytest.mark.parametrize(("warm_max", "built"), [(0, False), (10_000, True)])
+def test_the_timeline_is_built_with_the_engine_up_to_a_size(tmp_path, monkeypatch, warm_max, built):
+    from qa.web import store
+
+    monkeypatch.setattr(store, "TIMELINE_WARM_MAX", warm_max)
+    (tmp_path / "a.txt").write_text(" date 2021-07\nWeg\n\nIn 2019 kwam een signaal binnen.\n",
+                                    encoding="utf-8")
+    app = create_app({"TESTING": True, "QA_SOURCES": str(tmp_path), "QA_SEMANTIC": False, "QA_INDEX": "",
+                      "QA_DATA_DIR": ""})
+    engine = app.extensions["qa.sources"].engine
+    assert ("timeline" in vars(engine)) is built
+    assert [e["date"] for e in app.test_client().get("/api/timeline").get_json()["events"]] == ["2019"]
