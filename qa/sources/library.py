@@ -21,11 +21,11 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-from .documents import parse_document
+from .documents import Document, parse_document
 from .locks import exclusive
 
 log = logging.getLogger(__name__)
@@ -203,19 +203,31 @@ class Entry(NamedTuple):
     sentences: int
 
 
+class Split(Protocol):
+    def sentences_of(self, doc_id: str) -> Sequence: ...  # a source's indexed sentences
+
+
+class Indexed(Protocol):
+    """What the Library reads of the engine that serves the sources (pipeline.engine.Engine)."""
+
+    documents: Mapping[str, Document]  # by id, as indexed
+    skipped: list[dict]  # the files that could not be read, with the reason
+    corpus: Split
+
+
 class Served(Protocol):
-    """What the Library needs of the engine that serves the sources (web.store.Sources)."""
+    """What the Library needs of what serves the sources (web.store.Sources)."""
 
     data: DataFolder | None  # None: the sources cannot be changed
-    engine: Any  # the engine served now (read inside `writing`)
+    engine: Indexed  # the engine served now (read inside `writing`)
 
-    def current(self) -> Any: ...  # the engine to answer with (the newest)
+    def current(self) -> Indexed: ...  # the engine to answer with (the newest)
 
     def writing(self) -> contextlib.AbstractContextManager[None]: ...  # one writer, in every process
 
     def share(self, source_id: str) -> None: ...  # tell other replicas (a search cluster)
 
-    def reload(self, why: str, *, announce: bool = False) -> Any: ...  # rebuild; with announce, tell workers
+    def reload(self, why: str, *, announce: bool = False) -> Indexed: ...  # rebuild; announce: tell workers
 
 
 class Library:
@@ -374,7 +386,7 @@ def _article_validator():
     return Draft202012Validator(ARTICLE_SCHEMA)
 
 
-def _entry(engine, source_id: str) -> Entry:
+def _entry(engine: Indexed, source_id: str) -> Entry:
     doc = engine.documents[source_id]
     return Entry(doc.id, doc.title, doc.date, doc.publisher, len(engine.corpus.sentences_of(doc.id)))
 
@@ -398,7 +410,7 @@ def _content_key(text: str, source_id: str) -> str:
     return content_hash(" ".join(text[a:b] for a, b in doc.content))
 
 
-def _duplicate_of(engine, text: str, source_id: str) -> str | None:
+def _duplicate_of(engine: Indexed, text: str, source_id: str) -> str | None:
     key = _content_key(text, source_id)
     for doc in engine.documents.values():
         if doc.id != source_id and content_hash(" ".join(doc.text[a:b] for a, b in doc.content)) == key:

@@ -103,7 +103,7 @@ def test_an_empty_folder_starts_and_answers_null(tmp_path, caplog):
                          "QA_DATA_DIR": ""}).test_client()
     assert client.get("/healthz").get_json()["sources"] == 0
     response = client.post("/api/ask", json={"question": "Wie?"}).get_json()
-    assert response == {"answer": None, "confidence": 0.0, "passages": []}
+    assert response == {"answer": None, "confidence": 0.0, "passages": [], "disagreement": None}
     assert any("no readable .txt sources" in r.getMessage() for r in caplog.records)
 
 
