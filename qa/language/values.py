@@ -1,9 +1,9 @@
-"""Values as intervals, so that two outlets' values can be compared: a date
-is the days it may mean ("begin 2021": January to April 2021), a number the
-amounts it may mean ("ruim 90": 90 to about 104), a name the people it may
-name ("Halsema" may be "Femke Halsema"). Two values conflict only when their
-intervals do not meet: "februari 2021" is a more precise "begin 2021", not
-another value."""
+"""Values as intervals, so that two outlets' values can be compared: a number
+is the amounts it may mean ("ruim 90": 90 to about 104), a name the people it
+may name ("Halsema" may be "Femke Halsema"); a date is the days it may mean
+(spans.DateValue: "begin 2021" is January to April 2021). Two values conflict
+only when they do not meet: "februari 2021" is a more precise "begin 2021",
+not another value."""
 from __future__ import annotations
 
 import re

@@ -1,9 +1,11 @@
-"""Where the sources disagree: the best passages from different sources give
-different values of the kind asked (a date, a count, an amount, a person, a
-place) for the same thing. Compatible values are one value ("begin 2021" and
-"februari 2021", "ruim 90" and "93", "Halsema" and "Femke Halsema"); values
-about different happenings are no disagreement (the passages must say the
-same thing around their values, and their own dates, if any, must meet)."""
+"""Where the sources disagree: another source's passage, nearly as likely to
+answer, gives a different value of the kind asked (a date, a count, an amount,
+a person, a place) for the same thing as the answer's passage. Compatible
+values are one value ("begin 2021" and "februari 2021", "ruim 90" and "93",
+"Halsema" and "Femke Halsema"); values about different happenings are no
+disagreement (the passages must say the same thing around their values, and
+their own dates, if any, must meet). Conservative by design: a false "sources
+differ" costs more trust than a missed one (docs/evaluation.md)."""
 from __future__ import annotations
 
 import re
@@ -24,7 +26,7 @@ from .question import Question
 # probability: a value in a passage far below the answer's is no claim about what was asked.
 MIN_SUPPORT = 0.5
 # Share of the smaller passage's content terms (values and dates aside) the other must share
-# to be about the same thing (fitted on the gold disagreements: docs/evaluation.md).
+# to be about the same thing (chosen on the gold disagreements: docs/evaluation.md).
 SAME_THING = 0.4
 KINDS = {"fit_when": "date", "fit_number": "amount", "fit_name": "name"}
 

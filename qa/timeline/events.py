@@ -30,7 +30,7 @@ TOPIC_SENTENCES = 1000
 # under gunicorn's request-line limit (4,094 bytes), so that a longer one gets the API's own 400.
 TOPIC_MAX_CHARS = 300
 # Share of the smaller mention's content terms the other must share for two
-# mentions with meeting dates to be one event (fitted on the gold events of
+# mentions with meeting dates to be one event (chosen on the gold events of
 # the seeds and story1, checked on story2: docs/evaluation.md).
 SAME_EVENT = 0.3
 # The same, for two mentions of the very same day or month: in one story, one day is mostly one event.
