@@ -59,3 +59,9 @@ def test_dates_are_placed_against_the_article_date(sentence, article, label):
 def test_decimals_and_sentences_without_dates_give_none():
     assert find_date_values("Het project is begroot op 17,2 miljoen euro.", "2023-03-16") == ()
     assert find_date_values("De wethouder trad af.", "2021-07") == ()
+
+
+@pytest.mark.parametrize("article", ["2021-02-31", "2021-13", "2021-00-10"])
+def test_an_article_date_no_calendar_has_places_no_relative_date_and_breaks_nothing(article):
+    assert find_date_values("Begin dit jaar kwam het rapport.", article) == ()
+    assert find_date_values("In 2019 kwam het rapport.", article)[0][1].label == "2019"

@@ -49,14 +49,19 @@ def _date_parser() -> DateDataParser:
 
 def article_base(date: str | None) -> dt.datetime | None:
     """The day against which relative dates in an article are read: its date,
-    or the last day of its month when only the month is known."""
+    or the last day of its month when only the month is known; None when it
+    has none, or one no calendar has ("2021-02-31", sent to the API)."""
     if not date:
         return None
-    parts = [int(p) for p in date.split("-")]
-    if len(parts) == 3:
-        return dt.datetime(*parts)
-    year, month = parts[0], parts[1] if len(parts) > 1 else 12
-    next_month = dt.datetime(year + month // 12, month % 12 + 1, 1)
+    try:
+        parts = [int(p) for p in date.split("-")]
+        if len(parts) == 3:
+            return dt.datetime(*parts)
+        year, month = parts[0], parts[1] if len(parts) > 1 else 12
+        dt.datetime(year, month, 1)  # a month no calendar has raises here
+        next_month = dt.datetime(year + month // 12, month % 12 + 1, 1)
+    except ValueError:
+        return None
     return next_month - dt.timedelta(days=1)
 
 
