@@ -385,8 +385,9 @@ class Engine:
             passages.append(passage)
         decided = decision.decide(self.corpus, ranking, reading, self.models)
         clock.lap("answer")
-        differ = disagreement.find(self.corpus, ranking.question, reading.best, reading.copies,
-                                   reading.probabilities)
+        # (where the service says the sources do not say, it claims no disagreement either)
+        differ = None if decided.answer is None else disagreement.find(
+            self.corpus, ranking.question, reading.best, reading.copies, reading.probabilities)
         if differ is not None:
             decided = decision.with_disagreement(decided, reading, differ)
         clock.lap("disagreement")
