@@ -353,8 +353,18 @@ class Engine:
 
     @functools.cached_property
     def timeline(self) -> Timeline:
-        """The story's dated events (built at the first use; the service builds it before serving)."""
-        return Timeline.build(self.corpus)
+        """The story's dated events (built at the first use; the service builds it before serving).
+        Up to PASSAGE_WARM_MAX sentences, whose multilingual-e5 vectors are made at build, events
+        worded differently by two outlets are compared by meaning too."""
+        encoder, sentences = self.passage_encoder, self.sentences
+        if encoder is None or len(sentences) > PASSAGE_WARM_MAX:
+            return Timeline.build(self.corpus)
+
+        def similarity(i: int, j: int) -> float:
+            a, b = encoder.sentence_vectors([sentences[i].text, sentences[j].text])
+            return float(a @ b)
+
+        return Timeline.build(self.corpus, similarity)
 
     def ranker(self) -> Ranker:
         """Ranking as this engine stands now (its vectors arrive while it serves)."""

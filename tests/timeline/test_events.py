@@ -1,11 +1,14 @@
 """The story as dated events: one event per happening, merged across outlets, in date order."""
+import datetime as dt
+
 import numpy as np
 import pytest
 
+from qa.language.spans import date_value
 from qa.pipeline.engine import Engine
 from qa.pipeline.question import read_question
 from qa.sources.documents import parse_document
-from qa.timeline.events import event_json
+from qa.timeline.events import Mention, event_json, same_event
 
 ARTICLES = {
     "a": " date 2021-07-05\nWethouder weg\n\nIn 2019 kwam een eerste signaal binnen over de wethouder. "
@@ -52,3 +55,37 @@ def test_a_topic_and_a_source_narrow_the_timeline(engine):
 def test_a_folder_without_dates_has_an_empty_timeline():
     engine = Engine([parse_document("c", ARTICLES["c"])], semantic=False)
     assert engine.timeline.events == []
+
+
+def _mention(sentence: int, terms: set[str]) -> Mention:
+    return Mention(sentence, date_value(dt.datetime(2021, 2, 1), "month"), frozenset(terms))
+
+
+@pytest.mark.parametrize(("shared", "cosine", "same"), [
+    ({"vier", "melding", "formeel", "ambtenar"}, None, True),  # enough words: no meaning asked
+    ({"vier"}, 0.95, True),  # few words, close in meaning
+    ({"vier"}, 0.80, False),  # few words, not close enough
+    (set(), 0.99, False),  # no word in common: never, however close
+])
+def test_mentions_worded_differently_are_one_event_only_when_close_in_meaning(shared, cosine, same):
+    a = _mention(1, shared | {"melding", "formeel", "ambtenar", "ontstemd", "zak", "gang", "vrouwelijk"})
+    many = {"medewerker", "formeel", "melding", "overlapt", "signal", "eerder", "alsnog"}
+    other = many if len(shared) > 2 else {"officieel", "dien", "klacht", "bel", "trekken", "opnieuw"}
+    b = _mention(2, shared | other)
+    similarity = None if cosine is None else (lambda i, j: cosine)
+    assert same_event(a, b, similarity) is same
+
+
+@pytest.mark.parametrize(("warm_max", "compared"), [(0, False), (10_000, True)])
+def test_meaning_is_compared_only_where_passage_vectors_are_made_at_build(monkeypatch, warm_max, compared):
+    from qa.pipeline import engine as engine_module
+
+    seen = []
+    monkeypatch.setattr(engine_module, "PASSAGE_WARM_MAX", warm_max)
+    def build(cls, corpus, similarity=None):
+        seen.append(similarity)
+        return cls(corpus, [])
+
+    monkeypatch.setattr(engine_module.Timeline, "build", classmethod(build))
+    built = Engine([parse_document(i, t) for i, t in ARTICLES.items()])
+    assert built.timeline.events == [] and (seen[0] is not None) is compared
