@@ -114,20 +114,15 @@ def add_command(args) -> int:
 def timeline_command(args) -> int:
     from .cli.timeline import render
     from .pipeline.question import read_question
-    from .timeline.events import TOPIC_MAX_CHARS, event_json
+    from .timeline.events import TimelineRequestError, event_json
 
     engine = _engine(args)
-    if args.source is not None and args.source not in engine.documents:
-        print(f"error: no source with id {args.source!r}", file=sys.stderr)
+    try:
+        events = engine.timeline.asked(args.q, args.source, lambda text: read_question(
+            text, (), engine.analyzer, engine.translator, engine.neighbours))
+    except TimelineRequestError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    if args.q is not None:
-        if not args.q.strip() or len(args.q) > TOPIC_MAX_CHARS:
-            print(f"error: --q must be 1 to {TOPIC_MAX_CHARS} characters", file=sys.stderr)
-            return 2
-        events = engine.timeline.about(read_question(args.q, (), engine.analyzer, engine.translator,
-                                                     engine.neighbours), args.source)
-    else:
-        events = engine.timeline.select(source=args.source)
     shown = [event_json(engine.corpus, e) for e in events]
     print(json.dumps({"events": shown, "count": len(shown)}, ensure_ascii=False, indent=2) if args.json
           else render(shown))

@@ -6,14 +6,12 @@ import datetime as dt
 
 from ..language.lexicon import MONTHS
 
-SEASONS = {"early": "early", "mid": "mid", "late": "late"}
-
 
 def readable(date: str, precision: str) -> str:
     """'2019', 'February 2021', '5 July 2021', 'early 2021'."""
     if precision == "season":
         year, season = date.split("-")
-        return f"{SEASONS[season]} {year}"
+        return f"{season} {year}"
     if precision == "month":
         year, month = date.split("-")
         return f"{MONTHS['en'][int(month) - 1]} {year}"

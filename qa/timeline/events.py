@@ -118,6 +118,14 @@ def merge(mentions: list[Mention], similarity: Similarity | None = None) -> list
                   key=lambda e: (e.date.first, -PRECISIONS.index(e.date.precision), e.mentions[0].sentence))
 
 
+class TimelineRequestError(ValueError):
+    """A timeline request that cannot be met: its error code, message and HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
 class Timeline:
     """The events of one corpus, and which event each sentence reports."""
 
@@ -133,6 +141,20 @@ class Timeline:
     def build(cls, corpus: Corpus, similarity: Similarity | None = None) -> Timeline:
         """`similarity(i, j)`: the cosine of two sentences' meaning, where it is at hand."""
         return cls(corpus, merge(mentions_of(corpus, maybe_dated(corpus)), similarity))
+
+    def asked(self, topic: str | None, source: str | None, read: Callable[[str], Question]) -> list[Event]:
+        """The events the API and the terminal are asked for: all, or about `topic` (read into a
+        question by `read`), from one `source` or all; a request that cannot be met raises
+        TimelineRequestError saying why."""
+        if source is not None and source not in self.corpus.documents:
+            raise TimelineRequestError("unknown_source", f"no source with id {source[:100]!r}", 404)
+        if topic is None:
+            return self.select(source=source)
+        if not topic.strip():
+            raise TimelineRequestError("empty_question", "q is empty")
+        if len(topic) > TOPIC_MAX_CHARS:
+            raise TimelineRequestError("question_too_long", f"q is longer than {TOPIC_MAX_CHARS} characters")
+        return self.about(read(topic), source)
 
     def about(self, question: Question, source: str | None = None) -> list[Event]:
         """The events told by the sentences that match `question` (a topic or a question: BM25's

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from ..pipeline.engine import K_DEFAULT, K_MAX, K_MIN
 from ..pipeline.question import read_question
-from ..timeline.events import TOPIC_MAX_CHARS, event_json
+from ..timeline.events import TimelineRequestError, event_json
 from .errors import ApiError
 from .hardening import ask_limit, limiter
 from .openapi import validator
@@ -86,19 +86,14 @@ def ask():
 def timeline():
     """The story's dated events in date order, optionally about a topic (?q=) and from one source."""
     engine = get_engine()
-    topic, source = request.args.get("q"), request.args.get("source")
-    if source is not None and source not in engine.documents:
-        raise ApiError("unknown_source", f"no source with id {source[:100]!r}", 404)
+    topic = request.args.get("q")
     if topic is not None:
         check_text(topic, "q")
-        if not topic.strip():
-            raise ApiError("empty_question", "q is empty")
-        if len(topic) > TOPIC_MAX_CHARS:
-            raise ApiError("question_too_long", f"q is longer than {TOPIC_MAX_CHARS} characters")
-        question = read_question(topic, (), engine.analyzer, engine.translator, engine.neighbours)
-        events = engine.timeline.about(question, source)
-    else:
-        events = engine.timeline.select(source=source)
+    try:
+        events = engine.timeline.asked(topic, request.args.get("source"), lambda text: read_question(
+            text, (), engine.analyzer, engine.translator, engine.neighbours))
+    except TimelineRequestError as exc:
+        raise ApiError(exc.code, exc.message, exc.status) from None
     return jsonify({"events": [event_json(engine.corpus, e) for e in events], "count": len(events)})
 
 

@@ -29,8 +29,9 @@ from ..sources.documents import SourceError, list_folders
 from ..sources.library import DataFolder, Library, valid_id
 
 log = logging.getLogger(__name__)
-# Up to this many sentences the timeline is built with the engine (about 2 s per 100,000 news
-# sentences); above it, at the first request for it, so that a large archive starts no later.
+# Up to this many sentences the timeline is built with the engine at start (about 2 s per 100,000
+# news sentences); above it, and after a change of the sources (an added article waits for no
+# timeline), at the first request for it.
 TIMELINE_WARM_MAX = 200_000
 EXTENSION = "qa.sources"
 LIBRARY = "qa.library"
@@ -94,7 +95,7 @@ class Sources:
                                     ingest_workers=None if initial else 1, index_backend=backend)
         if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
             engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
-        if len(engine.sentences) <= TIMELINE_WARM_MAX:
+        if initial and len(engine.sentences) <= TIMELINE_WARM_MAX:
             engine.timeline  # noqa: B018  built now, before gunicorn forks, not on a first request
         return engine
 
