@@ -27,6 +27,10 @@ def render(events: list[dict]) -> str:
     lines = []
     for event in events:
         lines.append(readable(event["date"], event["precision"]))
+        outlets = {s["source"]: s["publisher"] or s["title"] or s["source"] for s in event["sentences"]}
+        for other in event.get("disputed", []):
+            lines.append(f"  (sources differ: {readable(other['date'], other['precision'])} "
+                         f"according to {', '.join(outlets.get(d, d) for d in other['sources'])})")
         for s in event["sentences"]:
             outlet = s["publisher"] or s["title"] or s["source"]
             lines.append(f"  - {s['text']}")

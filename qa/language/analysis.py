@@ -309,6 +309,24 @@ class Analyzer:
         return found
 
 
+# The shortest word a compound's head is counted as (shorter ones end too many words: "ban", "loopban").
+COMPOUND_HEAD_MIN = 4
+
+
+def shared_terms(a: frozenset[str], b: frozenset[str]) -> int:
+    """How many of the smaller set's index terms the other has, a compound counting for its head
+    ("onderteken" for "teken", "kartonfabriek" for "fabriek"): Dutch writes one thing as a
+    compound in one sentence and as its head in the next. Compounds are looked at only when the
+    sets share a term already (the common case, no term in common, stays one set operation)."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    common = len(small & large)
+    if not common:
+        return 0
+    rest = [u for u in large - small if len(u) >= COMPOUND_HEAD_MIN]
+    return common + sum(1 for t in small - large if len(t) >= COMPOUND_HEAD_MIN
+                        and any(u.endswith(t) or t.endswith(u) for u in rest))
+
+
 def date_mentions(text: str, settings: dict) -> list[tuple[int, int, str, datetime]]:
     """(start, end, text, value) of the dates dateparser finds, searched as
     Dutch and as English separately: given both languages at once it picks

@@ -30,6 +30,34 @@ LAST_WEEK = re.compile(r"\b(vorige week|verleden week|last week)\s*$", re.I)
 THIS_WEEK = re.compile(r"\b(dit|afgelopen|vorig|komend) weekend\b|\b(vorige|volgende|deze|komende) week\b|"
                        r"\b(this|last|next) (weekend|week)\b", re.I)
 LAST_DAY = re.compile(r"\b(afgelopen|vorige|jongstleden|last|this past)\s*$", re.I)
+# Days named by their distance from the article's day ("gisteren" in an article of 18 January is
+# 17 January); "gister-" also before a part of the day ("gisteravond").
+NEAR_DAYS = re.compile(r"\b(eergister|gister)(?:en|avond|middag|ochtend|morgen|nacht)?\b|\b(vandaag|vanavond|"
+                       r"vanmiddag|vanochtend|vanmorgen|today|tonight|yesterday)\b", re.I)
+NEAR_DAY_SHIFT = {"eergister": -2, "gister": -1, "yesterday": -1}  # the rest: the article's day
+# A year named by its distance ("zes jaar geleden", "two years ago") and a part of the article's own
+# year ("aan het eind van het jaar", "the end of the year").
+YEARS_AGO = re.compile(r"\b(\d{1,2}|[^\W\d_]+)\s+(?:jaar|years?)\s+(?:geleden|ago)\b", re.I)
+PART_OF_THE_YEAR = re.compile(r"\b(?:(begin|eind|einde|medio|midden) van (?:het|dit) jaar|"
+                              r"(?:the )?(beginning|end|middle) of (?:the|this) year)\b", re.I)
+PART_OF_THE_YEAR_SEASON = {"begin": "early", "beginning": "early", "eind": "late", "einde": "late",
+                           "end": "late", "medio": "mid", "midden": "mid", "middle": "mid"}
+# A sentence telling what happened (a finite verb in the past: "stemde", "werd", "was") or what is to
+# come ("zal", "verwacht", "gepland"): a month or day written without its year lies before the
+# article's date in the first, after it in the second. Strong and irregular past forms are listed;
+# the weak ones ("stemde", "werkten") are read by their ending and lemma (spans.dates.tense_of).
+PAST_FORMS = frozenset([
+    "was", "waren", "werd", "werden", "had", "hadden", "kwam", "kwamen", "ging", "gingen", "begon",
+    "begonnen", "sloot", "sloten", "trad", "traden", "nam", "namen", "gaf", "gaven", "bleek", "bleken",
+    "kreeg", "kregen", "zat", "zaten", "stond", "stonden", "lag", "lagen", "hield", "hielden", "viel",
+    "vielen", "wist", "wisten", "zei", "zeiden", "liep", "liepen", "vond", "vonden", "schreef", "schreven",
+    "bracht", "brachten", "dacht", "dachten", "koos", "kozen", "won", "wonnen", "verloor", "verloren",
+    "vertrok", "vertrokken", "besloot", "besloten", "sprak", "spraken", "zag", "zagen", "bood", "boden",
+    "droeg", "droegen", "trok", "trokken", "verscheen", "verschenen", "ontving", "ontvingen", "deed",
+    "deden", "were", "did", "said", "took", "came", "went", "began", "gave", "found", "became"
+])
+FUTURE_WORDS = re.compile(r"\b(zal|zullen|zult|gaat|gaan|verwacht|verwachten|gepland|plant|planning|"
+                          r"will|shall|expected|planned|scheduled|going to)\b", re.I)
 # A month written out, which places a date ("in maart", "February 2021"; not "3/2").
 MONTH_NAME = _any_word(MONTHS["en"] + MONTHS["nl"])
 # A length of time after its number ("drie weken", "59 minutes").
@@ -229,5 +257,6 @@ AT_MOST = re.compile(r"\b(bijna|nearly|almost|minder dan|less than|fewer than|no
 ABOUT = re.compile(r"(\b(ongeveer|circa|zo'n|about|around|some|roughly|rond de)|\bca\.)\s*$", re.I)
 # The words that date a sentence say nothing of what happened (the timeline and the disagreements
 # compare what sentences say without them); index terms, as the analyzer writes them.
-DATE_WORDS = frozenset(w.lower() for names in MONTHS.values() for w in names) | {
-    "begin", "eind", "medio", "jaar", "maand", "week", "dag", "vorig", "dit", "deze", "volgend"}
+DATE_WORDS = frozenset(w.lower() for names in (*MONTHS.values(), *WEEKDAYS.values()) for w in names) | {
+    "begin", "eind", "medio", "jaar", "maand", "week", "dag", "vorig", "dit", "deze", "volgend",
+    "gisteren", "vandaag", "geleden", "weekend", "year", "month", "day", "ago", "yesterday", "today"}

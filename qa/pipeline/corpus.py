@@ -4,6 +4,7 @@ kinds share. Built once per set of sources (engine.py); the stages receive it,
 never the engine."""
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from ..index.base import Index
 from ..language.analysis import Analyzer
+from ..language.lexicon import DATE_WORDS
 from ..language.sentences import KINDS, Sentence, SentenceTable
 from ..sources.documents import Document
 from .question import Question
@@ -86,6 +88,17 @@ class Corpus:
         for i in ids[known[ids] < 0]:
             known[i] = bool(pattern.search(self.sentences[int(i)].text))
         return known[ids] == 1
+
+    @functools.cached_property
+    def date_terms(self) -> frozenset[str]:
+        """The words that date a sentence (lexicon.DATE_WORDS) as the index writes them ("jaar": "jar")."""
+        return frozenset(self.analyzer.terms(" ".join(DATE_WORDS)))
+
+    def content_terms(self, i: int) -> frozenset[str]:
+        """What sentence i says: its index terms, its dates' words and numbers aside (the timeline
+        and the disagreements compare sentences by them)."""
+        dating = self.date_terms
+        return frozenset(t for t in self.term_set(i) if t not in dating and not t.isdigit())
 
     def term_set(self, i: int) -> frozenset[str]:
         """Index terms of a sentence, kept for the next questions (up to TERM_SETS_MAX sentences)."""

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..language.lexicon import DATE_WORDS, MONTHS, WEEKDAYS
+from ..language.analysis import shared_terms
+from ..language.lexicon import MONTHS, WEEKDAYS
 from ..language.spans import DateValue, find_date_values
 from ..language.spans.span import PRECISIONS
 from ..pipeline.corpus import Corpus
 from ..pipeline.question import Question
 
 # What a sentence needs to be read for dates at all, in lower case: a digit, or a word that starts like a
-# month, a weekday, "jaar", "week" (more than find_date_values asks, never less; one pass over a text).
+# month, a weekday, "jaar", "week", "gisteren" (more than find_date_values asks, never less; one
+# pass over a text).
+_NEAR_DAY_WORDS = {"eergister", "gister", "vandaag", "vanavond", "vanmiddag", "vanochtend", "vanmorgen",
+                   "today", "tonight", "yesterday"}
 _DATING_WORDS = sorted({w.lower() for names in (*MONTHS.values(), *WEEKDAYS.values()) for w in names}
-                       | {"jaar", "year", "maand", "month", "week"}, key=len, reverse=True)
+                       | {"jaar", "year", "maand", "month", "week"} | _NEAR_DAY_WORDS, key=len, reverse=True)
 MAY_DATE = re.compile(r"\d|(?<![^\W\d_])(?:" + "|".join(map(re.escape, _DATING_WORDS)) + ")")
 # How many of BM25's best sentences a topic (?q=) reaches: enough for a story told over hundreds of
 # articles, few enough that the selection stays a top-k (ms at 100,000 sentences).
@@ -44,17 +48,28 @@ Similarity = Callable[[int, int], float]
 SAME_EVENT_SAME_DAY = 0.15
 
 
+# Two outlets that date one event differently ("In oktober 2021 werd de eerste paal geslagen", "De bouw
+# begon op 12 november 2021 met het slaan van de eerste paal"): mentions from different sources whose
+# dates do not meet are one event, its date disputed, when they share at least this share of the
+# smaller's words (and two words at least) and their dates lie at most DISPUTE_DAYS apart.
+SAME_EVENT_DISPUTED = 0.5
+DISPUTE_DAYS = 62
+
+
 @dataclass(frozen=True)
 class Mention:
     sentence: int  # sentence id
     date: DateValue
     terms: frozenset[str]  # what it says: its index terms, the date's words aside
+    source: str = ""  # the document's id: an outlet does not dispute itself
+    published: str = ""  # the document's date (ISO, "" when unknown): the most recent support
 
 
 @dataclass
 class Event:
-    date: DateValue  # the most precise of its mentions' dates
+    date: DateValue  # the date most sources give (then the most recent, then the most precise)
     mentions: list[Mention]  # the sentences that report it, first the one that dates it
+    disputed: list[DateValue] = field(default_factory=list)  # other dates other sources give
 
     def sentences(self) -> list[int]:
         return [m.sentence for m in self.mentions]
@@ -68,10 +83,10 @@ def mentions_of(corpus: Corpus, ids: Iterable[int]) -> list[Mention]:
         s = corpus.sentences[i]
         if s.kind == "heading":
             continue
-        dates = find_date_values(s.text, corpus.documents[s.doc_id].date)
+        document = corpus.documents[s.doc_id]
+        dates = find_date_values(s.text, document.date)
         if dates:
-            terms = frozenset(t for t in corpus.term_set(i) if t not in DATE_WORDS and not t.isdigit())
-            found.append(Mention(i, dates[0][1], terms))
+            found.append(Mention(i, dates[0][1], corpus.content_terms(i), s.doc_id, document.date or ""))
     return found
 
 
@@ -88,14 +103,20 @@ def maybe_dated(corpus: Corpus) -> Iterator[int]:
         yield from (first + h for h in sorted(hits) if h >= 0)
 
 
+def _shared(a: Mention, b: Mention) -> tuple[int, float]:
+    """The words two mentions share: how many, and their share of the smaller's."""
+    smaller = min(len(a.terms), len(b.terms))
+    common = shared_terms(a.terms, b.terms)
+    return common, common / smaller if smaller else 0.0
+
+
 def same_event(a: Mention, b: Mention, similarity: Similarity | None = None) -> bool:
     """Two mentions report one event: their dates meet and they share enough of what they say."""
     if not a.date.meets(b.date):
         return False
-    smaller = min(len(a.terms), len(b.terms))
     same_day = a.date == b.date and a.date.precision in ("day", "month")
     needed = SAME_EVENT_SAME_DAY if same_day else SAME_EVENT
-    shared = len(a.terms & b.terms) / smaller if smaller else 0.0
+    shared = _shared(a, b)[1]
     if shared >= needed:
         return True
     # outlets word one event differently ("formele melding", "officiële melding"): then their meaning
@@ -103,17 +124,55 @@ def same_event(a: Mention, b: Mention, similarity: Similarity | None = None) -> 
         similarity(a.sentence, b.sentence) >= SAME_EVENT_COSINE
 
 
-def merge(mentions: list[Mention], similarity: Similarity | None = None) -> list[Event]:
-    """Mentions grouped into events (each joins the first event it reports with
-    every mention of), in date order: earliest first, the wider date first among equals."""
-    events: list[Event] = []
+def disputed_event(a: Mention, b: Mention) -> bool:
+    """Two outlets report one event on dates that do not meet: most of their words are the same
+    and the dates are close."""
+    if a.source == b.source or a.date.meets(b.date):
+        return False
+    common, shared = _shared(a, b)
+    return _days_apart(a.date, b.date) <= DISPUTE_DAYS and common >= 2 and shared >= SAME_EVENT_DISPUTED
+
+
+def _days_apart(a: DateValue, b: DateValue) -> int:
+    """Days between two dates' intervals (0 or less where they meet)."""
+    return (max(a.first, b.first) - min(a.last, b.last)).days
+
+
+def dated(mentions: list[Mention]) -> Event:
+    """An event of `mentions`: its dates grouped where they meet, the group most sources give
+    (then the most recent article, then the most precise) dating it, the others disputed."""
+    groups: list[list[Mention]] = []
     for m in sorted(mentions, key=lambda m: (PRECISIONS.index(m.date.precision), m.sentence)):
-        event = next((e for e in events if e.date.meets(m.date)
-                      and any(same_event(m, o, similarity) for o in e.mentions)), None)
-        if event is None:
-            events.append(Event(m.date, [m]))
+        group = next((g for g in groups if g[0].date.meets(m.date)), None)
+        if group is None:
+            groups.append([m])
         else:
-            event.mentions.append(m)
+            group.append(m)
+    groups.sort(key=lambda g: (len({m.source for m in g}), max(m.published for m in g)), reverse=True)
+    ordered = [m for g in groups for m in g]
+    return Event(groups[0][0].date, ordered, [g[0].date for g in groups[1:]])
+
+
+def merge(mentions: list[Mention], similarity: Similarity | None = None) -> list[Event]:
+    """Mentions grouped into events, in date order (earliest first, the wider date first among
+    equals). Each mention joins every event it reports with a mention of (their dates meet and
+    they say the same thing, or two outlets date it differently: disputed_event); events it
+    joins are one when their dates meet."""
+    groups: list[list[Mention]] = []
+    for m in sorted(mentions, key=lambda m: (PRECISIONS.index(m.date.precision), m.sentence)):
+        joined = [g for g in groups if _days_apart(g[0].date, m.date) <= DISPUTE_DAYS and (
+            (g[0].date.meets(m.date) and any(same_event(m, o, similarity) for o in g))
+            or any(disputed_event(m, o) for o in g))]
+        if not joined:
+            groups.append([m])
+            continue
+        first = joined[0]
+        first.append(m)
+        for other in joined[1:]:
+            if first[0].date.meets(other[0].date):
+                first += other
+                groups.remove(other)
+    events = [dated(g) for g in groups]
     return sorted(events,
                   key=lambda e: (e.date.first, -PRECISIONS.index(e.date.precision), e.mentions[0].sentence))
 
@@ -175,7 +234,7 @@ class Timeline:
                 mentions = [m for m in event.mentions if self.corpus.sentences[m.sentence].doc_id == source]
                 if not mentions:
                     continue
-                event = Event(event.date, mentions)
+                event = Event(event.date, mentions, event.disputed)
             out.append(event)
         return out
 
@@ -191,6 +250,10 @@ def event_json(corpus: Corpus, event: Event) -> dict:
                           "date": doc.date, "sentence": s.index, "start": s.start, "end": s.end,
                           "text": s.text})
     date = event.date
+    disputed = [{"date": d.label, "precision": d.precision,
+                 "sources": list(dict.fromkeys(corpus.sentences[m.sentence].doc_id for m in event.mentions
+                                               if m.date.meets(d) and not m.date.meets(date)))}
+                for d in event.disputed]
     return {"date": date.label, "precision": date.precision, "first": date.first.isoformat(),
             "last": date.last.isoformat(), "sentences": sentences,
-            "sources": list(dict.fromkeys(s["source"] for s in sentences))}
+            "sources": list(dict.fromkeys(s["source"] for s in sentences)), "disputed": disputed}

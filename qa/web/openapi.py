@@ -63,7 +63,8 @@ EVENT_SENTENCE = {
                    "end": {"type": "integer", "minimum": 0}, "text": {"type": "string"}},
 }
 EVENT = {
-    "type": "object", "required": ["date", "precision", "first", "last", "sentences", "sources"],
+    "type": "object",
+    "required": ["date", "precision", "first", "last", "sentences", "sources", "disputed"],
     "properties": {
         "date": {"type": "string",
                  "description": "2019, 2021-02, 2021-07-05, or a season: 2021-early, -mid, -late"},
@@ -73,6 +74,13 @@ EVENT = {
                       "description": "the sentences that report it, in every outlet, the one that dates "
                                      "it first"},
         "sources": {"type": "array", "items": {"type": "string"}},
+        "disputed": {"type": "array",
+                     "description": "other dates other outlets give the same event (the event's date is "
+                                    "the one most outlets, then the most recent, give)",
+                     "items": {"type": "object", "required": ["date", "precision", "sources"], "properties": {
+                         "date": {"type": "string"},
+                         "precision": {"enum": ["day", "month", "season", "year"]},
+                         "sources": {"type": "array", "items": {"type": "string"}}}}},
     },
 }
 TIMELINE = {"type": "object", "required": ["events", "count"],

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.language.analysis import Analyzer, normalize, tokenize
+from qa.language.analysis import Analyzer, normalize, shared_terms, tokenize
 
 
 def test_normalize_folds_case_accents_and_width():
@@ -96,3 +96,14 @@ def test_a_token_too_long_to_be_a_word_is_neither_looked_up_nor_split():
 def test_unknown_language_lists_the_choices():
     with pytest.raises(ValueError, match="'en', 'nl'"):
         Analyzer("fr")
+
+
+@pytest.mark.parametrize(("a", "b", "shared"), [
+    ({"plan", "onderteken", "vier"}, {"plan", "teken", "sociaal", "regel"}, 2),  # a compound's head counts
+    ({"kartonfabriek", "fin", "overnem"}, {"fabriek", "fin", "overnem", "zes"}, 3),
+    ({"loopban", "nieuw"}, {"ban", "nieuw"}, 1),  # heads shorter than COMPOUND_HEAD_MIN do not
+    ({"onderteken"}, {"teken"}, 0),  # no word in common at all: compounds are not looked at
+    (set(), {"plan"}, 0),
+])
+def test_shared_terms_count_a_compound_for_its_head(a, b, shared):
+    assert shared_terms(frozenset(a), frozenset(b)) == shared

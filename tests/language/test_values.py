@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 
 from qa.language.spans import date_value, find_date_values
+from qa.language.spans.dates import tense_of
 from qa.language.values import amount_of, same_name
 
 
@@ -54,6 +55,49 @@ def test_a_season_holds_its_months_and_meets_them():
 ])
 def test_dates_are_placed_against_the_article_date(sentence, article, label):
     assert find_date_values(sentence, article)[0][1].label == label
+
+
+@pytest.mark.parametrize(("sentence", "article", "label"), [
+    ("Kallio maakte het besluit gisteren bekend.", "2023-01-18", "2023-01-17"),
+    ("De raad besloot eergisteren.", "2023-01-18", "2023-01-16"),
+    ("Vandaag opent het zwembad.", "2024-09-09", "2024-09-09"),
+    ("Het concern nam de fabriek zes jaar geleden over.", "2023-01-18", "2017"),
+    ("The plant was sold two years ago.", "2023-01-18", "2021"),
+    ("De rest volgt bij de sluiting aan het eind van het jaar.", "2023-03", "2023-late"),
+])
+def test_days_and_years_counted_from_the_articles(sentence, article, label):
+    assert find_date_values(sentence, article)[0][1].label == label
+
+
+def test_yesterday_needs_an_article_dated_to_the_day():
+    assert find_date_values("Kallio maakte het besluit gisteren bekend.", "2023-01") == ()
+    assert find_date_values("Kallio maakte het besluit gisteren bekend.", None) == ()
+
+
+@pytest.mark.parametrize(("sentence", "article", "label"), [
+    # half a year either way: the tense decides (nearest alone gave March 2025 and October 2023)
+    ("In maart stemde de raad unaniem in met de tweede aanvulling.", "2024-09-09", "2024-03"),
+    ("De gemeente verwacht dat de sloop in oktober begint.", "2024-04-11", "2024-10"),
+    ("In October the council voted.", "2024-04-11", "2023-10"),
+    # no tense to go by, or both: the nearest
+    ("De raad praat in maart over de tegenvaller.", "2024-02-15", "2024-03"),
+    ("De raad praat in oktober over de tegenvaller.", "2024-06-01", "2024-10"),
+])
+def test_a_month_without_its_year_lies_on_the_side_its_tense_says(sentence, article, label):
+    assert find_date_values(sentence, article)[0][1].label == label
+
+
+@pytest.mark.parametrize(("sentence", "tense"), [
+    ("In maart stemde de raad in.", "past"),  # a weak past
+    ("De fabriek sloot in december.", "past"),  # a strong one, listed
+    ("De sloop begint naar verwachting in oktober; de gemeente verwacht geen vertraging.", "future"),
+    ("The demolition will start in October.", "future"),
+    ("De raad praat in maart.", None),
+    ("De eerste gemeente in maart.", None),  # "eerste", "gemeente" end like a past, are none
+    ("Hij zei dat de sloop in oktober zal beginnen.", None),  # both: the nearest decides
+])
+def test_tense_of_a_sentence(sentence, tense):
+    assert tense_of(sentence) == tense
 
 
 def test_decimals_and_sentences_without_dates_give_none():

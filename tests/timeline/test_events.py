@@ -8,7 +8,15 @@ from qa.language.spans import date_value
 from qa.pipeline.engine import Engine
 from qa.pipeline.question import read_question
 from qa.sources.documents import parse_document
-from qa.timeline.events import Mention, event_json, same_event
+from qa.timeline.events import (
+    DISPUTE_DAYS,
+    MAY_DATE,
+    Mention,
+    disputed_event,
+    event_json,
+    merge,
+    same_event,
+)
 
 ARTICLES = {
     "a": " date 2021-07-05\nWethouder weg\n\nIn 2019 kwam een eerste signaal binnen over de wethouder. "
@@ -89,3 +97,77 @@ def test_meaning_is_compared_only_where_passage_vectors_are_made_at_build(monkey
     monkeypatch.setattr(engine_module.Timeline, "build", classmethod(build))
     built = Engine([parse_document(i, t) for i, t in ARTICLES.items()])
     assert built.timeline.events == [] and (seen[0] is not None) is compared
+
+
+def _dated(sentence: int, day: dt.date, terms: set[str], source: str, published: str = "2024-01-01",
+           precision: str = "day") -> Mention:
+    return Mention(sentence, date_value(dt.datetime(day.year, day.month, day.day), precision),
+                   frozenset(terms), source, published)
+
+
+PILE = {"eerst", "paal", "slaan"}
+
+
+@pytest.mark.parametrize(("other_day", "other_source", "terms", "disputed"), [
+    (dt.date(2021, 11, 12), "b", PILE | {"bouw"}, True),  # two outlets, close dates, the same words
+    (dt.date(2021, 10, 1) + dt.timedelta(days=DISPUTE_DAYS + 31), "b", PILE, False),  # too far apart
+    (dt.date(2021, 11, 12), "a", PILE, False),  # one outlet does not dispute itself
+    (dt.date(2021, 11, 12), "b", {"eerst", "opening", "zwembad"}, False),  # other words: another event
+])
+def test_two_outlets_dating_one_event_differently_dispute_its_date(other_day, other_source, terms, disputed):
+    october = _dated(1, dt.date(2021, 10, 1), PILE | {"grond"}, "a", precision="month")
+    other = _dated(2, other_day, terms, other_source)
+    assert disputed_event(october, other) is disputed
+    events = merge([october, other])
+    assert len(events) == (1 if disputed else 2)
+
+
+def test_a_disputed_event_is_dated_by_most_sources_then_the_most_recent():
+    october = _dated(1, dt.date(2021, 10, 1), PILE | {"grond"}, "a", "2023-03-16", precision="month")
+    november = _dated(2, dt.date(2021, 11, 12), PILE | {"bouw"}, "b", "2024-09-09")
+    [event] = merge([october, november])
+    assert event.date.label == "2021-11-12" and [d.label for d in event.disputed] == ["2021-10"]
+    also_october = _dated(3, dt.date(2021, 10, 20), PILE, "c", "2022-01-01")
+    [event] = merge([october, november, also_october])
+    assert event.date.label == "2021-10-20"  # two outlets in October (its most precise) against one
+    assert [d.label for d in event.disputed] == ["2021-11-12"]
+
+
+def test_a_mention_that_reports_two_events_joins_them_when_their_dates_meet():
+    # the season mention comes last and reports both: one event, dated by its most precise mention
+    february = _dated(1, dt.date(2021, 2, 1), {"vier", "melding", "formeel", "ambtenar"}, "a",
+                      precision="month")
+    early = Mention(2, date_value(dt.datetime(2021, 1, 1), "year", "early"),
+                    frozenset({"medewerker", "alsnog", "deels", "overlap"}), "b")  # nothing of February's
+    bridge = Mention(3, date_value(dt.datetime(2021, 1, 1), "year", "early"),
+                     frozenset({"medewerker", "alsnog", "melding", "formeel", "ambtenar"}), "c")
+    assert len(merge([february, early])) == 2
+    events = merge([february, early, bridge])
+    assert len(events) == 1 and events[0].date.label == "2021-02"
+    march = _dated(4, dt.date(2021, 3, 1), {"vier", "medewerker", "onderzoek"}, "d", precision="month")
+    assert len(merge([february, march, bridge])) == 2  # February and March do not meet: not one event
+
+
+@pytest.mark.parametrize("sentence", [
+    "Kallio maakte het besluit gisteren bekend.", "Eergisteren sloot de fabriek.", "Vandaag opent het bad.",
+    "The plant closed yesterday.", "Het concern nam de fabriek zes jaar geleden over.",
+])
+def test_the_prefilter_lets_through_every_date_the_finder_reads(sentence):
+    from qa.language.spans import find_date_values
+
+    assert find_date_values(sentence, "2023-01-18") and MAY_DATE.search(sentence.lower())
+
+
+def test_the_terminal_and_the_api_show_a_disputed_date():
+    from qa.cli.timeline import render
+
+    articles = {
+        "a": " date 2023-03-16\nZwembad\n\nIn oktober 2021 werd de eerste paal de grond in geslagen.\n",
+        "b": " date 2024-09-09\nZwembad open\n\nDe bouw begon op 12 november 2021 met het slaan van de "
+             "eerste paal.\n",
+    }
+    built = Engine([parse_document(i, t) for i, t in articles.items()], semantic=False)
+    [event] = [event_json(built.corpus, e) for e in built.timeline.events]
+    assert event["date"] == "2021-11-12"
+    assert event["disputed"] == [{"date": "2021-10", "precision": "month", "sources": ["a"]}]
+    assert "(sources differ: October 2021 according to Zwembad)" in render([event])  # its outlet

@@ -10,8 +10,23 @@ from functools import lru_cache
 from dateparser.date import DateDataParser
 
 from ..analysis import date_mentions
-from ..lexicon import LAST_DAY, LAST_WEEK, MONTH_NAME, MONTHS, THIS_WEEK, TIME_LENGTH_UNITS
-from .numbers import YEAR, counts_things
+from ..lexicon import (
+    FUTURE_WORDS,
+    LAST_DAY,
+    LAST_WEEK,
+    MONTH_NAME,
+    MONTHS,
+    NEAR_DAY_SHIFT,
+    NEAR_DAYS,
+    PART_OF_THE_YEAR,
+    PART_OF_THE_YEAR_SEASON,
+    PAST_FORMS,
+    THIS_WEEK,
+    TIME_LENGTH_UNITS,
+    WORD,
+    YEARS_AGO,
+)
+from .numbers import YEAR, counts_things, number_word_value
 from .span import DateValue, Span, date_value
 from .times import CLOCK_TIME, WEEKDAY, WEEKDAY_NUMBER
 
@@ -91,9 +106,10 @@ def find_dates(sentence: str, article_date: str | None, language: str) -> list[S
 @lru_cache(maxsize=65536)  # the sources' sentences come back question after question
 def _find_dates(sentence: str, article_date: str | None, language: str) -> tuple[Span, ...]:
     base = article_base(article_date)
+    lean = tense_of(sentence)
     spans = []
     for start, end, text, value, qualifier in _mentions(sentence, article_date):
-        rendered = _render_date(sentence[start:end], text, value, qualifier, language, base)
+        rendered = _render_date(sentence[start:end], text, value, qualifier, language, base, lean)
         if rendered:
             spans.append(Span(rendered, start, end))
     return tuple(spans)
@@ -104,21 +120,26 @@ def find_date_values(sentence: str, article_date: str | None) -> tuple[PlacedDat
     """The dates of `sentence` placed in time: ((start, end), DateValue) each,
     relative ones read against `article_date` ("begin dit jaar" in a 2021-07
     article: early 2021, January to April)."""
-    if not (re.search(r"\d|\b(jaar|year|maand|month)\b", sentence, re.I) or MONTH_NAME.search(sentence)
-            or WEEKDAY.search(sentence) or THIS_WEEK.search(sentence)):
+    if not (re.search(r"\d|\b(jaar|years?|maand|months?)\b", sentence, re.I) or MONTH_NAME.search(sentence)
+            or WEEKDAY.search(sentence) or THIS_WEEK.search(sentence) or NEAR_DAYS.search(sentence)):
         return ()
     base = article_base(article_date)
     found = []
+    if base is not None:
+        found = _counted_from_article(sentence, base, article_date.count("-") == 2)
     if base is not None and article_date.count("-") == 2:
-        found = _weekday_dates(sentence, base)
+        found += _weekday_dates(sentence, base)
     elif base is not None and (WEEKDAY.search(sentence) or THIS_WEEK.search(sentence)):
         # an article dated to the month: "dinsdag", "dit weekend" are days of that month
         near = WEEKDAY.search(sentence) or THIS_WEEK.search(sentence)
         found = [((near.start(), near.end()), date_value(base, "month"))]
+    lean = tense_of(sentence)
     for start, end, text, value, qualifier in _mentions(sentence, article_date):
         if _DECIMAL.match(text.strip()):
             continue  # "17,2 miljoen": an amount, not 17 February
-        placed = _placed(text.strip(), value, base)
+        if any(f[0][0] <= start and end <= f[0][1] for f in found):
+            continue  # inside a date read above ("zes jaar geleden")
+        placed = _placed(text.strip(), value, base, lean)
         if placed is not None and base is not None and placed[1] in ("day", "month"):
             year = _YEAR_AFTER.match(sentence, end)  # "in juli vorig jaar"
             if year:
@@ -129,6 +150,51 @@ def find_date_values(sentence: str, article_date: str | None) -> tuple[PlacedDat
             found = [f for f in found if not (f[0][0] < end and start < f[0][1])]  # "maandag 5 juli"
             found.append(((start, end), date_value(*placed, word)))
     return tuple(sorted(found, key=lambda f: f[0]))
+
+
+def _counted_from_article(sentence: str, base: dt.datetime, to_the_day: bool) -> list[PlacedDate]:
+    """Dates counted from the article's: "gisteren" (when the article is dated to the day),
+    "zes jaar geleden", "aan het eind van het jaar"."""
+    found = []
+    if to_the_day:
+        for m in NEAR_DAYS.finditer(sentence):
+            shift = NEAR_DAY_SHIFT.get((m.group(1) or m.group(2)).lower(), 0)
+            found.append(((m.start(), m.end()), date_value(base + dt.timedelta(days=shift), "day")))
+    for m in YEARS_AGO.finditer(sentence):
+        count = m.group(1)
+        years = int(count) if count.isdigit() else number_word_value(count.lower())
+        if years:
+            found.append(((m.start(), m.end()), date_value(base.replace(year=base.year - int(years), day=1),
+                                                             "year")))
+    for m in PART_OF_THE_YEAR.finditer(sentence):
+        season = PART_OF_THE_YEAR_SEASON[(m.group(1) or m.group(2)).lower()]
+        found.append(((m.start(), m.end()), date_value(base, "year", season)))
+    return found
+
+
+def tense_of(sentence: str) -> str | None:
+    """"past" when `sentence` tells what happened (a finite verb in the past), "future" when what is
+    to come, None when it says neither or both."""
+    future = bool(FUTURE_WORDS.search(sentence))
+    past = any(_past_form(w.lower()) for w in WORD.findall(sentence))
+    return None if past == future else "past" if past else "future"
+
+
+def _past_form(word: str) -> bool:
+    if word in PAST_FORMS:
+        return True
+    # a weak past: the verb's stem and -de(n)/-te(n) ("stemde", "werkten"); not "eerste", "gemeente"
+    if len(word) < 5 or not re.search(r"[^aeiou](de|te|den|ten)$", word) or word.startswith("ge"):
+        return False
+    lemma = _lemma(word)
+    return lemma != word and lemma.endswith("en") and lemma[:2] == word[:2]
+
+
+@lru_cache(maxsize=65536)
+def _lemma(word: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="nl")
 
 
 def _weekday_dates(sentence: str, base: dt.datetime) -> list[PlacedDate]:
@@ -172,21 +238,32 @@ def _mentions(sentence: str, article_date: str | None):
         yield start, end, text, value, qualifier
 
 
-def _nearest_year(value: dt.datetime, base: dt.datetime) -> dt.datetime:
+def _nearest_year(value: dt.datetime, base: dt.datetime, lean: str | None = None,
+                  period: str = "day") -> dt.datetime:
     """A day or month written without its year ("begint in maart", "op 5
     juli") in the year that puts it nearest the article's date: news writes
     the year when it is not the obvious one, and that may be the next year
-    ("begint in maart" in January) as well as the last."""
+    ("begint in maart" in January) as well as the last. A sentence in the past
+    (`lean` "past") places it at or before the article's day, one about what is to
+    come ("future") at or after it: "In maart stemde de raad" in a September article
+    is the March before, "de sloop begint in oktober" in April the October after."""
     years = []
     for year in (base.year - 1, base.year, base.year + 1):
         try:
             years.append(value.replace(year=year))
         except ValueError:  # 29 February
             continue
+    # compared at the precision written: "in maart" in a March article is this March, either way
+    at = (lambda v: (v.year, v.month)) if period == "month" else (lambda v: (v.year, v.month, v.day))
+    if lean == "past":
+        years = [v for v in years if at(v) <= at(base)] or years
+    elif lean == "future":
+        years = [v for v in years if at(v) >= at(base)] or years
     return min(years, key=lambda v: abs(v - base), default=value)
 
 
-def _placed(core: str, value: dt.datetime, base: dt.datetime | None) -> tuple[dt.datetime, str] | None:
+def _placed(core: str, value: dt.datetime, base: dt.datetime | None,
+            lean: str | None = None) -> tuple[dt.datetime, str] | None:
     """The date a mention means and its period ("day", "month", "year"); None when it cannot be placed."""
     if _RELATIVE_MONTH.match(core):  # "vorige maand": the month before the article's
         return (value, "month") if base is not None else None
@@ -196,7 +273,8 @@ def _placed(core: str, value: dt.datetime, base: dt.datetime | None) -> tuple[dt
         this_year = core.split()[0].lower() in ("dit", "this")
         return value.replace(year=base.year if this_year else value.year), "year"
     if base and MONTH_NAME.search(core) and not re.search(r"\b\d{4}\b", core):
-        value = _nearest_year(value, base)
+        period = _date_parser().get_date_data(core).period or "day"
+        value = _nearest_year(value, base, lean, period)
     # a bare day number is not a date, nor a bare number that is no likely year ("1200 banen")
     if re.fullmatch(r"\d{1,2}", core) or (re.fullmatch(r"\d{3,4}", core) and not YEAR.match(core)):
         return None
@@ -204,9 +282,9 @@ def _placed(core: str, value: dt.datetime, base: dt.datetime | None) -> tuple[dt
 
 
 def _render_date(span: str, core: str, value: dt.datetime, qualifier, language: str,
-                 base: dt.datetime | None) -> str | None:
+                 base: dt.datetime | None, lean: str | None) -> str | None:
     core_clean = core.strip()
-    placed = _placed(core_clean, value, base)
+    placed = _placed(core_clean, value, base, lean)
     if placed is None:
         return None
     value, period = placed

@@ -155,6 +155,13 @@ function renderEvent(event) {
   const when = el("p", "when", readableDate(event.date));
   when.dataset.first = event.first;
   item.appendChild(when);
+  (event.disputed || []).forEach((other) => {
+    const outlets = other.sources.map((id) => {
+      const s = event.sentences.find((x) => x.source === id);
+      return s ? outletOf(s) : id;
+    });
+    item.appendChild(el("p", "disputed", `Sources differ: ${readableDate(other.date)} according to ${outlets.join(", ")}`));
+  });
   const sentences = el("ul", "event-sentences");
   event.sentences.forEach((s) => {
     const line = el("li");
