@@ -23,6 +23,25 @@ def mostly_asked(corpus: Corpus, name: str, asked: set) -> bool:
     return bool(words) and repeated * 2 >= len(words)
 
 
+def only_asked(corpus: Corpus, name: str, asked: set) -> bool:
+    """Every word of a name is one of the question's."""
+    words = [w for w in answers.WORD.findall(name) if w.lower() not in answers.NAME_PARTICLES]
+    return all(corpus.analyzer.term(normalize(w)) in asked for w in words)
+
+
+def _without_asked_tail(corpus: Corpus, name: answers.Span, asked: set) -> answers.Span:
+    """The name without a tail joined by a particle that only repeats the question ("Sjoerd
+    Hoekstra van Bouwbedrijf Hoekstra" asked about Bouwbedrijf Hoekstra: "Sjoerd Hoekstra"); a
+    tail of one word is a surname ("Marieke van Doorninck"), kept."""
+    words = list(answers.WORD.finditer(name.text))
+    for m in reversed(words[1:-2]):
+        if m.group(0).lower() in answers.NAME_PARTICLES and \
+                only_asked(corpus, name.text[m.end():], asked):
+            head = name.text[:m.start()].rstrip()
+            return answers.Span(head, name.start, name.start + len(head))
+    return name
+
+
 def holder_of(corpus: Corpus, q: Question, role: str, p: Sentence):
     """The first name in `p` written right after the role asked about
     (or a compound ending in it): 'burgemeester Femke Halsema'."""
@@ -31,7 +50,12 @@ def holder_of(corpus: Corpus, q: Question, role: str, p: Sentence):
     # "Who will be the new coach?" is not answered by "trainer De Wit"
     # but by "de nieuwe trainer De Wit".
     new = q.intent.new_role
-    for name in answers.find_names(p.text, corpus.casing, exclude=q.asked):
+    # a holder may share a word with the question ("directeur Sjoerd Hoekstra van Bouwbedrijf
+    # Hoekstra"), not be made of its words alone ("Bouwbedrijf Hoekstra")
+    for name in answers.find_names(p.text, corpus.casing):
+        if only_asked(corpus, name.text, q.asked):
+            continue
+        name = _without_asked_tail(corpus, name, q.asked)
         before = answers.role_before(p.text, name.text, corpus.casing)
         stem = before and analyzer.term(normalize(before.text))
         if stem and any(stem == m or (len(m) >= 5 and stem.endswith(m)) for m in members) and \

@@ -48,7 +48,7 @@ def find(corpus: Corpus, q: Question, p: Sentence, bound=None):
     if q.intent.share:  # "What share of the costs ...?": a percentage
         numbers = [n for n in numbers if answers.is_share(n)]
     elif q.intent.money:  # "How much did the repairs cost?" is not answered by a count
-        numbers = [n for n in numbers if answers.is_money(n, share=q.intent.change)]
+        numbers = [n for n in numbers if answers.is_money(n, share=q.intent.change, sentence=p.text)]
         free = not numbers and answers.FREE.search(p.text)
         if free:  # "De vaccinatie is gratis"
             word = "gratis" if q.language == "nl" else "free"

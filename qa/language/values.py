@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 from .lexicon import ABOUT, AT_LEAST, AT_MOST, WORD
 from .spans import number_word_value
+from .spans.span import FUNCTION_WORDS
 
+# The unit of millions written without one; which units it may stand for.
+UNSAID = "?"
+CURRENCIES = {"euro", "$"}
 # How far "about", "more than", "almost" reach from the number written.
 APPROXIMATE_SHARE = 0.15
 _SCALES = {"duizend": 1e3, "thousand": 1e3, "miljoen": 1e6, "million": 1e6, "miljard": 1e9, "billion": 1e9}
@@ -24,16 +28,32 @@ class Amount:
 
     low: float
     high: float
-    unit: str  # "euro", "%", or "" for a count
+    unit: str  # "euro", "%", "" for a count, or UNSAID: millions without a currency ("13,8 miljoen")
+    counted: str = ""  # what a count counts, as written after it ("230 mensen": "mensen"), if written
+
+    def comparable(self, other: Amount) -> bool:
+        """Two amounts of one thing: their units meet, and where both say what they count, the
+        same ("230 mensen" and "112 nieuw werk" count different things)."""
+        counted = not self.counted or not other.counted or self.counted == other.counted
+        return _units_meet(self.unit, other.unit) and counted
 
     def meets(self, other: Amount) -> bool:
+        """The intervals meet, in units that meet."""
         slack = 1 + 1e-9
-        return self.unit == other.unit and self.low <= other.high * slack and other.low <= self.high * slack
+        return _units_meet(self.unit, other.unit) and \
+            self.low <= other.high * slack and other.low <= self.high * slack
 
 
-def amount_of(text: str, before: str = "") -> Amount | None:
+def _units_meet(a: str, b: str) -> bool:
+    """One unit, or millions without one beside a currency: news leaves out the currency it wrote
+    before ("13,8 miljoen" after "14,5 miljoen euro"); a count is no share, nor money."""
+    return a == b or (UNSAID in (a, b) and {a, b} - {UNSAID} <= CURRENCIES)
+
+
+def amount_of(text: str, before: str = "", after: str = "") -> Amount | None:
     """The amount a number span means ("14 miljoen euro", "ruim 90", "vier"),
-    with `before`: the words written before it in its sentence ("ruim", "bijna")."""
+    with `before`: the words written before it in its sentence ("ruim", "bijna"), and
+    `after`: those after it, whose first says what a count counts ("230 mensen")."""
     digits = _DIGITS.search(text)
     if digits:
         written = digits.group(0)
@@ -45,16 +65,21 @@ def amount_of(text: str, before: str = "") -> Amount | None:
             return None
     lower = text.lower()
     value *= next((scale for word, scale in _SCALES.items() if re.search(rf"\b{word}\b", lower)), 1.0)
+    scaled = any(re.search(rf"\b{word}\b", lower) for word in ("miljoen", "million", "miljard", "billion"))
     unit = "%" if re.search(r"%|procent|percent", lower) else \
-        "euro" if re.search(r"€|euro", lower) else "$" if re.search(r"\$|dollar", lower) else ""
+        "euro" if re.search(r"€|euro", lower) else "$" if re.search(r"\$|dollar", lower) else \
+        UNSAID if scaled else ""
     context = (before + " " + (text[:digits.start()] if digits else "")).rstrip()  # the words just before
+    following = WORD.match(after.lstrip())
+    counted = following.group(0).lower() if following and not unit else ""
+    counted = "" if counted in FUNCTION_WORDS else counted
     if AT_LEAST.search(context):
-        return Amount(value, value * (1 + APPROXIMATE_SHARE), unit)
+        return Amount(value, value * (1 + APPROXIMATE_SHARE), unit, counted)
     if AT_MOST.search(context):
-        return Amount(value * (1 - APPROXIMATE_SHARE), value, unit)
+        return Amount(value * (1 - APPROXIMATE_SHARE), value, unit, counted)
     if ABOUT.search(context):
-        return Amount(value * (1 - APPROXIMATE_SHARE), value * (1 + APPROXIMATE_SHARE), unit)
-    return Amount(value, value, unit)
+        return Amount(value * (1 - APPROXIMATE_SHARE), value * (1 + APPROXIMATE_SHARE), unit, counted)
+    return Amount(value, value, unit, counted)
 
 
 def same_name(a: str, b: str) -> bool:

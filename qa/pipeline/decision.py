@@ -74,6 +74,12 @@ def span_probability(models: Models, short: answer_kinds.Short, ranking: Ranking
     return float(models.span.probability(signals))
 
 
+def answer_passage(reading: Reading, decided: Decision) -> int:
+    """Which of the passages the answer is drawn from: the short answer's, else the best."""
+    short = reading.short
+    return short.passage if short is not None and decided.answer == short.text else 0
+
+
 def with_disagreement(decided: Decision, reading: Reading, differ: Disagreement) -> Decision:
     """Where the sources disagree, the short answer is the value with the most (and most
     recent) support, and the confidence is scaled by that value's share of the sources."""

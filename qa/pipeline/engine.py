@@ -31,7 +31,7 @@ from ..sources.documents import MAX_SOURCE_BYTES, Document, SourceFile, list_fol
 from ..timeline.events import Timeline
 from . import decision, disagreement, features
 from .corpus import Corpus, document_ranges
-from .model import Models, model_file
+from .model import Models, model_file, sigmoid
 from .question import detect_language
 from .ranking import Ranker, Ranking
 from .result import Result, passage_of
@@ -383,23 +383,29 @@ class Engine:
         ranking = self.ranker().rank(question, history, lap=clock.lap)
         reading = decision.read(self.corpus, ranking, k)
         clock.lap("rank")
-        passages = []
         names = features.names()
-        for i, n, probability in zip(reading.best.tolist(), reading.rows, reading.probabilities.tolist(),
-                                     strict=True):
-            passage = passage_of(self.corpus, i, probability, ranking.parts, float(ranking.lexical[n]),
-                                 None if ranking.semantic is None else float(ranking.semantic[n]),
-                                 reading.copies[i])
+        row = {int(c): n for n, c in enumerate(ranking.ids)}
+
+        def cited(i: int, copies: list[int]):
+            n = row[i]
+            passage = passage_of(self.corpus, i, float(sigmoid(ranking.logits[n])), ranking.parts,
+                                 float(ranking.lexical[n]),
+                                 None if ranking.semantic is None else float(ranking.semantic[n]), copies)
             passage.debug["features"] = {name: round(float(v), 4)
                                          for name, v in zip(names, ranking.X[n], strict=True)}
-            passages.append(passage)
+            return passage
+
+        passages = [cited(i, reading.copies[i]) for i in reading.best.tolist()]
         decided = decision.decide(self.corpus, ranking, reading, self.models)
         clock.lap("answer")
         # (where the service says the sources do not say, it claims no disagreement either)
         differ = None if decided.answer is None else disagreement.find(
-            self.corpus, ranking.question, reading.best, reading.copies, reading.probabilities)
+            self.corpus, ranking.question, ranking.ids[ranking.order], sigmoid(ranking.logits[ranking.order]),
+            len(reading.best), decision.answer_passage(reading, decided),
+            self.__dict__.get("timeline"))  # where built (the service builds it at start): never waited for
         if differ is not None:
             decided = decision.with_disagreement(decided, reading, differ)
+            passages += [cited(i, copies) for i, copies in differ.extra.items()]  # cited beyond the answer's
         clock.lap("disagreement")
         coverage = float(ranking.X[reading.rows[0], names.index("coverage")]) if reading.rows else 0.0
         return Result(decided.answer, passages, ranking.question, coverage, decided.confidence, clock.laps,

@@ -51,7 +51,8 @@ SAME_EVENT_SAME_DAY = 0.15
 # Two outlets that date one event differently ("In oktober 2021 werd de eerste paal geslagen", "De bouw
 # begon op 12 november 2021 met het slaan van de eerste paal"): mentions from different sources whose
 # dates do not meet are one event, its date disputed, when they share at least this share of the
-# smaller's words (and two words at least) and their dates lie at most DISPUTE_DAYS apart.
+# smaller's words (and two words at least) and their dates, each a day or a month, lie at most
+# DISPUTE_DAYS apart.
 SAME_EVENT_DISPUTED = 0.5
 DISPUTE_DAYS = 62
 
@@ -127,8 +128,9 @@ def same_event(a: Mention, b: Mention, similarity: Similarity | None = None) -> 
 def disputed_event(a: Mention, b: Mention) -> bool:
     """Two outlets report one event on dates that do not meet: most of their words are the same
     and the dates are close."""
-    if a.source == b.source or a.date.meets(b.date):
-        return False
+    if a.source == b.source or a.date.meets(b.date) or \
+            not {a.date.precision, b.date.precision} <= {"day", "month"}:
+        return False  # a year or a season next to another is mostly another happening, not a dispute
     common, shared = _shared(a, b)
     return _days_apart(a.date, b.date) <= DISPUTE_DAYS and common >= 2 and shared >= SAME_EVENT_DISPUTED
 

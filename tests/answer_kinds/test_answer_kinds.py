@@ -77,3 +77,18 @@ def test_the_span_signals_describe_the_short_answer(engine):
     assert signals["kind_fit_when"] == 1 and signals["kind_fit_name"] == 0
     assert signals["passage"] == 0 and signals["passage_probability"] == 0.9
     assert signals["dated"] == 1 and signals["confidence"] == 0.8 and signals["words"] == 3
+
+
+@pytest.mark.parametrize(("sentence", "holder"), [
+    # the holder shares a word with the question, and the organisation asked about follows him
+    ("Directeur Sjoerd Hoekstra van Bouwbedrijf Hoekstra uit Lemmer zat op de tribune.", "Sjoerd Hoekstra"),
+    ("Directeur Jelle Hoekstra van het bouwbedrijf was er niet.", "Jelle Hoekstra"),
+    ("Bouwbedrijf Hoekstra uit Lemmer bouwt het zwembad.", None),  # only the question's own words
+])
+def test_the_holder_of_a_role_may_share_a_word_with_the_question(sentence, holder):
+    text = " date 2023-03\nZwembad\n\n" + sentence + " " + FILLER
+    built = Engine([parse_document("a", text)], semantic=False)
+    q = built.ranker().rank("Wie is de directeur van Bouwbedrijf Hoekstra?").question
+    sentence_at = built.sentences[sentence_id(built, sentence[:12])]
+    span = answer_kinds.asked_type(q).find(built.corpus, q, sentence_at)
+    assert (span.text if span else None) == holder

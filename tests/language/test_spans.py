@@ -125,6 +125,18 @@ def test_money_is_an_amount_with_a_currency_and_a_share_a_percentage(sentence, m
     assert is_money(amount, share=True) is money_or_share
 
 
+@pytest.mark.parametrize(("sentence", "money"), [
+    ("Toen de raad instemde, ging het nog om 13,8 miljoen.", True),  # the currency left out
+    ("Het ging om 13,8 miljoen voor de nieuwbouw.", True),
+    ("Er wonen 17,9 miljoen mensen in Nederland.", False),  # millions of something written
+    ("Het ging om 13 medewerkers.", False),  # no millions: a count
+])
+def test_millions_that_count_nothing_written_are_money_in_their_sentence(sentence, money):
+    [amount] = find_numbers(sentence, "nl")
+    assert is_money(amount, sentence=sentence) is money
+    assert not is_money(amount) or "euro" in amount.text  # without the sentence: a currency only
+
+
 CASING = Casing([
     "Gisteren sprak burgemeester Femke Halsema met de raad.",
     "De burgemeester zei dat wethouder Marieke van Doorninck de taken overneemt.",

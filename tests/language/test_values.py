@@ -19,9 +19,23 @@ from qa.language.values import amount_of, same_name
     # "over" before the words before the number is no "more than"
     (("14 miljoen euro", "over de Waal kost "), ("15 miljoen euro", ""), False),
     (("40", ""), ("40%", ""), False),  # a count is no share
+    (("13,8 miljoen", "ging het om "), ("13,8 miljoen euro", ""), True),  # millions whose currency is unsaid
+    (("13,8 miljoen", ""), ("13,8 procent", ""), False),  # ... are money, not a share
+    (("14", ""), ("14 miljoen euro", ""), False),  # a count is no money
 ])
 def test_amounts_meet_only_when_they_may_mean_the_same(a, b, meet):
     assert amount_of(*a).meets(amount_of(*b)) is meet
+
+
+@pytest.mark.parametrize(("a", "b", "comparable"), [
+    (("230", "", " mensen werkten er"), ("214", "", " mensen"), True),
+    (("230", "", " mensen werkten er"), ("112", "er ", " nieuw werk"), False),  # other things counted
+    (("230", "", " mensen"), ("214", "", "."), True),  # one says what it counts: may be the same
+    (("14,5 miljoen euro", "", ""), ("13,8 miljoen", "", "."), True),
+    (("40", "", ""), ("40%", "", ""), False),
+])
+def test_amounts_compare_only_when_they_count_one_thing(a, b, comparable):
+    assert amount_of(*a).comparable(amount_of(*b)) is comparable
 
 
 def test_a_word_without_a_number_is_no_amount():

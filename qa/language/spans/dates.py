@@ -30,8 +30,8 @@ from .numbers import YEAR, counts_things, number_word_value
 from .span import DateValue, Span, date_value
 from .times import CLOCK_TIME, WEEKDAY, WEEKDAY_NUMBER
 
-# "17,2 miljoen", "1,6": decimals dateparser reads as days of a month.
-_DECIMAL = re.compile(r"^\d{1,3},\d+$")
+# "17,2 miljoen", "1,6", "om 13,8": decimals dateparser reads as days of a month.
+_DECIMAL = re.compile(r"(?<![\d,])\d{1,3},\d+(?![\d,])")
 # A day or month placed in a year by the words after it: "juli vorig jaar", "maart dit jaar".
 _YEAR_SHIFT = {"vorig": -1, "verleden": -1, "last": -1, "volgend": 1, "next": 1}
 _YEAR_AFTER = re.compile(r"\s+(?:van\s+)?(vorig|verleden|dit|volgend|last|this|next)\s+(?:jaar|year)\b", re.I)
@@ -135,7 +135,7 @@ def find_date_values(sentence: str, article_date: str | None) -> tuple[PlacedDat
         found = [((near.start(), near.end()), date_value(base, "month"))]
     lean = tense_of(sentence)
     for start, end, text, value, qualifier in _mentions(sentence, article_date):
-        if _DECIMAL.match(text.strip()):
+        if _DECIMAL.search(text):
             continue  # "17,2 miljoen": an amount, not 17 February
         if any(f[0][0] <= start and end <= f[0][1] for f in found):
             continue  # inside a date read above ("zes jaar geleden")

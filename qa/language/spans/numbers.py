@@ -46,6 +46,7 @@ _IN_ENGLISH = {"miljoen": "million", "miljard": "billion", "duizend": "thousand"
 # A currency sign before the number ("€ 2,5 miljoen") belongs to the amount.
 _CURRENCY_SIGN = re.compile(r"[€$£]\s?$")
 # What makes an amount money, or a share of a whole (is_money, is_share).
+_SCALED = re.compile(r"\b(miljoen|miljard|million|billion)\b", re.I)
 _MONEY = re.compile(r"[€$£]|\b(euro|euros|dollars?|pond|ponden|pounds?|cent)\b", re.I)
 _SHARE = re.compile(r"%|\b(procent|percent|per cent)\b", re.I)
 
@@ -244,7 +245,14 @@ def is_share(span: Span) -> bool:
     return bool(_SHARE.search(span.text))
 
 
-def is_money(span: Span, share: bool = False) -> bool:
+def is_money(span: Span, share: bool = False, sentence: str | None = None) -> bool:
     """An amount of money (or, with `share`, a percentage): what a question
-    about costs, pay or prices asks for, unlike a count of people or ships."""
-    return bool(_MONEY.search(span.text) or (share and _SHARE.search(span.text)))
+    about costs, pay or prices asks for, unlike a count of people or ships.
+    Given its `sentence`, also millions that count nothing written after them ("ging
+    het nog om 13,8 miljoen."): news leaves out the currency it wrote before."""
+    if _MONEY.search(span.text) or (share and _SHARE.search(span.text)):
+        return True
+    if sentence is None or not _SCALED.search(span.text):
+        return False
+    following = WORD.match(sentence[span.end:].lstrip())
+    return following is None or following.group(0).lower() in FUNCTION_WORDS
