@@ -24,7 +24,7 @@ from .backends import Backend, BackendError
 
 NAME = "qa"
 INSTRUCTIONS = (
-    "Answers questions about a fixed set of news articles (Dutch and English), citing the exact sentences. "
+    "Answers questions (in English or Dutch) about a set of news articles, citing their exact sentences. "
     "Use `ask` for a question; pass the earlier turns as `history` for a follow-up ('and who took over?'). "
     "When `sources_say` is false the articles do not answer it: say so rather than guess. Quote citations as "
     "they are; `get_source` reads a cited span in context. `timeline` lists the story's dated events. "
@@ -95,8 +95,8 @@ class QAServer(MCPServer):
             raise MCPError(code=INTERNAL_ERROR, message=exc.message) from None
         return [*await super().list_resources(), *(
             MCPResource(uri=results.SOURCE_URI.format(id=s["id"]), name=s["id"], title=s["title"],
-                        description=f"{s['publisher'] or 'article'}, {s['date'] or 'undated'}: "
-                                    f"the text the citations' offsets point into",
+                        description=f"{s['publisher'] or 'news article'}, {s['date'] or 'undated'}: "
+                                    f"its text, which citations' offsets count into",
                         mime_type="text/plain")
             for s in listed)]
 
