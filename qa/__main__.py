@@ -135,8 +135,16 @@ def mcp_command(args) -> int:
     from .mcp.backends import LocalBackend, RemoteBackend
     from .mcp.server import build
 
-    with serving.stdout_to_stderr():
-        backend = RemoteBackend(args.url, args.api_key or None) if args.url else LocalBackend(_engine(args))
+    if args.url:
+        try:
+            backend = RemoteBackend(args.url, args.api_key or None)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        args.no_semantic = args.no_semantic or not value("QA_SEMANTIC")  # (answering as the service does)
+        with serving.stdout_to_stderr():
+            backend = LocalBackend(_engine(args))
     server = build(backend, log_level="INFO" if args.verbose else "WARNING")
     if args.http is None:
         serving.stdio(server)

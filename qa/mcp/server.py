@@ -6,6 +6,7 @@ or with a message (a tool error the assistant can read and correct), never a tra
 No `from __future__ import annotations` here: the SDK reads the tools' annotations, and the limits in
 them are the settings' values, made when the server is."""
 from collections.abc import Callable
+from importlib import metadata
 from typing import Annotated, Literal, NamedTuple
 
 import anyio.to_thread
@@ -104,7 +105,7 @@ class QAServer(MCPServer):
 def build(backend: Backend, limits: Limits | None = None, log_level: str = "WARNING") -> QAServer:
     limits = limits or Limits.from_settings()
     server = QAServer(backend, name=NAME, title="Ask the sources", instructions=INSTRUCTIONS,
-                      log_level=log_level)
+                      version=metadata.version("qa"), log_level=log_level)
     Question = Annotated[str, Field(min_length=1, max_length=limits.question_chars,  # noqa: N806
                                     description="the question, in English or Dutch")]
     History = Annotated[list[Turn], Field(  # noqa: N806

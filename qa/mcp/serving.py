@@ -49,7 +49,9 @@ def stdout_to_stderr() -> Iterator[None]:
 
 
 def stdio(server: MCPServer) -> None:
-    anyio.run(server.run_stdio_async)
+    # (an assistant ends it by closing stdin; Ctrl-C in a terminal ends it too, without a traceback)
+    with contextlib.suppress(KeyboardInterrupt):
+        anyio.run(server.run_stdio_async)
 
 
 def transport_security(allowed_hosts: Sequence[str] = (), allowed_origins: Sequence[str] = ()

@@ -47,3 +47,30 @@ def test_this_machine_s_names_and_the_configured_ones_are_allowed():
     assert security.enable_dns_rebinding_protection
     assert security.allowed_hosts == [*LOOPBACK_HOSTS, "qa.example.org:443", "myhost:*"]
     assert security.allowed_origins == [*LOOPBACK_ORIGINS, "https://app.example.org"]
+
+
+def test_the_command_answers_with_the_encoders_as_qa_semantic_says(monkeypatch):
+    import qa.__main__ as command
+
+    class Built(Exception):
+        pass
+
+    chosen = []
+
+    def engine(args):
+        chosen.append(args.no_semantic)
+        raise Built
+
+    monkeypatch.setattr(command, "_engine", engine)
+    for semantic, flags in [("1", []), ("0", []), ("1", ["--no-semantic"])]:
+        monkeypatch.setenv("QA_SEMANTIC", semantic)
+        with pytest.raises(Built):
+            command.main(["mcp", *flags])
+    assert chosen == [False, True, True]
+
+
+def test_a_url_that_is_not_http_is_refused(capsys):
+    from qa.__main__ import main
+
+    assert main(["mcp", "--url", "file:///etc/passwd"]) == 2
+    assert "must be http:// or https://" in capsys.readouterr().err
