@@ -7,7 +7,7 @@ No `from __future__ import annotations` here: the SDK reads the tools' annotatio
 them are the settings' values, made when the server is."""
 from collections.abc import Callable
 from importlib import metadata
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Literal
 
 import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
@@ -36,16 +36,6 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempot
 MAX_ID_CHARS = 200  # source ids are at most 80 characters (sources.library.ID_RULE); file names a little more
 
 
-class Limits(NamedTuple):
-    """The service's limits on a question (docs/api.md), the same for the tools."""
-    question_chars: int
-    history_turns: int
-
-    @classmethod
-    def from_settings(cls) -> "Limits":
-        return cls(value("QA_MAX_QUESTION_CHARS"), value("QA_MAX_HISTORY_TURNS"))
-
-
 class Turn(BaseModel):
     """An earlier turn of the conversation, as /api/ask takes it."""
     model_config = ConfigDict(extra="forbid")
@@ -63,18 +53,18 @@ Topic = Annotated[str, Field(min_length=1, max_length=TOPIC_MAX_CHARS,
                                          "question")]
 
 
-def structured(value: BaseModel, readable: str) -> CallToolResult:
+def structured(result: BaseModel, readable: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=readable)],
-                          structured_content=value.model_dump(mode="json"))
+                          structured_content=result.model_dump(mode="json"))
 
 
-def not_blank(text_: str, what: str) -> str:
-    if not text_.strip():
+def not_blank(words: str, what: str) -> None:
+    # (the schema's minLength lets white space through, as JSON Schema has no "not blank")
+    if not words.strip():
         raise ToolError(f"{what} is empty")
-    return text_
 
 
-def answering(call: Callable[[], BaseModel | CallToolResult]):
+def answering(call: Callable[[], CallToolResult]) -> CallToolResult:
     """The backend's refusal (an unknown source, a service that cannot be reached) as a tool error."""
     try:
         return call()
@@ -102,17 +92,19 @@ class QAServer(MCPServer):
             for s in listed)]
 
 
-def build(backend: Backend, limits: Limits | None = None, log_level: str = "WARNING") -> QAServer:
-    limits = limits or Limits.from_settings()
+def build(backend: Backend, log_level: str = "WARNING") -> QAServer:
+    """The server over `backend`, its questions limited as the service's (QA_MAX_QUESTION_CHARS,
+    QA_MAX_HISTORY_TURNS)."""
+    question_chars, history_turns = value("QA_MAX_QUESTION_CHARS"), value("QA_MAX_HISTORY_TURNS")
     server = QAServer(backend, name=NAME, title="Ask the sources", instructions=INSTRUCTIONS,
                       version=metadata.version("qa"), log_level=log_level)
-    Question = Annotated[str, Field(min_length=1, max_length=limits.question_chars,  # noqa: N806
+    Question = Annotated[str, Field(min_length=1, max_length=question_chars,  # noqa: N806
                                     description="the question, in English or Dutch")]
     History = Annotated[list[Turn], Field(  # noqa: N806
-        max_length=limits.history_turns,
+        max_length=history_turns,
         description="the conversation's earlier turns, oldest first, for a follow-up question ('and who "
                     "took over?'); the server keeps no conversation")]
-    Query = Annotated[str, Field(min_length=1, max_length=limits.question_chars,  # noqa: N806
+    Query = Annotated[str, Field(min_length=1, max_length=question_chars,  # noqa: N806
                                  description="words, a topic or a question")]
 
     def outlets_of(passages: list[dict]) -> dict[str, str | None]:
