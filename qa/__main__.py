@@ -7,6 +7,7 @@
     python -m qa chat [--sources DIR] [--url URL]   a conversation in the terminal
     python -m qa add FILE... [--url URL --token T]  add articles (.txt, .html, .pdf) to a service or a folder
     python -m qa timeline [--sources DIR] [--q TEXT] [--source ID] [--json]   the story's dated events
+    python -m qa mcp [--sources DIR | --url URL] [--http [HOST:]PORT]   the tools over MCP (stdio or HTTP)
 """
 from __future__ import annotations
 
@@ -129,6 +130,31 @@ def timeline_command(args) -> int:
     return 0
 
 
+def mcp_command(args) -> int:
+    from .mcp import serving
+    from .mcp.backends import LocalBackend, RemoteBackend
+    from .mcp.server import build
+
+    if args.url:
+        try:
+            backend = RemoteBackend(args.url, args.api_key or None)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        args.no_semantic = args.no_semantic or not value("QA_SEMANTIC")  # (answering as the service does)
+        with serving.stdout_to_stderr():
+            backend = LocalBackend(_engine(args))
+    server = build(backend, log_level="INFO" if args.verbose else "WARNING")
+    if args.http is None:
+        serving.stdio(server)
+    else:
+        host, port = args.http
+        serving.http(server, host, port, value("QA_API_KEY") or None, value("QA_MCP_ALLOWED_HOSTS"),
+                     value("QA_MCP_ALLOWED_ORIGINS"), "info" if args.verbose else "warning")
+    return 0
+
+
 def vectors_command(args) -> int:
     from .semantic import background
 
@@ -227,6 +253,20 @@ def _parser() -> argparse.ArgumentParser:
     timeline.add_argument("--json", action="store_true", help="print the API's JSON response")
     timeline.set_defaults(run=timeline_command)
 
+    mcp = commands.add_parser("mcp", parents=[common], help="serve the tools (ask, search, get_source, "
+                              "list_sources, timeline) over the Model Context Protocol: stdio, or --http")
+    mcp.add_argument("--sources", default=value("QA_SOURCES"))
+    mcp.add_argument("--index", default=value("QA_INDEX") or None,
+                     help="saved index to use (built and saved there if missing or stale)")
+    mcp.add_argument("--url", help="answer from a running service (e.g. http://127.0.0.1:8000) instead of "
+                                   "the engine in this process")
+    mcp.add_argument("--api-key", default=value("QA_API_KEY"),
+                     help="with --url: the service's API key (default: $QA_API_KEY)")
+    mcp.add_argument("--http", metavar="[HOST:]PORT", type=_address,
+                     help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio (HOST: 127.0.0.1 "
+                          "unless given; $QA_API_KEY, when set, is required as a bearer token)")
+    mcp.set_defaults(run=mcp_command)
+
     vectors = commands.add_parser("vectors", help="make the sentence vectors of a saved index (the service "
                                   "starts this in the background for a large archive)")
     vectors.add_argument("index", help="the saved index (.npz)")
@@ -234,6 +274,15 @@ def _parser() -> argparse.ArgumentParser:
     vectors.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     vectors.set_defaults(run=vectors_command)
     return parser
+
+
+def _address(text: str) -> tuple[str, int]:
+    from .mcp.serving import address
+
+    try:
+        return address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 if __name__ == "__main__":

@@ -27,6 +27,11 @@ def boolean(value: str) -> bool:
     raise ValueError(f"{value!r} is neither yes ({', '.join(YES)}) nor no ({', '.join(NO[:-1])})")
 
 
+def names(value: str) -> tuple[str, ...]:
+    """A comma-separated list, without the empty entries."""
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
 def optional_int(value: str) -> int | None:
     """A number, or nothing for an empty value (the default then decides)."""
     return int(value) if value.strip() else None
@@ -44,7 +49,7 @@ class Setting:
     meaning: str  # as docs/api.md shows it
     key: str | None = None  # the config key when it differs (Flask's own MAX_CONTENT_LENGTH)
     shown: str | None = None  # the default as the docs write it, when not the value itself
-    read_by: str = "app"  # "app": create_app's config; "gunicorn": gunicorn.conf.py; "ingest"
+    read_by: str = "app"  # "app": create_app's config; "gunicorn": gunicorn.conf.py; "ingest"; "mcp"
     environment: bool = True  # False: a config key only, not read from the environment
 
     @property
@@ -114,7 +119,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QA_TIMEOUT", 30, int, "gunicorn worker timeout in seconds", read_by="gunicorn"),
     Setting("QA_GRACEFUL_TIMEOUT", 10, int, "seconds a stopping gunicorn worker has to finish its requests",
             read_by="gunicorn"),
-    Setting("QA_API_KEY", "", str, "when set, `/v1/*` and `/api/ask` need `Authorization: Bearer <key>`"),
+    Setting("QA_API_KEY", "", str, "when set, `/v1/*` and `/api/ask` need `Authorization: Bearer <key>`, "
+            "and so does `python -m qa mcp --http`"),
     Setting("QA_MODEL", "qa", str, "the model name `/v1/models` lists and `/v1/chat/completions` accepts"),
     # chat front ends send the whole conversation
     Setting("QA_MAX_CHAT_BODY_BYTES", 2**20, int, "the body limit of `/v1/chat/completions`", shown="1 MiB"),
@@ -151,6 +157,16 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds per request to a node; after a failure the client tries the next node, twice at "
             "most, so a "
             "question waits at most about 3 × this before its 503"),
+    # A browser page may not reach the MCP server: Host and Origin are checked (DNS rebinding).
+    Setting("QA_MCP_ALLOWED_HOSTS", (), names,
+            "`python -m qa mcp --http`: the `Host` values it accepts besides this machine's (`127.0.0.1`, "
+            "`localhost`, `[::1]`, any port), comma-separated (`qa.example.org:443`, `myhost:*`); any "
+            "other is a 421", shown="(none)", read_by="mcp"),
+    Setting("QA_MCP_ALLOWED_ORIGINS", (), names,
+            "`python -m qa mcp --http`: the `Origin` values it accepts besides this machine's "
+            "(`http://localhost:*`, ...), comma-separated (`https://app.example.org`); a request with "
+            "any other is a 403 (one without an `Origin`, i.e. not from a browser, is accepted)",
+            shown="(none)", read_by="mcp"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -4,11 +4,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
+from werkzeug.serving import make_server
 
 from qa import create_app
 from qa.pipeline.engine import Engine
@@ -37,6 +39,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def serve(app):
+    """`app` served by werkzeug in a thread on a free port (a test's own engine, in this process);
+    the server, whose `server_port` it listens on and whose `shutdown()` stops it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 @contextlib.contextmanager

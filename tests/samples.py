@@ -1,4 +1,5 @@
-"""Articles the tests add through the API and the terminal, in the shapes a user sends them."""
+"""Articles the tests add through the API and the terminal, in the shapes a user sends them, and
+small folders of sources to answer from."""
 from fpdf import FPDF
 
 MELIANI = {
@@ -7,6 +8,19 @@ MELIANI = {
     "publisher": "AT5",
     "text": "De gemeenteraad heeft Touria Meliani gekozen als nieuwe wethouder Wonen.\n\n"
     "Zij krijgt de portefeuille van Laurens Ivens, die in juli aftrad.",
+}
+# Two outlets giving different amounts for the same bridge, and an unrelated article (so that
+# BM25's idf is positive). (Written "brug over de Waal", the finder reads "over ... 14 miljoen"
+# as "more than 14 million", which meets 16 million: no disagreement; hence "Waalbrug".)
+BRIDGE = {
+    "a": " date 2023-05-02\nNieuwe brug kost meer\n\n"
+         "De nieuwe Waalbrug kost 14 miljoen euro, meldt de gemeente.\n",
+    "b": " date 2023-05-03\nBrug duurder dan gedacht\n\n"
+         "De nieuwe Waalbrug kost 16 miljoen euro, zegt de provincie.\n",
+    "c": " date 2023-04-20\nNieuw zwembad in Zwolle open\n\n"
+         "Het nieuwe zwembad in Zwolle is zaterdag geopend. "
+         "Honderden bezoekers kwamen een kijkje nemen. "
+         "De wethouder sprak van een feestelijke dag voor de stad.\n",
 }
 PAGE = """<!doctype html><html><head><title>Berlagebrug dicht | Stadsnieuws</title>
 <meta property="article:published_time" content="2021-03-01T08:00:00+01:00">

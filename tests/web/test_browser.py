@@ -4,14 +4,15 @@ browser). A screenshot of each step goes to artifacts/browser/."""
 import base64
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from conftest import serve
 
 from qa import create_app
 from qa.pipeline.engine import Engine
+
+from samples import BRIDGE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,28 +22,8 @@ EVIL = ("Bericht van de wethouder\n\nIn het bericht aan de raad stond letterlijk
         "<script>window.pwned = 1</script> en <img src=x onerror=\"window.pwned = 2\"> "
         "en ook javascript:window.pwned=3 als tekst.\n")
 
-# Two outlets giving different amounts for the same bridge, and an unrelated article (so that
-# BM25's idf is positive). (Written "brug over de Waal", the finder reads "over ... 14 miljoen"
-# as "more than 14 million", which meets 16 million: no disagreement; hence "Waalbrug".)
-BRIDGE = {
-    "a": " date 2023-05-02\nNieuwe brug kost meer\n\n"
-         "De nieuwe Waalbrug kost 14 miljoen euro, meldt de gemeente.\n",
-    "b": " date 2023-05-03\nBrug duurder dan gedacht\n\n"
-         "De nieuwe Waalbrug kost 16 miljoen euro, zegt de provincie.\n",
-    "c": " date 2023-04-20\nNieuw zwembad in Zwolle open\n\n"
-         "Het nieuwe zwembad in Zwolle is zaterdag geopend. "
-         "Honderden bezoekers kwamen een kijkje nemen. "
-         "De wethouder sprak van een feestelijke dag voor de stad.\n",
-}
-
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed "
                                 "(`make test` installs it as root: apt-get install chromium)")
-
-
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.fixture(scope="module")
