@@ -97,6 +97,12 @@ class DatedSentence(BaseModel):
     text: str
 
 
+class DisputedDate(BaseModel):
+    date: str
+    precision: Literal["year", "season", "month", "day"]
+    sources: list[str] = Field(description="the sources that give this date")
+
+
 class Event(BaseModel):
     date: str = Field(description="2019, 2021-02, 2021-07-05 or a season: 2021-early, -mid, -late")
     precision: Literal["year", "season", "month", "day"]
@@ -104,6 +110,9 @@ class Event(BaseModel):
     last: str = Field(description="the last day it can mean (ISO)")
     sentences: list[DatedSentence] = Field(description="the sentences that report it, from every outlet")
     sources: list[str]
+    disputed: list[DisputedDate] = Field(default=[], description="other dates other outlets give it (the "
+                                                                 "event's date is the one most, then the "
+                                                                 "most recent, give)")
 
 
 class Timeline(BaseModel):
@@ -144,5 +153,6 @@ def timeline(found: dict) -> Timeline:
     """The /api/timeline response as the timeline tool's result."""
     return Timeline(count=found["count"], events=[
         Event(date=e["date"], precision=e["precision"], first=e["first"], last=e["last"],
-              sentences=[dated_sentence(s) for s in e["sentences"]], sources=e["sources"])
+              sentences=[dated_sentence(s) for s in e["sentences"]], sources=e["sources"],
+              disputed=[DisputedDate(**d) for d in e.get("disputed", [])])
         for e in found["events"]])

@@ -156,7 +156,7 @@ def test_timeline_gives_the_dated_events_in_order(mcp_server):
     firsts = [e["first"] for e in found["events"]]
     assert firsts == sorted(firsts)
     assert any(s["text"].startswith(FORMAL_REPORTS) for e in found["events"] for s in e["sentences"])
-    assert "early 2021" in result.content[0].text
+    assert "February 2021" in result.content[0].text  # "begin 2021" is the February reports
     one = call(mcp_server, "timeline", {"source": PAROOL}).structured_content
     assert one["count"] > 0 and all(s["source"] == PAROOL for e in one["events"] for s in e["sentences"])
 
@@ -185,3 +185,21 @@ def test_a_bad_argument_is_a_tool_error_saying_what_is_wrong(mcp_server, tool, a
     assert result.is_error and result.structured_content is None
     message = result.content[0].text
     assert says in message and "Traceback" not in message
+
+
+def test_timeline_shows_a_date_the_outlets_dispute():
+    articles = {
+        "a": " date 2023-03-16\nZwembad duurder\n\nIn oktober 2021 werd de eerste paal de grond in "
+             "geslagen.\n",
+        "b": " date 2024-09-09\nZwembad open\n\nDe bouw begon op 12 november 2021 met het slaan van de "
+             "eerste paal.\n",
+    }
+    from qa.sources.documents import parse_document
+
+    server = build(LocalBackend(Engine([parse_document(i, t) for i, t in articles.items()], semantic=False)))
+    result = call(server, "timeline", {})
+    jsonschema.validate(result.structured_content, output_schemas(server)["timeline"])
+    [event] = result.structured_content["events"]
+    assert event["date"] == "2021-11-12"
+    assert event["disputed"] == [{"date": "2021-10", "precision": "month", "sources": ["a"]}]
+    assert "sources differ: October 2021" in result.content[0].text
