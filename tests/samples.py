@@ -12,6 +12,12 @@ MELIANI = {
 # Two outlets giving different amounts for the same bridge, and an unrelated article (so that
 # BM25's idf is positive). (Written "brug over de Waal", the finder reads "over ... 14 miljoen"
 # as "more than 14 million", which meets 16 million: no disagreement; hence "Waalbrug".)
+# Two outlets that date one event differently: the timeline's disputed date.
+PILE = {
+    "a": " date 2023-03-16\nZwembad duurder\n\nIn oktober 2021 werd de eerste paal de grond in geslagen.\n",
+    "b": " date 2024-09-09\nZwembad open\n\nDe bouw begon op 12 november 2021 met het slaan van de "
+         "eerste paal.\n",
+}
 BRIDGE = {
     "a": " date 2023-05-02\nNieuwe brug kost meer\n\n"
          "De nieuwe Waalbrug kost 14 miljoen euro, meldt de gemeente.\n",

@@ -13,7 +13,7 @@ from qa.mcp.server import build
 from qa.pipeline.engine import K_MAX, Engine
 from qa.settings import value
 
-from samples import BRIDGE
+from samples import BRIDGE, PILE
 
 QUESTION = "when did the formal reports come in"
 FORMAL_REPORTS = "Begin 2021 hebben opnieuw vier medewerkers aan de bel getrokken"
@@ -188,15 +188,9 @@ def test_a_bad_argument_is_a_tool_error_saying_what_is_wrong(mcp_server, tool, a
 
 
 def test_timeline_shows_a_date_the_outlets_dispute():
-    articles = {
-        "a": " date 2023-03-16\nZwembad duurder\n\nIn oktober 2021 werd de eerste paal de grond in "
-             "geslagen.\n",
-        "b": " date 2024-09-09\nZwembad open\n\nDe bouw begon op 12 november 2021 met het slaan van de "
-             "eerste paal.\n",
-    }
     from qa.sources.documents import parse_document
 
-    server = build(LocalBackend(Engine([parse_document(i, t) for i, t in articles.items()], semantic=False)))
+    server = build(LocalBackend(Engine([parse_document(i, t) for i, t in PILE.items()], semantic=False)))
     result = call(server, "timeline", {})
     jsonschema.validate(result.structured_content, output_schemas(server)["timeline"])
     [event] = result.structured_content["events"]

@@ -6,6 +6,8 @@ import pytest
 from qa.pipeline.engine import Engine
 from qa.sources.documents import parse_document
 
+from samples import PILE
+
 OTHER = " date 2023-05-01\nAnder nieuws\n\n" + " ".join(f"Zin {n} gaat over iets anders." for n in range(20))
 
 
@@ -89,12 +91,8 @@ def test_a_day_of_a_date_is_no_amount():
 def test_outlets_that_date_the_answers_event_otherwise_disagree_however_low_they_rank():
     from qa.pipeline import disagreement
 
-    engine = Engine([
-        parse_document("a", " date 2023-03-16\nZwembad duurder\n\nIn oktober 2021 werd de eerste paal "
-                            "de grond in geslagen.\n"),
-        parse_document("b", " date 2024-09-09\nZwembad open\n\nDe bouw begon op 12 november 2021 met het "
-                            "slaan van de eerste paal.\n"),
-        parse_document("c", OTHER)], semantic=False)
+    engine = Engine([parse_document(i, t) for i, t in PILE.items()] + [parse_document("c", OTHER)],
+                    semantic=False)
     q = engine.ranker().rank("Wanneer werd de eerste paal geslagen?").question
     pile = [i for i, s in enumerate(engine.sentences) if "paal" in s.text]
     october = next(i for i in pile if engine.sentences[i].doc_id == "a")

@@ -18,6 +18,8 @@ from qa.timeline.events import (
     same_event,
 )
 
+from samples import PILE
+
 ARTICLES = {
     "a": " date 2021-07-05\nWethouder weg\n\nIn 2019 kwam een eerste signaal binnen over de wethouder. "
          "Begin dit jaar deden vier medewerkers een formele melding over de wethouder. "
@@ -105,17 +107,17 @@ def _dated(sentence: int, day: dt.date, terms: set[str], source: str, published:
                    frozenset(terms), source, published)
 
 
-PILE = {"eerst", "paal", "slaan"}
+PILE_TERMS = {"eerst", "paal", "slaan"}
 
 
 @pytest.mark.parametrize(("other_day", "other_source", "terms", "disputed"), [
-    (dt.date(2021, 11, 12), "b", PILE | {"bouw"}, True),  # two outlets, close dates, the same words
-    (dt.date(2021, 10, 1) + dt.timedelta(days=DISPUTE_DAYS + 31), "b", PILE, False),  # too far apart
-    (dt.date(2021, 11, 12), "a", PILE, False),  # one outlet does not dispute itself
+    (dt.date(2021, 11, 12), "b", PILE_TERMS | {"bouw"}, True),  # two outlets, close dates, the same words
+    (dt.date(2021, 10, 1) + dt.timedelta(days=DISPUTE_DAYS + 31), "b", PILE_TERMS, False),  # too far apart
+    (dt.date(2021, 11, 12), "a", PILE_TERMS, False),  # one outlet does not dispute itself
     (dt.date(2021, 11, 12), "b", {"eerst", "opening", "zwembad"}, False),  # other words: another event
 ])
 def test_two_outlets_dating_one_event_differently_dispute_its_date(other_day, other_source, terms, disputed):
-    october = _dated(1, dt.date(2021, 10, 1), PILE | {"grond"}, "a", precision="month")
+    october = _dated(1, dt.date(2021, 10, 1), PILE_TERMS | {"grond"}, "a", precision="month")
     other = _dated(2, other_day, terms, other_source)
     assert disputed_event(october, other) is disputed
     events = merge([october, other])
@@ -123,11 +125,11 @@ def test_two_outlets_dating_one_event_differently_dispute_its_date(other_day, ot
 
 
 def test_a_disputed_event_is_dated_by_most_sources_then_the_most_recent():
-    october = _dated(1, dt.date(2021, 10, 1), PILE | {"grond"}, "a", "2023-03-16", precision="month")
-    november = _dated(2, dt.date(2021, 11, 12), PILE | {"bouw"}, "b", "2024-09-09")
+    october = _dated(1, dt.date(2021, 10, 1), PILE_TERMS | {"grond"}, "a", "2023-03-16", precision="month")
+    november = _dated(2, dt.date(2021, 11, 12), PILE_TERMS | {"bouw"}, "b", "2024-09-09")
     [event] = merge([october, november])
     assert event.date.label == "2021-11-12" and [d.label for d in event.disputed] == ["2021-10"]
-    also_october = _dated(3, dt.date(2021, 10, 20), PILE, "c", "2022-01-01")
+    also_october = _dated(3, dt.date(2021, 10, 20), PILE_TERMS, "c", "2022-01-01")
     [event] = merge([october, november, also_october])
     assert event.date.label == "2021-10-20"  # two outlets in October (its most precise) against one
     assert [d.label for d in event.disputed] == ["2021-11-12"]
@@ -161,13 +163,8 @@ def test_the_prefilter_lets_through_every_date_the_finder_reads(sentence):
 def test_the_terminal_and_the_api_show_a_disputed_date():
     from qa.cli.timeline import render
 
-    articles = {
-        "a": " date 2023-03-16\nZwembad\n\nIn oktober 2021 werd de eerste paal de grond in geslagen.\n",
-        "b": " date 2024-09-09\nZwembad open\n\nDe bouw begon op 12 november 2021 met het slaan van de "
-             "eerste paal.\n",
-    }
-    built = Engine([parse_document(i, t) for i, t in articles.items()], semantic=False)
+    built = Engine([parse_document(i, t) for i, t in PILE.items()], semantic=False)
     [event] = [event_json(built.corpus, e) for e in built.timeline.events]
     assert event["date"] == "2021-11-12"
     assert event["disputed"] == [{"date": "2021-10", "precision": "month", "sources": ["a"]}]
-    assert "(sources differ: October 2021 according to Zwembad)" in render([event])  # its outlet
+    assert "(sources differ: October 2021 according to Zwembad duurder)" in render([event])  # its outlet

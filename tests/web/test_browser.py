@@ -12,7 +12,7 @@ from conftest import serve
 from qa import create_app
 from qa.pipeline.engine import Engine
 
-from samples import BRIDGE
+from samples import BRIDGE, PILE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,6 +55,17 @@ def bridge_url(tmp_path_factory):
     """A server over the two bridge articles that disagree and the unrelated one."""
     sources = tmp_path_factory.mktemp("bridge")
     for name, text in BRIDGE.items():
+        (sources / f"{name}.txt").write_text(text, encoding="utf-8")
+    server = serve(create_app({"TESTING": True, "QA_ENGINE": Engine.from_folder(sources)}))
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def pile_url(tmp_path_factory):
+    """A server over two outlets that date the first pile differently."""
+    sources = tmp_path_factory.mktemp("pile")
+    for name, text in PILE.items():
         (sources / f"{name}.txt").write_text(text, encoding="utf-8")
     server = serve(create_app({"TESTING": True, "QA_ENGINE": Engine.from_folder(sources)}))
     yield f"http://127.0.0.1:{server.server_port}"
@@ -302,4 +313,16 @@ def test_sources_that_give_different_amounts_are_shown_side_by_side(browser, bri
     assert page.locator("#source-text mark").inner_text() == \
         "De nieuwe Waalbrug kost 16 miljoen euro, zegt de provincie."
     shot(page, "14-sources-differ-source")
+    page.close()
+
+
+def test_the_timeline_shows_a_date_the_outlets_dispute_with_their_outlet(browser, pile_url):
+    page = browser.new_page()
+    page.goto(pile_url + "/timeline")
+    event = page.locator("#timeline .event").first
+    event.wait_for()
+    assert event.locator(".when").inner_text() == "12 November 2021"
+    disputed = event.locator(".disputed").inner_text()
+    assert disputed == "Sources differ: October 2021 according to Zwembad duurder"
+    shot(page, "15-timeline-disputed")
     page.close()
