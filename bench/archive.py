@@ -1,7 +1,7 @@
 """Benchmark what a user waits for with an archive: a folder of news articles
 to a service that answers, at 10k, 100k and 1M sentences.
 
-    python bench/archive.py                       # 10k, 100k, 1M (about 10 minutes)
+    python bench/archive.py                       # 10k, 100k, 1M; the encoder on at 10k, 100k
     python bench/archive.py --sizes 10000 --keep /tmp/archives
 
 Archives come from the shared generator (eval/kit/gen-news-corpus.py, copied by make kit:
@@ -20,9 +20,20 @@ For each size:
 3. one article added to the archive, until it is answerable (a restart
    that finds the folder changed: only the new file is read);
 4. with `--vectors` (the sizes given there): the service with the encoder on,
-   as `make run` starts it: first /healthz, then /healthz polled until every
-   sentence vector is in place (made in the background), PSS and /api/ask
-   latency with the vectors.
+   as `make run` starts it (QA_SEMANTIC=1), what a user waits for while the
+   sentence vectors are being made in the background: the first /healthz;
+   the sentences encoded per second with no questions; one connection asking
+   question after question, in alternating slices with the encoder at work
+   and stopped (SIGSTOP: the answers as they would be without it, with the
+   same other load on the machine), /api/ask p50/p99 of both and the
+   sentences encoded meanwhile; a restart while encoding; then /healthz
+   polled until every vector is in place (at most `--wait` s, else estimated
+   from the rate), PSS and /api/ask latency with the vectors. `--compare`
+   adds the ways the encoder could yield, set on the running encoder in
+   turn (as root).
+
+    python bench/archive.py --sizes '' --vectors 100000 --window 30 --compare
+    python bench/archive.py --sizes 1000000 --vectors 1000000 --wait 120
 
 Targets from the archive-scale issue; each is printed as met or MISSED.
 """
@@ -305,7 +316,7 @@ SLICE_S = 5.0
 def asking_while_encoding(base: str, index_path: Path, seconds: float) -> dict:
     """One connection asking for `seconds` with the encoder at work and as long
     with it stopped, in alternating slices: the latencies of both, and the
-    sentences encoded per second while asked (to within a batch of 1,024)."""
+    sentences encoded per second while asked (to within a batch of 256)."""
     working: list[float] = []
     stopped: list[float] = []
     encoded, working_s = 0, 0.0
@@ -394,7 +405,7 @@ def report_comparison(rows: list[dict]) -> None:
         if "compared" not in r:
             continue
         print(f"\nWays of yielding at {r['sentences']:,} sentences (alternating {SLICE_S:.0f} s slices, "
-              "one connection asking throughout; encoded to within a batch of 1,024)")
+              "one connection asking throughout; encoded to within a batch of 256)")
         print("the encoder | /api/ask p50 / p99 ms | encoded sentences/s")
         for condition, m in r["compared"].items():
             print(f"{condition} | {m['ask_ms'][0]:.1f} / {m['ask_ms'][1]:.1f} | {m['encoded_per_s']:,.0f}")

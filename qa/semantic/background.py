@@ -46,8 +46,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-# Sentences encoded between two progress reports (the encoder batches 256).
-BATCH = 1024
+# Sentences encoded between two progress reports (and looks whether the service is still there).
+BATCH = 256
 # Niceness of the encoding process where the kernel has no SCHED_IDLE class.
 NICENESS = 19
 # Sentences encoded between two looks at the busy marker: about 130 ms on one core.
