@@ -41,7 +41,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check qa tests bench wsgi.py gunicorn.conf.py
 
 # The index alone (bench.py), then folder -> answering at 10k, 100k and 1M
-# sentences (archive.py; about 15 minutes more, the encoder path at 10k and 100k),
+# sentences (archive.py; about 20 minutes more, the encoder path at 10k and 100k: the answers while the
+# vectors are made, a restart, every vector in place),
 # then questions while articles are added at 10k and 100k (changes.py; about 5 minutes), then the
 # timeline and the disagreements (timeline.py; about a minute).
 bench: $(STAMP) kit

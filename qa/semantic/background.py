@@ -14,28 +14,52 @@ sentences take the vectors of the same text and only the rest are encoded),
 and removes the side file; the service's workers see the new index file and
 switch to the encoder's ranking models on their next question.
 
-One process per index: it holds an exclusive lock on INDEX.vectors.lock,
-and a second one exits at once. It also exits when the service that started
-it is gone.
+One process per index: it holds an exclusive lock on INDEX.vectors.lock; a
+second one run by hand exits at once, one started by a service waits for it
+(a restarted service's, until the one before it stops). It also exits when the
+service that started it is gone.
+
+It yields to the service (bench/archive.py measures it: docs/performance.md):
+every thread of it runs in the kernel's SCHED_IDLE class, on a core nothing
+else wants, and it encodes in steps of STEP sentences, each started only when
+the service has answered nothing for QUIET_S: the workers mark the start and
+end of every request on INDEX.vectors.busy (mark_busy). Under questions that
+never stop it still encodes a step after waiting MAX_WAIT_S. Its threads each
+encode their own steps with one BLAS thread: two BLAS threads on one step wait
+for each other, and one held back by a question held the other.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 
-# Sentences encoded between two progress reports (the encoder batches 256).
-BATCH = 1024
-# Niceness of the encoding process: the service's workers come first.
-NICENESS = 10
+# Sentences encoded between two progress reports (and looks whether the service is still there).
+BATCH = 256
+# Niceness of the encoding process where the kernel has no SCHED_IDLE class.
+NICENESS = 19
+# Sentences encoded between two looks at the busy marker: about 130 ms on one core.
+STEP = 32
+# A step starts when no request started or ended for this long (one client asking question after
+# question leaves a millisecond between them), and after MAX_WAIT_S of waiting in any case.
+QUIET_S = 0.1
+MAX_WAIT_S = 2.0
+# How often a service's encoder looks whether the one before it has stopped.
+LOCK_POLL_S = 1.0
+# How long a request counts as under way when its end is not marked (a worker killed mid-request).
+IN_FLIGHT_S = 30.0
 
 
 def progress_file(index_path: str | Path) -> Path:
@@ -48,6 +72,97 @@ def partial_file(index_path: str | Path) -> Path:
 
 def lock_file(index_path: str | Path) -> Path:
     return Path(str(index_path) + ".vectors.lock")
+
+
+def busy_file(index_path: str | Path) -> Path:
+    """The marker whose modification time says when the service last answered:
+    made by the encoding process while it works, removed when it is done."""
+    return Path(str(index_path) + ".vectors.busy")
+
+
+def mark_busy(marker: Path, under_way: bool) -> None:
+    """A request starts (`under_way`: marked as lasting up to IN_FLIGHT_S) or
+    ends (marked now). Costs a system call; nothing when no encoding is at work."""
+    now = time.time()
+    stamp = now + IN_FLIGHT_S if under_way else now
+    with contextlib.suppress(OSError):  # no marker: nothing is encoding
+        os.utime(marker, (now, stamp))
+
+
+def quiet(marker: Path, now: float) -> bool:
+    """True when no request is under way and none ended within QUIET_S (or no marker)."""
+    try:
+        return now - marker.stat().st_mtime >= QUIET_S
+    except OSError:
+        return True
+
+
+def wait_for_quiet(marker: Path, clock: Callable[[], float] = time.time,
+                   sleep: Callable[[float], None] = time.sleep) -> float:
+    """Wait until the service is quiet, at most MAX_WAIT_S; the seconds waited."""
+    started = clock()
+    while not quiet(marker, clock()) and clock() - started < MAX_WAIT_S:
+        sleep(QUIET_S / 2)
+    return clock() - started
+
+
+def run_when_idle() -> str:
+    """Every thread of this process, and the threads it starts later (they
+    inherit it), in SCHED_IDLE: they run only when a core has nothing else
+    to run, and a request's thread takes the core at once. Set per thread:
+    on Linux a thread's scheduling class is its own. Returns what was set."""
+    if not hasattr(os, "SCHED_IDLE"):
+        os.nice(NICENESS)
+        return f"nice {NICENESS}"
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.sched_setscheduler(int(task.name), os.SCHED_IDLE, os.sched_param(0))
+    return "SCHED_IDLE"
+
+
+def scheduling_of_threads(pid: int | str = "self") -> dict[str, int]:
+    """{scheduling class: threads} of a process, as the kernel reports them."""
+    names = {os.SCHED_OTHER: "normal", os.SCHED_BATCH: "SCHED_BATCH", os.SCHED_IDLE: "SCHED_IDLE"}
+    counts: dict[str, int] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            name = names.get(os.sched_getscheduler(int(task.name)), "other")
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def one_blas_thread() -> object | None:
+    """BLAS limited to one thread in this process (kept while the returned
+    object is): the encoding threads each run their own steps."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+class YieldingEncoder:
+    """The sentence encoder as the background process uses it: texts encoded in
+    steps of STEP, spread over `threads` threads, each step started when the
+    service is quiet (wait_for_quiet)."""
+
+    def __init__(self, encoder, threads: int, marker: Path):
+        self.encoder, self.marker = encoder, marker
+        self.pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="encode")
+        self.waited_s = 0.0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return self.encoder.encode(texts)
+        steps = [texts[i:i + STEP] for i in range(0, len(texts), STEP)]
+        return np.vstack(list(self.pool.map(self._step, steps)))
+
+    def _step(self, texts: Sequence[str]) -> np.ndarray:
+        self.waited_s += wait_for_quiet(self.marker)
+        return self.encoder.encode(texts)
+
+    def close(self) -> None:
+        self.pool.shutdown()
 
 
 def read_progress(index_path: str | Path) -> dict | None:
@@ -82,23 +197,33 @@ def fill(index_path: str | Path, parent: int | None = None) -> int:
     """Encode the sentences of the saved index that have no vector yet; see
     the module's docstring. Returns a process exit status."""
     index_path = Path(index_path)
-    with open(lock_file(index_path), "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the file is closed
-        except OSError:
+    with open(lock_file(index_path), "w") as lock:  # the lock is released when the file is closed
+        if not _take_lock(lock, parent):
             log.info("another process is encoding %s", index_path)
             return 0
         return _fill(index_path, parent)
 
 
+def _take_lock(lock, parent: int | None) -> bool:
+    """The index's encoding lock. Started by a service, wait for it while the
+    service lives: a restarted service's encoder takes over when the one before
+    it, whose service is gone, stops at the end of its batch. Run by hand, at once or not."""
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if parent is None or not _alive(parent):
+                return False
+            time.sleep(LOCK_POLL_S)
+
+
 def _fill(index_path: Path, parent: int | None) -> int:
     from ..index import ingest, snapshot
-    from ..language.neighbours import Vocabulary
     from .encoders import SentenceEncoder
-    from .vectors import SentenceVectors
 
     if parent is not None:  # the command started by the service: the service comes first
-        os.nice(NICENESS)
+        run_when_idle()  # before the encoder starts its threads
     saved = snapshot.load_folder(index_path)
     if saved is None:
         log.warning("no saved index at %s to encode", index_path)
@@ -106,11 +231,30 @@ def _fill(index_path: Path, parent: int | None) -> int:
     if saved.prepared.vectors is not None and saved.prepared.vocabulary is not None:  # done already
         progress_file(index_path).unlink(missing_ok=True)
         return 0
-    # every core (niced, the service's workers come first): 2 threads took 2.67 ms a
-    # sentence where one took 4.09 (news-shaped sentences of 240 characters)
-    encoder = SentenceEncoder.load(threads=ingest.default_workers())
-    if encoder is None:
+    loaded = SentenceEncoder.load(threads=1)
+    if loaded is None:
         return 1
+    limits = one_blas_thread()
+    marker = busy_file(index_path)
+    marker.touch()
+    # every core, one thread each (see the module's docstring)
+    encoder = YieldingEncoder(loaded, ingest.default_workers(), marker)
+    try:
+        return _encode_all(index_path, parent, saved, encoder)
+    finally:
+        encoder.close()
+        marker.unlink(missing_ok=True)
+        if limits is not None:
+            limits.restore_original_limits()
+
+
+def _encode_all(index_path: Path, parent: int | None, saved, encoder: YieldingEncoder) -> int:
+    """_fill's work once the encoder is loaded: the sentences from where the side
+    file ends, the vocabulary, the saved index written with both."""
+    from ..index import snapshot
+    from ..language.neighbours import Vocabulary
+    from .vectors import SentenceVectors
+
     sentences = saved.prepared.sentences
     total, dimensions = len(sentences), encoder.encode(["x"]).shape[1]
     progress = read_progress(index_path)
@@ -120,7 +264,8 @@ def _fill(index_path: Path, parent: int | None) -> int:
     mode = "r+" if done else "w+"
     partial = np.memmap(partial_file(index_path), dtype=np.uint8, mode=mode, shape=(max(total, 1), row_bytes))
     codes = partial[:, :dimensions].view(np.int8)
-    log.info("encoding %d sentences of %s, from %d", total, index_path, done)
+    log.info("encoding %d sentences of %s, from %d; threads: %s", total, index_path, done,
+             scheduling_of_threads())
     while done < total:
         if parent is not None and not _alive(parent):
             log.info("the service is gone: encoding stops at %d of %d", done, total)
@@ -156,7 +301,8 @@ def _fill(index_path: Path, parent: int | None) -> int:
         saved = current
     partial_file(index_path).unlink(missing_ok=True)
     progress_file(index_path).unlink(missing_ok=True)
-    log.info("all %d sentence vectors of %s are in place", len(vectors), index_path)
+    log.info("all %d sentence vectors of %s are in place (%.0f s waited for quiet moments)", len(vectors),
+             index_path, encoder.waited_s)
     return 0
 
 

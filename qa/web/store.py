@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from ..index import cluster, snapshot
 from ..pipeline.engine import Engine
 from ..pipeline.ranking import CANDIDATES
+from ..semantic import background
 from ..sources.catalog import Catalog, mirror
 from ..sources.documents import SourceError, list_folders
 from ..sources.library import DataFolder, Library, valid_id
@@ -221,6 +222,15 @@ def init_app(app: Flask) -> None:
     sources = Sources(app.config, app.config.get("QA_ENGINE"))  # tests may hand one in
     app.extensions[EXTENSION] = sources
     app.extensions[LIBRARY] = Library(sources, app.config["QA_SOURCES"], app.config["QA_MAX_SOURCE_BYTES"])
+    if app.config["QA_INDEX"] and app.config["QA_SEMANTIC"]:
+        mark_requests_for_the_encoder(app, background.busy_file(app.config["QA_INDEX"]))
+
+
+def mark_requests_for_the_encoder(app: Flask, marker) -> None:
+    """Each request's start and end marked for the background encoder, which
+    waits while the service answers (semantic/background.py)."""
+    app.before_request(lambda: background.mark_busy(marker, under_way=True))
+    app.teardown_request(lambda error: background.mark_busy(marker, under_way=False))
 
 
 def get_sources() -> Sources:

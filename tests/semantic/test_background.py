@@ -1,6 +1,9 @@
 """Sentence vectors made in the background: the engine answers with BM25 at
 once, takes the vectors when they are in place, and an interrupted encoding
-resumes where it stopped."""
+resumes where it stopped. The encoding yields to the service: SCHED_IDLE for
+every thread, and steps that wait while requests are answered."""
+import ast
+import json
 import os
 import subprocess
 import sys
@@ -72,6 +75,7 @@ def test_an_interrupted_encoding_resumes_where_it_stopped(archive, monkeypatch):
     monkeypatch.setattr(background, "BATCH", 10)
     checks = iter([True, True])  # the service is there for two batches, then gone
     monkeypatch.setattr(background, "_alive", lambda pid: next(checks, False))
+    monkeypatch.setattr(background, "run_when_idle", lambda: "")  # not the test process (and the suite after)
     assert background.fill(index_path, parent=12345) == 0
     assert background.read_progress(index_path)["done"] == 20
     engine.poll_vectors()
@@ -205,3 +209,136 @@ def test_an_article_added_while_encoding_is_encoded_and_the_rest_carried_over(ar
     assert np.array_equal(engine.vectors.codes, synchronous.vectors.codes[rows])
     saved = snapshot.load_folder(index_path)
     assert saved.fingerprint == engine.folder_digest and saved.prepared.vectors is not None
+
+
+# Yielding to the service: SCHED_IDLE for every thread, and a pause while requests are answered.
+
+needs_sched_idle = pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE on this system")
+
+THREADS_BEFORE_AND_AFTER = """
+import json, os, threading
+from qa.semantic import background
+stop = threading.Event()
+threading.Thread(target=stop.wait).start()  # a thread that exists before the class is set
+before = background.scheduling_of_threads()
+background.run_when_idle()
+threading.Thread(target=stop.wait).start()  # and one started after
+after = background.scheduling_of_threads()
+stop.set()
+print(json.dumps([before, after]))
+"""
+
+
+@needs_sched_idle
+def test_every_thread_of_the_encoding_process_runs_under_sched_idle():
+    run = subprocess.run([sys.executable, "-c", THREADS_BEFORE_AND_AFTER], capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "OPENBLAS_NUM_THREADS": "2"})
+    assert run.returncode == 0, run.stderr
+    before, after = json.loads(run.stdout)
+    assert "SCHED_IDLE" not in before and before["normal"] >= 2  # the main thread and the first one
+    assert list(after) == ["SCHED_IDLE"] and after["SCHED_IDLE"] >= 3
+
+
+@needs_sched_idle
+def test_the_command_the_service_starts_encodes_under_sched_idle(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLES["art01"], encoding="utf-8")
+    index_path = tmp_path / "index.npz"
+    Engine.from_folder(folder, semantic=False, index_path=index_path)
+    # as background.start runs it, with the log at INFO
+    command = [sys.executable, "-m", "qa", "vectors", str(index_path), "--parent", str(os.getpid()), "-v"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stderr.splitlines() if "encoding" in x and "threads" in x)
+    threads = ast.literal_eval(line.split("threads: ", 1)[1])
+    assert list(threads) == ["SCHED_IDLE"] and threads["SCHED_IDLE"] >= 2  # the main one and an encoding one
+    assert snapshot.load_folder(index_path).prepared.vectors is not None
+    assert not background.busy_file(index_path).exists()  # removed when done
+
+
+def test_a_request_marks_the_service_busy_while_under_way_and_quiet_after(tmp_path):
+    import time
+
+    from flask import Flask
+
+    from qa.web.store import mark_requests_for_the_encoder
+
+    marker = tmp_path / "index.npz.vectors.busy"
+    app = Flask(__name__)
+    mark_requests_for_the_encoder(app, marker)
+    seen = []
+    app.add_url_rule("/ask", "ask", lambda: seen.append(background.quiet(marker, time.time())) or "ok")
+    assert app.test_client().get("/ask").status_code == 200  # no encoder at work: no marker, no error
+    assert seen == [True] and not marker.exists()
+    marker.touch()  # an encoder at work
+    assert app.test_client().get("/ask").status_code == 200
+    assert seen[-1] is False  # under way
+    ended = marker.stat().st_mtime
+    assert ended <= time.time()  # the end is marked
+    assert not background.quiet(marker, ended + background.QUIET_S * 0.9)
+    assert background.quiet(marker, ended + background.QUIET_S * 1.1)
+
+
+def test_the_encoder_waits_for_a_quiet_moment_at_most_max_wait(tmp_path):
+    marker = tmp_path / "busy"
+    marker.touch()
+    clock = [1000.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    os.utime(marker, (clock[0], clock[0] - background.QUIET_S / 2))  # a request ended a moment ago
+    waited = background.wait_for_quiet(marker, lambda: clock[0], sleep)
+    assert 0 < waited <= background.QUIET_S
+    os.utime(marker, (clock[0], clock[0] - background.QUIET_S * 2))  # none for a while
+    assert background.wait_for_quiet(marker, lambda: clock[0], sleep) == 0
+    os.utime(marker, (clock[0], clock[0] + background.IN_FLIGHT_S))  # one under way, never ending
+    waited = background.wait_for_quiet(marker, lambda: clock[0], sleep)
+    assert background.MAX_WAIT_S <= waited < background.MAX_WAIT_S + background.QUIET_S
+    marker.unlink()  # the encoder's own marker gone: nothing to wait for
+    assert background.wait_for_quiet(marker, lambda: clock[0], sleep) == 0
+
+
+def test_the_steps_spread_over_threads_give_the_vectors_in_order(tmp_path, monkeypatch):
+    class Fake:
+        def encode(self, texts):
+            return np.array([[len(t), sum(map(ord, t))] for t in texts], dtype=np.float32).reshape(-1, 2)
+
+    looks = []
+    monkeypatch.setattr(background, "STEP", 3)
+    monkeypatch.setattr(background, "wait_for_quiet", lambda marker: looks.append(marker) or 0.0)
+    texts = [f"zin {n} " * (n % 4 + 1) for n in range(20)]
+    encoder = background.YieldingEncoder(Fake(), threads=2, marker=tmp_path / "busy")
+    try:
+        assert np.array_equal(encoder.encode(texts), Fake().encode(texts))
+    finally:
+        encoder.close()
+    assert len(looks) == 7  # a look at the marker before each step of 3
+
+
+def test_a_restarted_services_encoder_waits_for_the_one_before_and_takes_over(archive, monkeypatch):
+    import fcntl
+
+    folder, index_path, _ = archive
+    Engine.from_folder(folder, index_path=index_path, background_vectors=True)
+    monkeypatch.setattr(background, "run_when_idle", lambda: "")
+    monkeypatch.setattr(background, "LOCK_POLL_S", 0.0)
+    with open(background.lock_file(index_path), "w") as before:  # the encoder of the service before
+        fcntl.flock(before, fcntl.LOCK_EX)
+        assert background.fill(index_path) == 0  # run by hand: leaves it to the one at work
+        monkeypatch.setattr(background, "_alive", lambda pid: False)
+        assert background.fill(index_path, parent=4242) == 0  # its service gone while it waited: it stops
+        assert snapshot.load_folder(index_path).prepared.vectors is None
+        looks = []
+
+        def alive(pid):  # the one before stops at the third look
+            looks.append(pid)
+            if len(looks) == 3:
+                before.close()
+            return True
+
+        monkeypatch.setattr(background, "_alive", alive)
+        assert background.fill(index_path, parent=4242) == 0
+    assert looks[:3] == [4242] * 3
+    assert snapshot.load_folder(index_path).prepared.vectors is not None
