@@ -28,7 +28,8 @@ def _engine(args) -> Engine:
     # The articles added while running (python -m qa add, POST /api/sources) are sources too.
     data_dir = getattr(args, "data_dir", "")
     folders = [args.sources] + ([data_dir] if data_dir and Path(data_dir).is_dir() else [])
-    return Engine.from_folder(folders, args.dict_dir or None, not args.no_semantic, args.index)
+    return Engine.from_folder(folders, args.dict_dir or None, not args.no_semantic, args.index,
+                              static_above=value("QA_STATIC_VECTORS_ABOVE"))
 
 
 def index_command(args) -> int:
@@ -156,6 +157,10 @@ def mcp_command(args) -> int:
 
 
 def vectors_command(args) -> int:
+    if args.static:
+        from .semantic import static_background
+
+        return static_background.fill(args.index, args.parent)
     from .semantic import background
 
     return background.fill(args.index, args.parent)
@@ -271,6 +276,9 @@ def _parser() -> argparse.ArgumentParser:
                                   "starts this in the background for a large archive)")
     vectors.add_argument("index", help="the saved index (.npz)")
     vectors.add_argument("--parent", type=int, help="stop when this process is gone")
+    vectors.add_argument("--static", action="store_true",
+                         help="static vectors (a weighted mean of the encoder's word vectors), in minutes "
+                              "where the encoder takes most of an hour a million sentences")
     vectors.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     vectors.set_defaults(run=vectors_command)
     return parser

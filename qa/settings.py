@@ -104,6 +104,12 @@ SETTINGS: tuple[Setting, ...] = (
             "above this many sentences the encoder scores BM25's candidates only (a search of every "
             "vector costs "
             "about 10 ms per 100,000 sentences)", shown="`200000`"),
+    # None: engine.STATIC_VECTORS_ABOVE (tests/test_settings.py checks the shown value against it)
+    Setting("QA_STATIC_VECTORS_ABOVE", None, int,
+            "when more sentences than this need vectors at once (a new index, or a large change), they get "
+            "static vectors, a weighted mean of the encoder's word vectors mapped into its sentence space: "
+            "minutes for a million sentences where the encoder takes most of an hour (see "
+            "[Performance](performance.md#static-sentence-vectors-for-a-large-archive))", shown="`200000`"),
     Setting("QA_BIND", "127.0.0.1:8000", str, "gunicorn bind address", read_by="gunicorn"),
     Setting("QA_WORKERS", 2, int, "gunicorn workers (the index is built before forking and shared)",
             read_by="gunicorn"),

@@ -183,6 +183,7 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
     arrays["document_content_counts"] = np.array([len(c) for c in content], dtype=np.int64)
     if prepared.vectors is not None:
         arrays["vector_codes"], arrays["vector_scales"] = prepared.vectors.codes, prepared.vectors.scales
+        arrays["vector_source"] = np.array(prepared.vectors.source)  # "" the encoder, or a static model
     if prepared.vocabulary is not None:
         _strings(arrays, "vocabulary_words", prepared.vocabulary.words)
         arrays["vocabulary_vectors"] = prepared.vocabulary.vectors
@@ -307,7 +308,8 @@ def _vectors(f: MappedArrays) -> tuple[SentenceVectors, Vocabulary] | None:
     vocabulary = Vocabulary(_unpacked(f, "vocabulary_words"), f["vocabulary_vectors"])
     if len(vocabulary.words) != len(vocabulary.vectors):
         raise ValueError("inconsistent: the vocabulary's words and vectors differ in number")
-    return SentenceVectors(f["vector_codes"], f["vector_scales"]), vocabulary
+    source = str(f["vector_source"]) if "vector_source" in f.files else ""
+    return SentenceVectors(f["vector_codes"], f["vector_scales"], source), vocabulary
 
 
 def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int,

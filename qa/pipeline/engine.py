@@ -24,7 +24,7 @@ from ..language import spans as answers
 from ..language.analysis import Analyzer
 from ..language.neighbours import Neighbours, Vocabulary
 from ..language.translation import DEFAULT_DICT_DIR, Translator
-from ..semantic import background
+from ..semantic import background, static, static_background
 from ..semantic.encoders import PassageEncoder, SentenceEncoder
 from ..semantic.vectors import SentenceVectors
 from ..sources.documents import MAX_SOURCE_BYTES, Document, SourceFile, list_folders
@@ -62,6 +62,10 @@ PASSAGE_WARM_MAX = 500
 BACKGROUND_MIN_SENTENCES = 2000
 # How often (s) a worker waiting for vectors looks whether they are in place.
 VECTORS_POLL_S = 1.0
+# When more sentences than this need vectors at once (a new index, or a large change), they get
+# static vectors (semantic/static.py: a weighted mean of the encoder's word vectors, mapped into its
+# sentence space) instead of the encoder's: CHOSEN_LATER. QA_STATIC_VECTORS_ABOVE in the service.
+STATIC_VECTORS_ABOVE = 200_000
 
 
 def _cache_dir(index_path: str | Path | None) -> Path | None:
@@ -111,7 +115,8 @@ class Engine:
     def __init__(self, documents: Sequence[Document], skipped: Sequence[dict] = (),
                  dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
                  models: Models | None = None, prepared: snapshot.Prepared | None = None,
-                 cache_dir: str | Path | None = None, index_backend: IndexBackend | None = None):
+                 cache_dir: str | Path | None = None, index_backend: IndexBackend | None = None,
+                 static_above: int | None = None, index_path: str | Path | None = None):
         """Index `documents` (from_folder also saves and loads the index).
         `models`: the fitted ranking and abstention models (default: the
         package's, written by `make train`, fitted for an engine with or without
@@ -119,7 +124,10 @@ class Engine:
         index of `documents`, already built or loaded (see from_folder).
         `cache_dir`: where to keep what the language resources derive at start.
         `index_backend(local, sentences, documents, doc_ranges)`: the index to
-        serve from, made from the in-process one (default: that one)."""
+        serve from, made from the in-process one (default: that one).
+        `static_above`: more sentences than this without vectors get static ones
+        (default STATIC_VECTORS_ABOVE). `index_path`: the saved index, beside
+        which a static model is kept."""
         self.documents = {d.id: d for d in documents}
         self.skipped = list(skipped)
         self.analyzer = Analyzer("nl")
@@ -133,6 +141,9 @@ class Engine:
         self.folder_digest: str | None = None  # from_folder's: the fingerprint of the files it read
         self.origin: snapshot.Saved | None = None  # from_folder's: what it was built from (the next base)
         self.semantic_search_max = SEMANTIC_SEARCH_MAX  # QA_SEMANTIC_SEARCH_MAX in the service
+        self.static_above = STATIC_VECTORS_ABOVE if static_above is None else static_above
+        self.index_path = None if index_path is None else Path(index_path)
+        self.static_model: static.StaticModel | None = None  # the one that made the vectors, if static
         if prepared is None:
             prepared = snapshot.prepare(documents, self.analyzer, self.encoder)
         local = prepared.index
@@ -161,16 +172,25 @@ class Engine:
         `words` counted, or the sentences) if there is no vocabulary yet."""
         table = prepared.sentences
         have = 0 if prepared.vectors is None else len(prepared.vectors)
-        new = SentenceVectors.quantize(self.encoder.encode([table[i].text for i in range(have, len(table))]))
+        texts = [table[i].text for i in range(have, len(table))]
+        words_encoder = self.encoder
+        if len(texts) > self.static_above:  # static vectors: a model of the whole collection
+            model = static_background.distil(static.Texts(table), self.encoder, self.index_path)
+            new, words_encoder = model.sentence_vectors(texts), static.WordEncoder(model, self.encoder)
+        elif self.static_model is not None:  # the few new sentences of a static index: the same model
+            new = self.static_model.sentence_vectors(texts, self.encoder)
+        else:
+            new = SentenceVectors.quantize(self.encoder.encode(texts))
         prepared.vectors = new if prepared.vectors is None else prepared.vectors.append(new)
         if prepared.vocabulary is None:
-            prepared.vocabulary = Vocabulary.from_counts(words, self.encoder) if words is not None else \
-                Vocabulary.build((s.text for s in table), self.analyzer, self.encoder)
+            prepared.vocabulary = Vocabulary.from_counts(words, words_encoder) if words is not None else \
+                Vocabulary.build((s.text for s in table), self.analyzer, words_encoder)
         self._use_vectors(prepared)
 
     def _use_vectors(self, prepared: snapshot.Prepared) -> None:
         self._prepared = prepared  # its index stays the in-process one when a cluster serves
         self.vectors = prepared.vectors
+        self._use_static_model()
         self.neighbours = None
         if self.encoder is not None and prepared.vocabulary is not None:
             self.neighbours = Neighbours(prepared.vocabulary, self.encoder, self.analyzer,
@@ -183,6 +203,18 @@ class Engine:
                 len(prepared.sentences) <= PASSAGE_WARM_MAX:
             self.passage_encoder.sentence_vectors([s.text for s in prepared.sentences])
 
+    def _use_static_model(self) -> None:
+        """The static model that made the vectors (found by the name they carry), and the
+        question encoder to search them with: the sum of a question's static vector and
+        its encoder vector for static vectors (static.QuestionEncoder), else the encoder."""
+        source = "" if self.vectors is None else self.vectors.source
+        self.static_model = static.find(source, self.index_path) if source and self.encoder else None
+        if source and self.encoder and self.static_model is None:
+            log.warning("the static model %s of the sentence vectors is not at %s: questions are "
+                        "encoded by the encoder alone", source, static.model_path(self.index_path or "?"))
+        self._question_encoder = self.encoder if self.static_model is None else \
+            static.QuestionEncoder(self.static_model, self.encoder)
+
     def _vectors_from(self, index_path: str | Path, fingerprint: str, start: bool = True) -> None:
         """Start the background encoding of the index saved at `index_path`
         (unless `start` is False: someone else does) and look for its vectors
@@ -191,7 +223,15 @@ class Engine:
         self._index_seen = snapshot.identity(index_path)
         self._last_poll = time.monotonic()
         if start:
-            background.start(index_path)
+            self._start_vectors(index_path)
+
+    def _start_vectors(self, index_path: str | Path, parent: int | None = None) -> None:
+        """The background process that makes the vectors of the index saved at
+        `index_path`: static ones above static_above sentences (static_background.py)."""
+        if len(self.sentences) > self.static_above:
+            static_background.start(index_path, parent)
+        else:
+            background.start(index_path, parent)
 
     def poll_vectors(self) -> None:
         """Take the sentence vectors when the background encoding has written
@@ -247,7 +287,7 @@ class Engine:
                     models: Models | None = None,
                     background_vectors: bool = False, background_save: bool = False,
                     base: snapshot.Saved | None = None, ingest_workers: int | None = None,
-                    index_backend: IndexBackend | None = None) -> Engine:
+                    index_backend: IndexBackend | None = None, static_above: int | None = None) -> Engine:
         """The engine of a folder of sources. With `index_path`, a restart with
         unchanged files (names, sizes, modification times) loads the saved
         index and the documents in it without reading a source; a restart after
@@ -262,7 +302,7 @@ class Engine:
         while this engine answers without them. `background_save`: a new or
         updated index is written by a forked copy of this process, so that the
         engine is ready as soon as the index is built (2.6-4 s at 1M sentences).
-        `index_backend`: see __init__."""
+        `index_backend`, `static_above`: see __init__."""
         # the language data loads while a saved index does (numpy's copies and the
         # model's decompression let the other thread run): restart at 1M 4.2 -> 2.9 s
         language_data = threading.Thread(target=_load_language_data, daemon=True)
@@ -297,7 +337,8 @@ class Engine:
                 prepared = snapshot.Prepared(built.sentences, built.index, built.casing, None, None)
                 words = built.words if count else None
             engine = cls(documents, [*skipped, *shadowed], dict_dir, semantic, models=models,
-                         prepared=prepared, cache_dir=cache_dir, index_backend=index_backend)
+                         prepared=prepared, cache_dir=cache_dir, index_backend=index_backend,
+                         static_above=static_above, index_path=index_path)
             engine.folder_digest = digest  # what the folders held: a watcher compares a new listing with it
             listing = {f.name: (f.size, f.mtime_ns) for f in files}
             engine.origin = snapshot.Saved(documents, skipped, prepared, digest, listing, settings)
@@ -338,7 +379,7 @@ class Engine:
 
             self.saver = saving.save_in_background(
                 index_path, save_exclusively,
-                then=(lambda: background.start(index_path, parent=master)) if encode_later else None)
+                then=(lambda: self._start_vectors(index_path, parent=master)) if encode_later else None)
             if self.saver is not None:
                 if encode_later:
                     self._vectors_from(index_path, digest, start=False)  # the saver starts it
@@ -368,8 +409,8 @@ class Engine:
 
     def ranker(self) -> Ranker:
         """Ranking as this engine stands now (its vectors arrive while it serves)."""
-        return Ranker(self.corpus, self.models, self.translator, self.neighbours, self.encoder, self.vectors,
-                      self.passage_encoder, self.semantic_search_max)
+        return Ranker(self.corpus, self.models, self.translator, self.neighbours, self._question_encoder,
+                      self.vectors, self.passage_encoder, self.semantic_search_max)
 
     def rank(self, question: str, history: Sequence[dict] = (), full: bool = False) -> Ranking:
         """The question's candidates, their features and order (ranking.Ranker.rank)."""

@@ -26,6 +26,9 @@ BLOCK = 4096
 class SentenceVectors:
     codes: np.ndarray  # int8, one row per sentence
     scales: np.ndarray  # float32, one per sentence
+    # What made them: "" the encoder; else the name of the static model (static.py) that made
+    # some of them (the rest the encoder's: both lie in the encoder's space).
+    source: str = ""
 
     def __post_init__(self):
         if self.codes.ndim != 2 or self.codes.dtype != np.int8:
@@ -58,11 +61,12 @@ class SentenceVectors:
 
     def rows(self, which: np.ndarray) -> SentenceVectors:
         """The vectors of some sentences (indices or a mask)."""
-        return SentenceVectors(self.codes[which], self.scales[which])
+        return SentenceVectors(self.codes[which], self.scales[which], self.source)
 
     def append(self, other: SentenceVectors) -> SentenceVectors:
         return SentenceVectors(
-            np.concatenate([self.codes, other.codes]), np.concatenate([self.scales, other.scales])
+            np.concatenate([self.codes, other.codes]), np.concatenate([self.scales, other.scales]),
+            other.source or self.source,
         )
 
     def decoded(self, which=slice(None)) -> np.ndarray:

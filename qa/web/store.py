@@ -93,7 +93,8 @@ class Sources:
                                     background_vectors=config["QA_BACKGROUND_VECTORS"],
                                     background_save=initial and config["QA_BACKGROUND_VECTORS"],
                                     base=None if initial else self.engine.origin,
-                                    ingest_workers=None if initial else 1, index_backend=backend)
+                                    ingest_workers=None if initial else 1, index_backend=backend,
+                                    static_above=config["QA_STATIC_VECTORS_ABOVE"])
         if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
             engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
         if initial and len(engine.sentences) <= TIMELINE_WARM_MAX:
