@@ -64,7 +64,8 @@ BACKGROUND_MIN_SENTENCES = 2000
 VECTORS_POLL_S = 1.0
 # When more sentences than this need vectors at once (a new index, or a large change), they get
 # static vectors (semantic/static.py: a weighted mean of the encoder's word vectors, mapped into its
-# sentence space) instead of the encoder's: CHOSEN_LATER. QA_STATIC_VECTORS_ABOVE in the service.
+# sentence space) instead of the encoder's, which would take more than 15 minutes past about 200,000
+# sentences on 2 cores (docs/performance.md). QA_STATIC_VECTORS_ABOVE in the service.
 STATIC_VECTORS_ABOVE = 200_000
 
 

@@ -84,6 +84,20 @@ def test_the_map_brings_static_vectors_near_the_encoder_s(model, encoder):
     assert np.argmax(mapped @ truth.T, axis=0).tolist() == [0, 1]
 
 
+def test_the_question_encoder_keeps_the_words_it_encoded(model, encoder, monkeypatch):
+    questions = static.QuestionEncoder(model, encoder)
+    first = questions.encode(["Hoeveel supporters werden aangehouden?"])
+    encoded = []
+    real = SentenceEncoder.encode
+    monkeypatch.setattr(SentenceEncoder, "encode", lambda self, texts, *a: encoded.extend(texts) or
+                        real(self, texts, *a))
+    assert np.allclose(questions.encode(["Hoeveel supporters werden aangehouden?"]), first, atol=1e-6)
+    assert encoded == ["Hoeveel supporters werden aangehouden?"]  # its words were kept
+    monkeypatch.setattr(static, "KEPT_WORDS", 2)
+    questions.encode(["Wie won de wedstrijd?"])
+    assert list(questions._words) == ["de", "wedstrijd"]  # the least recently used left first
+
+
 def test_a_frequent_word_weighs_less_and_an_unknown_one_fully(model):
     weights = model.weights_of(["de", "voetbalclub", "onbekendwoord"])
     assert weights[0] < 0.5 < weights[1] < 1.0 == weights[2]
