@@ -1,4 +1,4 @@
-"""Where the sources disagree: another source's passage, nearly as likely to
+"""Where the sources disagree: another source's passage, likely enough to
 answer, gives a different value of the kind asked (a date, a count, an amount,
 a person, a place) for the same thing as the answer's passage. Compatible
 values are one value ("begin 2021" and "februari 2021", "ruim 90" and "93",
@@ -108,8 +108,9 @@ def find(corpus: Corpus, q: Question, ranked: np.ndarray, probabilities: np.ndar
     """The disagreement between the answer's passage and the other candidates, or None.
     `ranked`: the candidates' sentence ids, best first, and their ranking-model `probabilities`;
     the first `shown` distinct ones are the answer's passages, `anchor` the one the answer is
-    drawn from. Conservative: a value conflicts with the answer's only when its passage is nearly
-    as likely to answer, comes from another source and says the same thing around it. Passages
+    drawn from. Conservative: a value conflicts with the answer's only when its passage is at least
+    MIN_SUPPORT as likely to answer, comes from another source, counts the same thing and says the
+    same thing around it. Passages
     beyond the shown ones that take part come out as Disagreement.extra, numbered after them.
     For a date, the `timeline` (where built) adds the outlets that date the answer's event
     otherwise, however far down the ranking they are: it has found them to be one event."""
