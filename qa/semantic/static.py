@@ -89,7 +89,7 @@ def model_path(index_path: str | Path) -> Path:
     return Path(str(index_path) + ".static.npz")
 
 
-@dataclass
+@dataclass(eq=False)  # (numpy arrays: compared by name)
 class StaticModel:
     """The weights of words (by key, sorted), the affine map from a weighted
     mean of word vectors into the encoder's sentence space (`mapping`: d x d,
