@@ -1,8 +1,11 @@
 """Lists of strings as numpy arrays, for the saved index (bm25.py, snapshot.py):
-loaded with allow_pickle=False."""
+loaded with allow_pickle=False; and arrays saved atomically."""
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -24,3 +27,17 @@ def unpack_strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
         raise ValueError("packed strings: the offsets do not fit the text")
     bounds = offsets.tolist()
     return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """`arrays` saved as one .npz at `path`, atomically: written beside it, then renamed into place
+    (a reader sees the old file or the new one, never half of one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

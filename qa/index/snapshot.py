@@ -18,7 +18,6 @@ import json
 import logging
 import mmap
 import os
-import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,7 +36,7 @@ from ..sources.documents import Document, SourceFile
 from ..sources.locks import exclusive
 from . import ingest
 from .bm25 import BM25Index
-from .packing import pack_strings, unpack_strings
+from .packing import pack_strings, save_arrays, unpack_strings
 
 log = logging.getLogger(__name__)
 
@@ -187,15 +186,7 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
     if prepared.vocabulary is not None:
         _strings(arrays, "vocabulary_words", prepared.vocabulary.words)
         arrays["vocabulary_vectors"] = prepared.vocabulary.vectors
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_arrays(path, arrays)
 
 
 @contextlib.contextmanager

@@ -173,7 +173,7 @@ def read_progress(index_path: str | Path) -> dict | None:
         return None
 
 
-def _write_progress(index_path: str | Path, progress: dict) -> None:
+def write_progress(index_path: str | Path, progress: dict) -> None:
     path = progress_file(index_path)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(progress), encoding="utf-8")
@@ -213,7 +213,7 @@ def _take_lock(lock, parent: int | None) -> bool:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except OSError:
-            if parent is None or not _alive(parent):
+            if parent is None or not alive(parent):
                 return False
             time.sleep(LOCK_POLL_S)
 
@@ -251,7 +251,6 @@ def _fill(index_path: Path, parent: int | None) -> int:
 def _encode_all(index_path: Path, parent: int | None, saved, encoder: YieldingEncoder) -> int:
     """_fill's work once the encoder is loaded: the sentences from where the side
     file ends, the vocabulary, the saved index written with both."""
-    from ..index import snapshot
     from ..language.neighbours import Vocabulary
     from .vectors import SentenceVectors
 
@@ -267,7 +266,7 @@ def _encode_all(index_path: Path, parent: int | None, saved, encoder: YieldingEn
     log.info("encoding %d sentences of %s, from %d; threads: %s", total, index_path, done,
              scheduling_of_threads())
     while done < total:
-        if parent is not None and not _alive(parent):
+        if parent is not None and not alive(parent):
             log.info("the service is gone: encoding stops at %d of %d", done, total)
             return 0
         end = min(done + BATCH, total)
@@ -276,34 +275,46 @@ def _encode_all(index_path: Path, parent: int | None, saved, encoder: YieldingEn
         partial[done:end, dimensions:] = packed.scales.view(np.uint8).reshape(-1, 4)
         partial.flush()
         done = end
-        _write_progress(index_path, {"fingerprint": saved.fingerprint, "done": done, "total": total})
+        write_progress(index_path, {"fingerprint": saved.fingerprint, "done": done, "total": total})
     scales = np.ascontiguousarray(partial[:total, dimensions:]).view(np.float32).reshape(total)
     vectors = SentenceVectors(np.array(codes[:total]), scales.copy())
     del partial, codes
     texts = (sentences[i].text for i in range(total))
     vocabulary = Vocabulary.build(texts, _analyzer(), encoder)
-    while True:
-        with snapshot.writing(index_path):  # nobody saves between this read and this save
-            current = snapshot.load_folder(index_path)
-            if current is None:
-                log.warning("the saved index %s is gone: its vectors are not kept", index_path)
-                return 1
-            if current.fingerprint == saved.fingerprint:
-                saved.prepared.vectors, saved.prepared.vocabulary = vectors, vocabulary
-                snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
-                              saved.listing, saved.settings)
-                break
-        # The sources changed while this encoded (the service saved an added article): the
-        # new index's sentences take the vectors of the same text, and the rest are encoded.
-        if parent is not None and not _alive(parent):
-            return 0
-        vectors = carried_over(saved.prepared.sentences, vectors, current, encoder, index_path)
-        saved = current
+    stopped, vectors = save_vectors(index_path, saved, vectors, vocabulary, parent,
+                                    lambda before, current, made: carried_over(
+                                        before.prepared.sentences, made, current, encoder, index_path))
+    if stopped is not None:
+        return stopped
     partial_file(index_path).unlink(missing_ok=True)
     progress_file(index_path).unlink(missing_ok=True)
     log.info("all %d sentence vectors of %s are in place (%.0f s waited for quiet moments)", len(vectors),
              index_path, encoder.waited_s)
     return 0
+
+
+def save_vectors(index_path: Path, saved, vectors, vocabulary, parent: int | None, redo):
+    """`vectors` and `vocabulary` of the `saved` index written into it, read and written under its
+    lock; when the sources changed meanwhile (the service saved an added article), `redo(saved,
+    current, vectors)` gives the vectors of the current index, and those are written. Returns
+    (None, the vectors written), or (the exit code, vectors) when the index is gone (1) or the
+    service that started this is (0). One loop for the encoder's vectors and the static ones."""
+    from ..index import snapshot
+
+    while True:
+        with snapshot.writing(index_path):  # nobody saves between this read and this save
+            current = snapshot.load_folder(index_path)
+            if current is None:
+                log.warning("the saved index %s is gone: its vectors are not kept", index_path)
+                return 1, vectors
+            if current.fingerprint == saved.fingerprint:
+                saved.prepared.vectors, saved.prepared.vocabulary = vectors, vocabulary
+                snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
+                              saved.listing, saved.settings)
+                return None, vectors
+        if parent is not None and not alive(parent):
+            return 0, vectors
+        vectors, saved = redo(saved, current, vectors), current
 
 
 def carried_over(sentences, vectors, current, encoder, index_path: Path):
@@ -328,7 +339,7 @@ def carried_over(sentences, vectors, current, encoder, index_path: Path):
         batch = missing[first:first + BATCH]
         packed = SentenceVectors.quantize(encoder.encode([texts[j] for j in batch]))
         codes[batch], scales[batch] = packed.codes, packed.scales
-        _write_progress(index_path, {"fingerprint": current.fingerprint,
+        write_progress(index_path, {"fingerprint": current.fingerprint,
                                      "done": int(known.sum()) + first + len(batch), "total": len(texts)})
     return SentenceVectors(codes, scales)
 
@@ -339,7 +350,8 @@ def _analyzer():
     return Analyzer("nl")
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process `pid` (the service that started an encoder) still runs."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -230,7 +228,7 @@ class StaticModel:
 
     def save(self, path: str | Path) -> None:
         """Written atomically (a temporary file renamed into place)."""
-        from ..index.packing import pack_strings
+        from ..index.packing import pack_strings, save_arrays
 
         path = Path(path)
         arrays = {"format": np.array(FORMAT), "keys": self.keys, "weights": self.weights,
@@ -239,15 +237,7 @@ class StaticModel:
             packed = pack_strings(self.words)
             arrays.update(words_bytes=packed["bytes"], words_offsets=packed["offsets"],
                           codes=self.vectors.codes, scales=self.vectors.scales)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: str | Path, vectors: bool = False) -> StaticModel | None:

@@ -17,7 +17,6 @@ the model file holds already are not encoded again.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import subprocess
@@ -94,38 +93,29 @@ def _fill(index_path: Path, parent: int | None) -> int:
         return 1
     texts = static.Texts(saved.prepared.sentences)
     total = len(texts)
-    _progress(index_path, saved.fingerprint, 0, total)
+    background.write_progress(index_path, {"fingerprint": saved.fingerprint, "done": 0, "total": total})
     model = distil(texts, encoder, index_path)
     started = time.perf_counter()
     parts = []
     for first in range(0, total, static.BLOCK):
-        if parent is not None and not _alive(parent):
+        if parent is not None and not background.alive(parent):
             log.info("the service is gone: the static vectors stop at %d of %d", first, total)
             return 0
         parts.append(model.sentence_vectors(texts[first:first + static.BLOCK]))
-        _progress(index_path, saved.fingerprint, min(first + static.BLOCK, total - 1), total)
+        background.write_progress(index_path, {"fingerprint": saved.fingerprint,
+                                               "done": min(first + static.BLOCK, total - 1), "total": total})
     vectors = _joined(parts, model)
     log.info("static vectors of %d sentences: %.1f s", total, time.perf_counter() - started)
     started = time.perf_counter()
     vocabulary = Vocabulary.build(iter(texts), Analyzer("nl"), static.WordEncoder(model, encoder))
     log.info("the neighbours' vocabulary: %.1f s", time.perf_counter() - started)
     started = time.perf_counter()
-    while True:
-        with snapshot.writing(index_path):  # nobody saves between this read and this save
-            current = snapshot.load_folder(index_path)
-            if current is None:
-                log.warning("the saved index %s is gone: its vectors are not kept", index_path)
-                return 1
-            if current.fingerprint == saved.fingerprint:
-                saved.prepared.vectors, saved.prepared.vocabulary = vectors, vocabulary
-                snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
-                              saved.listing, saved.settings)
-                break
-        # the sources changed meanwhile: the same texts keep their vectors, the rest are made
-        if parent is not None and not _alive(parent):
-            return 0
-        vectors = carried_over(texts, vectors, static.Texts(current.prepared.sentences), model, encoder)
-        saved, texts = current, static.Texts(current.prepared.sentences)
+    stopped, vectors = background.save_vectors(
+        index_path, saved, vectors, vocabulary, parent,
+        lambda before, current, made: carried_over(static.Texts(before.prepared.sentences), made,
+                                                   static.Texts(current.prepared.sentences), model, encoder))
+    if stopped is not None:
+        return stopped
     background.progress_file(index_path).unlink(missing_ok=True)
     log.info("all %d static sentence vectors of %s are in place (saved in %.1f s)", len(vectors), index_path,
              time.perf_counter() - started)
@@ -158,19 +148,6 @@ def _joined(parts: list[SentenceVectors], model: static.StaticModel) -> Sentence
                            np.concatenate([p.scales for p in parts]), model.name)
 
 
-def _progress(index_path: Path, fingerprint: str, done: int, total: int) -> None:
-    """The progress file background.py writes, in its form."""
-    path = background.progress_file(index_path)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"fingerprint": fingerprint, "done": done, "total": total}), encoding="utf-8")
-    os.replace(tmp, path)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
