@@ -1,5 +1,7 @@
 """Articles the tests add through the API and the terminal, in the shapes a user sends them, and
 small folders of sources to answer from."""
+from pathlib import Path
+
 from fpdf import FPDF
 
 MELIANI = {
@@ -47,3 +49,10 @@ def pdf_bytes(title: str, text: str) -> bytes:
     pdf.set_title(title)
     pdf.multi_cell(0, 8, text)
     return bytes(pdf.output())
+
+
+def write_articles(folder: Path, articles: dict[str, str]) -> Path:
+    """`articles` ({id: text}) as the .txt files of `folder`, which it returns."""
+    for name, text in articles.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder

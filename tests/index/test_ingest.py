@@ -14,6 +14,8 @@ from qa.semantic.vectors import SentenceVectors
 from qa.sources import documents as sources
 from qa.sources.documents import list_sources, load_sources
 
+from samples import write_articles
+
 ARTICLES = {
     f"art{n:03d}": f"Kop nummer {n}\n date 2021-{n % 12 + 1:02d}\n\n"
     f"De wethouder van stad {n} trad op {n % 28 + 1} juli af. Zijn taken gaan naar Anna Bakker.\n\n"
@@ -27,8 +29,7 @@ ARTICLES = {
 def archive(tmp_path):
     folder = tmp_path / "sources"
     folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(folder, ARTICLES)
     return folder
 
 

@@ -9,6 +9,8 @@ from qa.index.snapshot import MappedArrays
 from qa.pipeline.engine import Engine
 from qa.sources.documents import parse_document
 
+from samples import write_articles
+
 TEXTS = {
     "a": " date 2021-03 De minister van Verkeer Jan de Vries is op 4 maart afgetreden. "
          "Zijn taken worden waargenomen door staatssecretaris Anna Bakker.\n",
@@ -22,8 +24,7 @@ def documents(texts=TEXTS):
 
 def folder_of(path, texts=TEXTS):
     path.mkdir(exist_ok=True)
-    for name, text in texts.items():
-        (path / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(path, texts)
     return path
 
 

@@ -13,7 +13,7 @@ from qa.mcp.server import build
 from qa.pipeline.engine import K_MAX, Engine
 from qa.settings import value
 
-from samples import BRIDGE, PILE
+from samples import BRIDGE, PILE, write_articles
 
 QUESTION = "when did the formal reports come in"
 FORMAL_REPORTS = "Begin 2021 hebben opnieuw vier medewerkers aan de bel getrokken"
@@ -102,8 +102,7 @@ def test_a_follow_up_is_read_with_its_history(mcp_server):
 
 
 def test_where_the_sources_differ_the_answer_says_which_citations_give_which_value(tmp_path):
-    for name, text in BRIDGE.items():
-        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(tmp_path, BRIDGE)
     mcp_server = build(LocalBackend(Engine.from_folder(tmp_path)))
     result = call(mcp_server, "ask", {"question": "Hoeveel kost de nieuwe Waalbrug?"})
     answer = result.structured_content

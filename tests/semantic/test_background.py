@@ -18,6 +18,8 @@ from qa.pipeline.model import Models, model_file
 from qa.semantic import background
 from qa.semantic.encoders import SentenceEncoder
 
+from samples import write_articles
+
 ARTICLES = {
     f"art{n:02d}": f"Kop {n}\n date 2021-07\n\nDe wethouder van stad {n} trad op {n + 1} juli af. "
                    f"Zijn taken gaan naar Anna Bakker {n}. De raad van stad {n} wil een debat.\n"
@@ -29,8 +31,7 @@ ARTICLES = {
 def archive(tmp_path, monkeypatch):
     folder = tmp_path / "sources"
     folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(folder, ARTICLES)
     monkeypatch.setattr(engine_module, "BACKGROUND_MIN_SENTENCES", 0)  # a small archive, as a large one
     monkeypatch.setattr(engine_module, "VECTORS_POLL_S", 0.0)
     started = []
@@ -74,7 +75,7 @@ def test_an_interrupted_encoding_resumes_where_it_stopped(archive, monkeypatch):
     total = len(engine.sentences)
     monkeypatch.setattr(background, "BATCH", 10)
     checks = iter([True, True])  # the service is there for two batches, then gone
-    monkeypatch.setattr(background, "_alive", lambda pid: next(checks, False))
+    monkeypatch.setattr(background, "alive", lambda pid: next(checks, False))
     monkeypatch.setattr(background, "run_when_idle", lambda: "")  # not the test process (and the suite after)
     assert background.fill(index_path, parent=12345) == 0
     assert background.read_progress(index_path)["done"] == 20
@@ -130,8 +131,7 @@ def test_the_command_makes_the_vectors_and_a_second_one_leaves_them(tmp_path):
 def test_past_the_search_limit_the_encoder_scores_bm25s_candidates_only(tmp_path, monkeypatch):
     folder = tmp_path / "sources"
     folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(folder, ARTICLES)
     engine = Engine.from_folder(folder)
     question = "Wie neemt de taken van de wethouder van stad 3 over?"
     everywhere = engine.rank(question)
@@ -327,7 +327,7 @@ def test_a_restarted_services_encoder_waits_for_the_one_before_and_takes_over(ar
     with open(background.lock_file(index_path), "w") as before:  # the encoder of the service before
         fcntl.flock(before, fcntl.LOCK_EX)
         assert background.fill(index_path) == 0  # run by hand: leaves it to the one at work
-        monkeypatch.setattr(background, "_alive", lambda pid: False)
+        monkeypatch.setattr(background, "alive", lambda pid: False)
         assert background.fill(index_path, parent=4242) == 0  # its service gone while it waited: it stops
         assert snapshot.load_folder(index_path).prepared.vectors is None
         looks = []
@@ -338,7 +338,7 @@ def test_a_restarted_services_encoder_waits_for_the_one_before_and_takes_over(ar
                 before.close()
             return True
 
-        monkeypatch.setattr(background, "_alive", alive)
+        monkeypatch.setattr(background, "alive", alive)
         assert background.fill(index_path, parent=4242) == 0
     assert looks[:3] == [4242] * 3
     assert snapshot.load_folder(index_path).prepared.vectors is not None

@@ -13,6 +13,8 @@ from qa.pipeline.engine import Engine
 from qa.semantic import background, static, static_background
 from qa.semantic.encoders import SentenceEncoder
 
+from samples import write_articles
+
 ARTICLES = {  # as test_background.py's
     f"art{n:02d}": f"Kop {n}\n date 2021-07\n\nDe wethouder van stad {n} trad op {n + 1} juli af. "
                    f"Zijn taken gaan naar Anna Bakker {n}. De raad van stad {n} wil een debat.\n"
@@ -143,8 +145,7 @@ def test_no_words_and_no_sentences(encoder):
 def archive(tmp_path, monkeypatch):
     folder = tmp_path / "sources"
     folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(folder, ARTICLES)
     monkeypatch.setattr(engine_module, "VECTORS_POLL_S", 0.0)
     monkeypatch.setattr(static, "_kept", {})  # each test finds its models itself
     return folder, tmp_path / "index.npz"

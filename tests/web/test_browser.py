@@ -12,7 +12,7 @@ from conftest import serve
 from qa import create_app
 from qa.pipeline.engine import Engine
 
-from samples import BRIDGE, PILE
+from samples import BRIDGE, PILE, write_articles
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,8 +54,7 @@ def keyed_url(engine_with_evil):
 def bridge_url(tmp_path_factory):
     """A server over the two bridge articles that disagree and the unrelated one."""
     sources = tmp_path_factory.mktemp("bridge")
-    for name, text in BRIDGE.items():
-        (sources / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(sources, BRIDGE)
     server = serve(create_app({"TESTING": True, "QA_ENGINE": Engine.from_folder(sources)}))
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -65,8 +64,7 @@ def bridge_url(tmp_path_factory):
 def pile_url(tmp_path_factory):
     """A server over two outlets that date the first pile differently."""
     sources = tmp_path_factory.mktemp("pile")
-    for name, text in PILE.items():
-        (sources / f"{name}.txt").write_text(text, encoding="utf-8")
+    write_articles(sources, PILE)
     server = serve(create_app({"TESTING": True, "QA_ENGINE": Engine.from_folder(sources)}))
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
