@@ -146,7 +146,7 @@ def _fill(index_path: Path, parent: int | None) -> int:
             if current.fingerprint == saved.fingerprint:
                 saved.prepared.vectors, saved.prepared.vocabulary = vectors, vocabulary
                 snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
-                              saved.listing, saved.settings)
+                              saved.listing, saved.settings, saved.keys)
                 break
         # The sources changed while this encoded (the service saved an added article): the
         # new index's sentences take the vectors of the same text, and the rest are encoded.

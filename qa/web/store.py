@@ -18,11 +18,13 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from ..index import cluster, snapshot
-from ..pipeline.engine import Engine
+from ..pipeline.engine import SEGMENT_MAX_SENTENCES, Engine
 from ..pipeline.ranking import CANDIDATES
 from ..sources.catalog import Catalog, mirror
 from ..sources.documents import SourceError, list_folders
@@ -77,8 +79,21 @@ class Sources:
         with self._locks()[1], self.data.locked():
             yield
 
-    def build(self, initial: bool = False) -> Engine:
+    def build(self, initial: bool = False, changed: Sequence[Path] | None = None,
+              follow: bool = False) -> Engine:
+        """The engine of the folders. After the start, from the engine served: `changed`, the
+        files a change through the Library wrote or removed (only they are read, into the
+        segment saved beside the index); `follow`, what another process saved (its segment, or
+        the index it merged). Otherwise, or without a saved index to follow, the folders are
+        listed and what differs from the engine served is read."""
         config = self.config
+        served = None if initial else self.engine
+        # (with a search cluster, the folders: it is brought up to date as the engine is made)
+        segments = served is not None and not config["QA_SEARCH_URL"]
+        if segments and changed is not None and (config["QA_INDEX"] or self.generation == self._generation()):
+            return served.with_changes(changed)
+        if segments and follow and config["QA_INDEX"]:
+            return served.followed()
         # After the start, a change is built in the worker that serves: from the engine it
         # serves (only the changed files read), in this process (a pool would hang a gevent
         # worker), and with the vectors of many sentences left to the background encoder.
@@ -91,13 +106,18 @@ class Sources:
                                     max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
                                     background_vectors=config["QA_BACKGROUND_VECTORS"],
                                     background_save=initial and config["QA_BACKGROUND_VECTORS"],
-                                    base=None if initial else self.engine.origin,
-                                    ingest_workers=None if initial else 1, index_backend=backend)
+                                    base=None if served is None else served.origin,
+                                    base_segment=None if served is None else served.segment,
+                                    ingest_workers=None if initial else 1, index_backend=backend,
+                                    segment_max=config["QA_SEGMENT_MAX_SENTENCES"] or SEGMENT_MAX_SENTENCES)
         if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
             engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
         if initial and len(engine.sentences) <= TIMELINE_WARM_MAX:
             engine.timeline  # noqa: B018  built now, before gunicorn forks, not on a first request
         return engine
+
+    def _generation(self) -> int:
+        return self.data.generation() if self.data else 0
 
     def current(self) -> Engine:
         """The engine to answer with: the newest, if the sources changed. While
@@ -113,6 +133,8 @@ class Sources:
             self.checked = time.monotonic()
             if self._copy_shared():
                 return self.reload("another replica added or deleted an article", announced=True)
+            if self.engine.outdated():  # (a change is announced: this is the segment merged into the index)
+                return self.reload("the saved changes were merged into the index", follow=True)
             if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
                 self._share_dropped()
                 self.reload("a file in the folders changed")
@@ -127,18 +149,22 @@ class Sources:
         config = self.config
         return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
 
-    def reload(self, why: str, announced: bool = False, announce: bool = False) -> Engine:
+    def reload(self, why: str, announced: bool = False, announce: bool = False,
+               changed: Sequence[Path] | None = None, follow: bool = False) -> Engine:
         """Build the engine of the folders aside and switch to it. `announced`:
         for a bumped generation, which another request of this process may have
-        followed already while this one waited. `announce`: after a write to
-        the data folder (inside its lock), tell the other workers by bumping
-        the generation once this process serves the change."""
+        followed already while this one waited (what the other process saved is
+        followed). `announce`: after a write to the data folder (inside its lock),
+        tell the other workers by bumping the generation once this process
+        serves the change. `changed`: the files that write changed (only they
+        are read); `follow`: take what another process saved (build)."""
         with self._locks()[0]:  # one rebuild per process at a time (meanwhile current() serves the old one)
-            generation = self.data.generation() if self.data else 0
+            generation = self._generation()
             if announced and generation == self.generation:
                 return self.engine
             started = time.perf_counter()
-            engine = self.build()  # aside: requests go on with the old engine until the switch
+            # aside: requests go on with the old engine until the switch
+            engine = self.build(changed=changed, follow=follow or announced)
             if announce:
                 self.data.bump()
                 generation = self.data.generation()
