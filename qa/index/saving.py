@@ -31,13 +31,11 @@ def save_in_background(index_path: str | Path, save, then=None) -> int | None:
         return None
     if threading.active_count() > 1:
         return None
-    _reap()
     try:
         pid = os.fork()
     except OSError:
         return None
     if pid:
-        _forked.append(pid)
         return pid
     status = 1
     try:
@@ -47,22 +45,6 @@ def save_in_background(index_path: str | Path, save, then=None) -> int | None:
             status = 0
     finally:
         os._exit(status)  # no cleanup of the parent's (copied) state
-
-
-# The copies forked here, until reaped: a copy forked by a gunicorn worker (a merge) is waited
-# for by nobody else, and would stay a zombie.
-_forked: list[int] = []
-
-
-def _reap() -> None:
-    """Wait for the copies that have ended (each fork reaps the ones before it)."""
-    for pid in list(_forked):
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:  # reaped by someone else (gunicorn's arbiter, a test)
-            done = pid
-        if done:
-            _forked.remove(pid)
 
 
 def save_logged(index_path: str | Path, prepared: snapshot.Prepared, documents: Sequence[Document],

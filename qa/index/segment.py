@@ -20,6 +20,8 @@ import io
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -44,8 +46,8 @@ from .snapshot import (
     Prepared,
     Saved,
     file_name,
-    fingerprint_of,
     listing_fingerprint,
+    load_folder,
     writing,
 )
 from .snapshot import save as save_index
@@ -53,6 +55,8 @@ from .snapshot import save as save_index
 log = logging.getLogger(__name__)
 
 FORMAT = "qa-segment/1"
+# Niceness of the merging process (as of the background encoder's): the service's workers come first.
+MERGE_NICENESS = 10
 SENTENCE_COLUMNS = ("doc", "index", "start", "end", "kind")
 
 
@@ -295,21 +299,27 @@ def rebase(current: Segment, merged: Segment, main: Saved) -> Segment:
                    list(current.skipped), current.fingerprint, dead, current.serial)
 
 
-def merge_saved(index_path: str | Path, main: Saved, encoder: SentenceEncoder | None = None) -> bool:
-    """Merge the segment saved beside `index_path` into the index saved there (`main`, as this
-    process holds it), and save both: the index as merged, the segment with what changed meanwhile
-    (rebase), swapped under the segment's lock so that a writer sees both or neither. Takes the
-    index's lock (the background encoder's) throughout; the merge itself holds no writer up.
-    `encoder`: makes the vectors of the segment's sentences when the index has vectors and the
-    segment none (made before the index's were). Whether it merged (not when the saved index or
-    segment is another's by now)."""
+def merge_saved(index_path: str | Path, minimum: int = 1) -> bool:
+    """Merge the segment saved beside `index_path` into the index saved there, when it holds at
+    least `minimum` sentences (`python -m qa merge`, which the service starts: start_merge), and
+    save both: the index as merged, the segment with what changed meanwhile (rebase), swapped
+    under the segment's lock so that a writer sees both or neither. Holds the index's lock (the
+    background encoder's) throughout, so merges take turns; the merge itself holds no writer up.
+    The segment's vectors are made here when the index has vectors and the segment none (it was
+    made before the index's were). Whether it merged."""
     path = path_of(index_path)
     with writing(index_path):
         taken = load(path)
-        if taken is None or taken.base != main.fingerprint or fingerprint_of(index_path) != main.fingerprint:
+        if taken is None or len(taken) < max(minimum, 1):
+            return False
+        main = load_folder(index_path)
+        if main is None or taken.base != main.fingerprint:
             return False
         started = time.perf_counter()
-        if main.prepared.vectors is not None and taken.vectors is None and encoder is not None:
+        if main.prepared.vectors is not None and taken.vectors is None:
+            encoder = SentenceEncoder.load()
+            if encoder is None:
+                return False
             taken.vectors = SentenceVectors.quantize(encoder.encode([s.text for s in taken.sentences]))
         merged = merge(main, taken)
         staged = Path(str(index_path) + ".merged")
@@ -324,9 +334,23 @@ def merge_saved(index_path: str | Path, main: Saved, encoder: SentenceEncoder | 
                 save(path, rebase(current, taken, merged))
         finally:
             staged.unlink(missing_ok=True)
-    log.info("merged %d sentences of changes into %s in %.1f s (process %d)", len(taken), index_path,
-             time.perf_counter() - started, os.getpid())
+    log.info("merged %d sentences of changes into %s in %.1f s", len(taken), index_path,
+             time.perf_counter() - started)
     return True
+
+
+def start_merge(index_path: str | Path, minimum: int) -> subprocess.Popen | None:
+    """Start `python -m qa merge` on the index saved at `index_path` (merge_saved), niced: the
+    service's workers come first. None when it cannot be started (the segment is then merged
+    by a later change's process, or at a restart)."""
+    command = [sys.executable, "-m", "qa", "merge", str(index_path), "--min", str(minimum),
+               "--niceness", str(MERGE_NICENESS), "--verbose"]  # (what it did, in the service's log)
+    try:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
+                                cwd=Path(__file__).resolve().parents[2])
+    except OSError as exc:
+        log.warning("could not start merging the changes into %s: %s", index_path, exc)
+        return None
 
 
 # -- saved beside the main index: numpy arrays only, read with allow_pickle=False ------------------

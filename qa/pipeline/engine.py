@@ -10,6 +10,7 @@ import contextlib
 import functools
 import logging
 import os
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -51,7 +52,7 @@ K_MIN, K_MAX, K_DEFAULT = 1, 20, 5
 UPDATE_MAX_SHARE = 0.5
 # Changes are kept in a segment beside the saved index (index/segment.py) until it holds this
 # many sentences (added, and those of replaced or deleted articles); then it is merged into the
-# index by a forked copy of the process (QA_SEGMENT_MAX_SENTENCES in the service). A change costs
+# index by a process of its own (QA_SEGMENT_MAX_SENTENCES in the service). A change costs
 # about 10 ms per 1,000 sentences of segment in every worker, a merge at 1M sentences some
 # 10-20 s in the background and a reload of the index (2-3 s) in each worker.
 SEGMENT_MAX_SENTENCES = 20_000
@@ -213,7 +214,7 @@ class Engine:
         self.index_path: Path | None = None  # from_folder's: where the index is saved
         self.max_source_bytes = MAX_SOURCE_BYTES
         self.segment_max = SEGMENT_MAX_SENTENCES
-        self.merger: int | None = None  # the process merging the segment into the saved index
+        self.merger: subprocess.Popen | None = None  # the process merging the segment into the index
         self._segment_seen: tuple[int, int, int] | None = None  # the saved segment's identity, as followed
         self.semantic_search_max = SEMANTIC_SEARCH_MAX  # QA_SEMANTIC_SEARCH_MAX in the service
         if prepared is None:
@@ -449,6 +450,7 @@ class Engine:
         engine.index_path, engine.max_source_bytes, engine.segment_max = \
             self.index_path, self.max_source_bytes, self.segment_max
         engine.semantic_search_max, engine._segment_seen = self.semantic_search_max, seen
+        engine.merger = self.merger
         if self._pending is not None and main.prepared.vectors is None:  # still waiting for the vectors
             engine._pending = (self._pending[0], main.fingerprint)
             engine._index_seen, engine._last_poll = self._index_seen, self._last_poll
@@ -514,15 +516,14 @@ class Engine:
                             self._segment_seen)
 
     def _merge_when_large(self) -> None:
-        """A segment of `segment_max` sentences or more is merged into the saved index by a forked
-        copy of this process (in this one when none can be forked)."""
+        """A segment of `segment_max` sentences or more is merged into the saved index by a
+        process of its own (`python -m qa merge`; one at a time), while this one serves it."""
         segment, path = self.segment, self.index_path
         if segment is None or path is None or len(segment) < self.segment_max:
             return
-        main, encoder = self.origin, self.encoder
-        self.merger = saving.save_in_background(path, lambda: segments.merge_saved(path, main, encoder))
-        if self.merger is None:
-            segments.merge_saved(path, main, encoder)
+        if self.merger is not None and self.merger.poll() is None:
+            return  # (merging already: what came since is kept, and merged next time)
+        self.merger = segments.start_merge(path, self.segment_max)
 
     def _finish(self, words: Counter | None, changed: bool, background_vectors: bool,
                 background_save: bool) -> None:

@@ -16,9 +16,10 @@ import functools
 import gc
 import logging
 import os
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -61,6 +62,7 @@ class Sources:
         self.generation = self.data.generation() if self.data else 0
         self.checked = time.monotonic()
         self._shared_signature: tuple[int, int] | None = None  # of the catalog, when last copied
+        self._aside = None  # (engine followed from, started, its poll): an engine being made in a thread
         self.engine = engine if engine is not None else self.build(initial=True)
 
     def _locks(self) -> tuple[threading.Lock, threading.Lock]:
@@ -124,6 +126,8 @@ class Sources:
         another request of this process rebuilds, the one before (it is whole)."""
         if self.fixed or self._locks()[0].locked():
             return self.engine
+        if self._aside is not None:
+            self._switch_aside()
         if self.data is not None and self.data.generation() != self.generation:
             self.reload("the data folder's generation changed", announced=True)
         elif time.monotonic() - self.checked >= self.config["QA_WATCH_SECONDS"] and \
@@ -133,12 +137,41 @@ class Sources:
             self.checked = time.monotonic()
             if self._copy_shared():
                 return self.reload("another replica added or deleted an article", announced=True)
-            if self.engine.outdated():  # (a change is announced: this is the segment merged into the index)
-                return self.reload("the saved changes were merged into the index", follow=True)
+            if self._aside is None and self.engine.outdated():
+                # (a change is announced: this is the segment merged into the index)
+                self._follow_aside()
             if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
                 self._share_dropped()
                 self.reload("a file in the folders changed")
         return self.engine
+
+    def _follow_aside(self) -> None:
+        """Start following what another process saved (the index its segment was merged into:
+        loading it takes seconds at a million sentences) in an OS thread, while this one goes on
+        answering with the engine it has; the next request after it is done switches."""
+        served = self.engine
+        started = time.perf_counter()
+        self._aside = (served, started, _in_a_thread(served.followed))
+
+    def _switch_aside(self) -> None:
+        served, started, poll = self._aside
+        try:
+            engine = poll()
+        except Exception:  # (it is retried by the next look)
+            log.exception("could not follow the saved index")
+            self._aside = None
+            return
+        if engine is None:
+            return
+        self._aside = None
+        with self._locks()[0]:
+            if self.engine is not served:  # (a change came meanwhile, and was followed)
+                return
+            self.engine = engine
+            _release_freed_memory()
+        log.info("sources reloaded (the saved changes were merged into the index): %d sources, %d sentences "
+                 "in %.2f s, aside", len(engine.documents), len(engine.sentences),
+                 time.perf_counter() - started)
 
     def _listed_digest(self) -> str | None:
         try:
@@ -225,6 +258,37 @@ class Sources:
         if changed:
             log.info("copied %d added or deleted articles from the search cluster", changed)
         return bool(changed)
+
+
+def _in_a_thread(work: Callable[[], Engine]) -> Callable[[], Engine | None]:
+    """Run `work` in an OS thread (in a gevent worker, one of gevent's pool of real threads: a
+    greenlet would hold the worker all along); its poll: the result once done, else None (or the
+    exception it raised)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        import gevent
+
+        result = gevent.get_hub().threadpool.spawn(work)
+        return lambda: result.get() if result.ready() else None
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((work(), None))
+        except Exception as exc:
+            outcome.append((None, exc))
+
+    threading.Thread(target=run, daemon=True).start()
+
+    def poll() -> Engine | None:
+        if not outcome:
+            return None
+        engine, error = outcome[0]
+        if error is not None:
+            raise error
+        return engine
+
+    return poll
 
 
 def search_settings(config) -> cluster.ClusterSettings:

@@ -2,8 +2,6 @@
 of the index and its segment answers as a rebuild does, another process follows the saved segment
 without listing the folders or reading a source, a restart reads it with the index, and a segment
 grown to the threshold is merged into the index in the background, keeping what changed meanwhile."""
-import os
-
 import numpy as np
 import pytest
 
@@ -155,11 +153,6 @@ def test_replaced_twice_and_deleted_articles_leave_the_segment(folder, tmp_path)
     assert np.allclose([got[k] for k in expected], list(expected.values()))
 
 
-def wait_for(pid):
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-
-
 @pytest.mark.parametrize("margin", [1, 0])
 def test_a_segment_is_merged_into_the_index_from_its_threshold_on(folder, tmp_path, margin):
     index_path = tmp_path / "index.npz"
@@ -178,8 +171,7 @@ def test_a_segment_is_merged_into_the_index_from_its_threshold_on(folder, tmp_pa
         assert changed.merger is None and index_path.read_bytes() == before
         assert len(segments.load(segments.path_of(index_path))) == size
         return
-    if changed.merger is not None:  # (forked; merged in this process where a fork is not safe)
-        wait_for(changed.merger)
+    assert changed.merger.wait(timeout=120) == 0  # python -m qa merge
     assert snapshot.fingerprint_of(index_path) == changed.folder_digest
     rest = segments.load(segments.path_of(index_path))
     assert rest.base == changed.folder_digest and len(rest) == 0 and not rest.documents
@@ -219,7 +211,7 @@ def test_merging_keeps_what_changed_meanwhile(folder, tmp_path, monkeypatch):
         return merged
 
     monkeypatch.setattr(segments, "merge", merge_while_an_article_changes)
-    assert segments.merge_saved(index_path, main)
+    assert segments.merge_saved(index_path)
     monkeypatch.setattr(segments, "merge", real_merge)
     assert snapshot.fingerprint_of(index_path) != main.fingerprint
     restarted = served(folder, tmp_path / "index.npz")
