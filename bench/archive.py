@@ -19,8 +19,10 @@ For each size:
    /api/ask latency over HTTP on one connection;
 3. one article added through the API (POST /api/sources, the admin token, a
    data folder) to the service started from the saved index, until every
-   worker answers a question only it answers; then replaced (PUT) until every
-   worker answers from the new text, and deleted until no worker cites it;
+   worker answers a question only it answers; the service restarted with the
+   article in the segment beside the index; then the article replaced (PUT)
+   until every worker answers from the new text, and deleted until no worker
+   cites it;
 4. one article added to the archive, until it is answerable (a restart
    that finds the folder changed: only the new file is read);
 5. with `--vectors` (the sizes given there): the service with the encoder on,
@@ -272,41 +274,47 @@ class Workers:
 
 
 def add_through_api(archive: Path, index_path: Path) -> dict:
-    """An article added, replaced and deleted through the API of the service started from the
-    saved index: the time each request took, and until every worker answered accordingly."""
+    """An article added through the API of the service started from the saved index, then the
+    service restarted with it in the segment beside the index, the article replaced and deleted:
+    the time each request took, and until every worker answered accordingly."""
     row = {}
-    with tempfile.TemporaryDirectory() as scratch, \
-            service(archive, index_path, QA_ADMIN_TOKEN=TOKEN, QA_DATA_DIR=str(Path(scratch) / "data"),
-                    QA_KEEPALIVE="300") as (base, _, master):
-        row["api_ask_p50_ms_before"] = float(np.percentile(ask_latencies(base, 100), 50))
-        row["api_pss_mib_before"] = pss_mib(master)
-        workers = Workers(base)
-        started = time.perf_counter()
-        status, body = _call("POST", base + "/api/sources", API_ARTICLE, TOKEN)
-        row["api_add_answered_s"] = time.perf_counter() - started
-        if status != 201:
-            raise RuntimeError(f"POST /api/sources: {status} {body}")
-        row["api_add_first_s"], row["api_add_s"] = workers.until_all(API_QUESTION, body["id"], True, started)
-        # questions while the article is in the segment (scored with the index: SegmentedIndex)
-        row["api_ask_p50_ms_segment"] = float(np.percentile(ask_latencies(base, 100), 50))
-        source = body["id"]
-        started = time.perf_counter()
-        status, body = _call("PUT", base + f"/api/sources/{source}",
-                             {**API_ARTICLE, "text": API_REPLACEMENT}, TOKEN)
-        row["api_replace_answered_s"] = time.perf_counter() - started
-        if status != 200:
-            raise RuntimeError(f"PUT /api/sources/{source}: {status} {body}")
-        _, row["api_replace_s"] = workers.until_all(API_QUESTION_REPLACED, source, True, started)
-        started = time.perf_counter()
-        status, body = _call("DELETE", base + f"/api/sources/{source}", token=TOKEN)
-        row["api_delete_answered_s"] = time.perf_counter() - started
-        if status != 200:
-            raise RuntimeError(f"DELETE /api/sources/{source}: {status} {body}")
-        _, row["api_delete_s"] = workers.until_all(API_QUESTION_REPLACED, source, False, started)
-        workers.close()
-        row["api_pss_mib"] = pss_mib(master)
-        latencies = ask_latencies(base, 100)
-        row["api_ask_p50_ms"] = float(np.percentile(latencies, 50))
+    with tempfile.TemporaryDirectory() as scratch:
+        data = str(Path(scratch) / "data")
+        settings = {"QA_ADMIN_TOKEN": TOKEN, "QA_DATA_DIR": data, "QA_KEEPALIVE": "300"}
+        with service(archive, index_path, **settings) as (base, restart_s, master):
+            row["api_restart_plain_s"] = restart_s
+            row["api_ask_p50_ms_before"] = float(np.percentile(ask_latencies(base, 100), 50))
+            row["api_pss_mib_before"] = pss_mib(master)
+            workers = Workers(base)
+            started = time.perf_counter()
+            status, body = _call("POST", base + "/api/sources", API_ARTICLE, TOKEN)
+            row["api_add_answered_s"] = time.perf_counter() - started
+            if status != 201:
+                raise RuntimeError(f"POST /api/sources: {status} {body}")
+            source = body["id"]
+            row["api_add_first_s"], row["api_add_s"] = workers.until_all(API_QUESTION, source, True, started)
+            workers.close()
+            # questions while the article is in the segment (scored with the index: SegmentedIndex)
+            row["api_ask_p50_ms_segment"] = float(np.percentile(ask_latencies(base, 100), 50))
+        with service(archive, index_path, **settings) as (base, restart_s, master):
+            row["api_restart_s"] = restart_s  # the index and the segment beside it
+            workers = Workers(base)
+            started = time.perf_counter()
+            status, body = _call("PUT", base + f"/api/sources/{source}",
+                                 {**API_ARTICLE, "text": API_REPLACEMENT}, TOKEN)
+            row["api_replace_answered_s"] = time.perf_counter() - started
+            if status != 200:
+                raise RuntimeError(f"PUT /api/sources/{source}: {status} {body}")
+            _, row["api_replace_s"] = workers.until_all(API_QUESTION_REPLACED, source, True, started)
+            started = time.perf_counter()
+            status, body = _call("DELETE", base + f"/api/sources/{source}", token=TOKEN)
+            row["api_delete_answered_s"] = time.perf_counter() - started
+            if status != 200:
+                raise RuntimeError(f"DELETE /api/sources/{source}: {status} {body}")
+            _, row["api_delete_s"] = workers.until_all(API_QUESTION_REPLACED, source, False, started)
+            workers.close()
+            row["api_pss_mib"] = pss_mib(master)
+            row["api_ask_p50_ms"] = float(np.percentile(ask_latencies(base, 100), 50))
     return row
 
 
@@ -363,12 +371,14 @@ def bench_api_add(n: int, workdir: Path) -> dict:
 def report_api(rows: list[dict]) -> None:
     print("\nChanges through the API (gunicorn master + 2 workers, from the saved index; "
           "s from the request until every worker answers accordingly)")
-    print("sentences | POST answered s | first worker s | every worker s | PUT answered / every worker s | "
+    print("sentences | POST answered s | first worker s | every worker s | "
+          "restart s, without / with the segment | PUT answered / every worker s | "
           "DELETE answered / every worker s | PSS MiB before / after | "
           "/api/ask p50 ms before / with the segment / after")
     for r in rows:
         print(" | ".join([f"{r['size']:,}", f"{r['api_add_answered_s']:.2f}", f"{r['api_add_first_s']:.2f}",
                           f"{r['api_add_s']:.2f}",
+                          f"{r['api_restart_plain_s']:.1f} / {r['api_restart_s']:.1f}",
                           f"{r['api_replace_answered_s']:.2f} / {r['api_replace_s']:.2f}",
                           f"{r['api_delete_answered_s']:.2f} / {r['api_delete_s']:.2f}",
                           f"{r['api_pss_mib_before']:.0f} / {r['api_pss_mib']:.0f}",
