@@ -134,7 +134,7 @@ class SegmentedIndex:
         self.doc_len = np.concatenate([main_len, segment.doc_len]).astype(np.float64, copy=False)
         self.avgdl = float(self.doc_len.sum() / self.N) if self.N else 0.0
         # each main term's df without its dead sentences
-        self.main_df = main.df.astype(np.int64)
+        self.main_df = main.df.astype(np.int64, copy=False)
         if len(self._dead):
             held = np.flatnonzero(self._dead_mask[main.tf.indices])
             columns = np.searchsorted(main.tf.indptr, held, side="right") - 1

@@ -129,8 +129,10 @@ def _read_into(segment: Segment, main: snapshot.Saved, stats: dict[str, tuple[in
 
 
 def _save_segment(index_path: str | Path | None, segment: Segment) -> tuple[int, int, int] | None:
-    """Save the segment beside the index (call inside _segment_lock); its identity, or None
-    without a saved index (or when it cannot be written: the other processes then list)."""
+    """Save the segment beside the index (call inside _segment_lock); its identity, None without
+    a saved index. When it cannot be written, the identity of what is there (this process keeps
+    its change and does not take that for a newer one; the others find the change by listing
+    the folders)."""
     if not index_path:
         return None
     path = segments.path_of(index_path)
@@ -138,7 +140,6 @@ def _save_segment(index_path: str | Path | None, segment: Segment) -> tuple[int,
         segments.save(path, segment)
     except OSError as exc:
         log.warning("could not save the changes to %s: %s", path, exc)
-        return None
     return snapshot.identity(path)
 
 
