@@ -108,8 +108,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QA_SEGMENT_MAX_SENTENCES", None, optional_int,
             "with `QA_INDEX`: an article added, replaced or deleted while serving goes into a segment "
             "saved beside the index (the other workers read only it); from this many sentences in it "
-            "(added, and those of articles replaced or deleted) it is merged into the index by a "
-            "forked copy of the service (see [Changes while serving](sources.md#changes-while-serving))",
+            "(added, and those of articles replaced or deleted) it is merged into the index in the "
+            "background by `python -m qa merge` (see "
+            "[Changes while serving](sources.md#changes-while-serving))",
             shown="`20000`"),
     Setting("QA_BIND", "127.0.0.1:8000", str, "gunicorn bind address", read_by="gunicorn"),
     Setting("QA_WORKERS", 2, int, "gunicorn workers (the index is built before forking and shared)",
