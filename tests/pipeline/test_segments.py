@@ -277,3 +277,23 @@ def test_the_same_content_is_found_in_the_index_and_the_segment(folder, tmp_path
     assert changed.holding(sources.content_key(restarted.documents["art005"])) == []  # deleted
     without_keys = Engine.from_folder(folder, semantic=False)  # no saved index: the keys made when asked
     assert without_keys.holding(sources.content_key(changed.documents["nieuw"])) == ["nieuw"]
+
+
+@pytest.mark.parametrize("changed", [15, 16])
+def test_a_start_after_up_to_half_the_files_changed_reads_them_into_the_segment(folder, tmp_path, changed):
+    index_path = tmp_path / "index.npz"
+    (folder / "nieuw.txt").write_text(NEW, encoding="utf-8")  # (an article in the saved segment already)
+    served(folder, index_path).with_changes([folder / "nieuw.txt"])
+    assert engine_module.UPDATE_MAX_SHARE * (len(ARTICLES) + 1) == 15.5
+    for n in range(changed):
+        (folder / f"art{n:03d}.txt").write_text(REPLACED.replace("stad 3", f"stad {n}"), encoding="utf-8")
+    before = index_path.read_bytes()
+    restarted = served(folder, index_path)
+    if changed <= 15:  # the changed files read into the segment, the index as it was
+        assert len(restarted.segment.documents) == changed + 1 and index_path.read_bytes() == before
+    else:  # rebuilt, and saved
+        assert restarted.segment is None and index_path.read_bytes() != before
+        assert not segments.path_of(index_path).exists()
+    scratch = Engine.from_folder(folder, semantic=False)
+    got, expected = scores(restarted, ["wethouder", "stad"]), scores(scratch, ["wethouder", "stad"])
+    assert np.allclose([got[k] for k in expected], list(expected.values()), rtol=1e-12, atol=1e-12)
