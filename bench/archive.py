@@ -385,7 +385,8 @@ def report_api(rows: list[dict]) -> None:
                           f"{r['api_ask_p50_ms_before']:.1f} / {r['api_ask_p50_ms_segment']:.1f} / "
                           f"{r['api_ask_p50_ms']:.1f}"]))
     largest = max(rows, key=lambda r: r["size"])
-    print(f"  article added through the API until answerable at {largest['size'] // 1000:,}k: "
+    size = f"{largest['size'] // 10**6}M" if largest["size"] >= 10**6 else f"{largest['size'] // 1000}k"
+    print(f"  article added through the API until answerable at {size}: "
           f"{largest['api_add_s']:.2f} s (target {TARGETS['api_add_s']:.0f} s): "
           f"{mark(largest['api_add_s'], TARGETS['api_add_s'])}")
 

@@ -168,8 +168,8 @@ def changed(segment: Segment, main: Saved, stats: Mapping[str, tuple[int, int] |
     skipped = [s for s in segment.skipped if os.path.basename(s["file"]) not in names] + list(new_skipped)
     listing = {**main.files, **files}
     fingerprint = listing_fingerprint({n: s for n, s in listing.items() if s is not None}, main.settings)
-    log.info("changes read into the segment: %d files read again or added, %d documents dropped",
-             len(new_docs), len(names) - len(new_docs))
+    log.info("changes read into the segment: %d files read, %d gone or unreadable", len(new_docs),
+             len(names) - len(new_docs))
     return Segment(segment.base, removed, documents, keys, serials, SentenceTable(documents, *columns),
                    term_ids.astype(np.int64), np.concatenate([segment.term_counts[keep], built.term_counts]),
                    [terms[i] for i in used.tolist()],
