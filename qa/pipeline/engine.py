@@ -52,9 +52,10 @@ K_MIN, K_MAX, K_DEFAULT = 1, 20, 5
 UPDATE_MAX_SHARE = 0.5
 # Changes are kept in a segment beside the saved index (index/segment.py) until it holds this
 # many sentences (added, and those of replaced or deleted articles); then it is merged into the
-# index by a process of its own (QA_SEGMENT_MAX_SENTENCES in the service). A change costs
-# about 10 ms per 1,000 sentences of segment in every worker, a merge at 1M sentences some
-# 10-20 s in the background and a reload of the index (2-3 s) in each worker.
+# index by a process of its own (QA_SEGMENT_MAX_SENTENCES in the service). A change's cost grows
+# with the segment (at 1M sentences one more article took the writer 0.15 s and another worker
+# 0.14 s with 17 sentences in the segment, 0.35 and 0.19 s with 20,449); a merge at 1M takes some
+# 15 s in the background and each worker's load of the merged index 2-3 s (in a thread).
 SEGMENT_MAX_SENTENCES = 20_000
 # Above this many sentences the encoder scores BM25's candidates only: a
 # search of all int8 vectors takes about 10 ms per 100,000 (vectors.py).
