@@ -17,9 +17,15 @@ For each size:
    until /healthz answers, then a restart from the saved index; PSS of the
    master and workers (what they really use, shared pages counted once);
    /api/ask latency over HTTP on one connection;
-3. one article added to the archive, until it is answerable (a restart
+3. one article added through the API (POST /api/sources, the admin token, a
+   data folder) to the service started from the saved index, until every
+   worker answers a question only it answers; the service restarted with the
+   article in the segment beside the index; then the article replaced (PUT)
+   until every worker answers from the new text, and deleted until no worker
+   cites it;
+4. one article added to the archive, until it is answerable (a restart
    that finds the folder changed: only the new file is read);
-4. with `--vectors` (the sizes given there): the service with the encoder on,
+5. with `--vectors` (the sizes given there): the service with the encoder on,
    as `make run` starts it (QA_SEMANTIC=1), what a user waits for while the
    sentence vectors are being made in the background: the first /healthz;
    the sentences encoded per second with no questions; one connection asking
@@ -42,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import resource
@@ -50,6 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -67,7 +75,16 @@ TARGETS = {  # at 1M sentences, this 2-core machine
     "ask_p50_ms": 10.0,
     "add_article_s": 2.0,
     "vectors_min": 15.0,  # every sentence vector in place, from the first start
+    "api_add_s": 2.0,
 }
+TOKEN = "bench-token"
+# What the article added through the API says, and a question only it answers (a word no
+# generated article has), then what its replacement says instead.
+API_ARTICLE = {"title": "Nieuw museum in Vlietstra", "date": "2021-08",
+               "text": "De kwartiermaker Zebulon Vlietstra opende gisteren het museum."}
+API_QUESTION = "Wie opende het museum van Zebulon?"
+API_REPLACEMENT = "De burgemeester Quirijn Zandvoortstra sloot gisteren het museum."
+API_QUESTION_REPLACED = "Wie sloot het museum van Quirijn?"
 QUESTIONS = [
     "wanneer kwam het rapport",
     "wie is de directeur",
@@ -208,6 +225,112 @@ def answerable(base: str, question: str, text: str) -> bool:
     return any(p["text"] in text for p in passages[:1])
 
 
+def _call(method: str, url: str, body: dict | None = None, token: str | None = None,
+          timeout: float = 120) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, json.dumps(body).encode() if body is not None else None, headers,
+                                     method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+class Workers:
+    """One kept-alive connection to each gunicorn worker (the service started with
+    QA_KEEPALIVE): a worker follows a change of the sources at its next request, so each
+    is asked on its own."""
+
+    def __init__(self, base: str, workers: int = 2, tries: int = 100):
+        host, port = base.removeprefix("http://").split(":")
+        self.connections: dict[int, http.client.HTTPConnection] = {}
+        for _ in range(tries):
+            connection = http.client.HTTPConnection(host, int(port), timeout=120)
+            worker = self._get(connection, "/healthz")["worker"]
+            if worker in self.connections:
+                connection.close()
+            else:
+                self.connections[worker] = connection
+            if len(self.connections) == workers:
+                return
+        raise RuntimeError(f"reached {len(self.connections)} of {workers} workers")
+
+    @staticmethod
+    def _get(connection: http.client.HTTPConnection, path: str, body: dict | None = None) -> dict:
+        if body is None:
+            connection.request("GET", path)
+        else:
+            connection.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        with connection.getresponse() as response:
+            return json.load(response)
+
+    def until_all(self, question: str, source: str, cited: bool, started: float,
+                  deadline_s: float = 120) -> tuple[float, float]:
+        """Seconds from `started` until the first worker's and the last worker's answer to
+        `question` cites `source` as its best passage (`cited`), or no longer does."""
+        done: dict[int, float] = {}
+        while len(done) < len(self.connections) and time.perf_counter() - started < deadline_s:
+            for worker, connection in self.connections.items():
+                if worker in done:
+                    continue
+                passages = self._get(connection, "/api/ask", {"question": question})["passages"]
+                if (bool(passages) and passages[0]["source"] == source) == cited:
+                    done[worker] = time.perf_counter() - started
+        if len(done) < len(self.connections):
+            return min(done.values(), default=float("nan")), float("nan")
+        return min(done.values()), max(done.values())
+
+    def close(self) -> None:
+        for connection in self.connections.values():
+            connection.close()
+
+
+def add_through_api(archive: Path, index_path: Path) -> dict:
+    """An article added through the API of the service started from the saved index, then the
+    service restarted with it in the segment beside the index, the article replaced and deleted:
+    the time each request took, and until every worker answered accordingly."""
+    row = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        data = str(Path(scratch) / "data")
+        settings = {"QA_ADMIN_TOKEN": TOKEN, "QA_DATA_DIR": data, "QA_KEEPALIVE": "300"}
+        with service(archive, index_path, **settings) as (base, restart_s, master):
+            row["api_restart_plain_s"] = restart_s
+            row["api_ask_p50_ms_before"] = float(np.percentile(ask_latencies(base, 100), 50))
+            row["api_pss_mib_before"] = pss_mib(master)
+            workers = Workers(base)
+            started = time.perf_counter()
+            status, body = _call("POST", base + "/api/sources", API_ARTICLE, TOKEN)
+            row["api_add_answered_s"] = time.perf_counter() - started
+            if status != 201:
+                raise RuntimeError(f"POST /api/sources: {status} {body}")
+            source = body["id"]
+            row["api_add_first_s"], row["api_add_s"] = workers.until_all(API_QUESTION, source, True, started)
+            workers.close()
+            # questions while the article is in the segment (scored with the index: SegmentedIndex)
+            row["api_ask_p50_ms_segment"] = float(np.percentile(ask_latencies(base, 100), 50))
+        with service(archive, index_path, **settings) as (base, restart_s, master):
+            row["api_restart_s"] = restart_s  # the index and the segment beside it
+            workers = Workers(base)
+            started = time.perf_counter()
+            status, body = _call("PUT", base + f"/api/sources/{source}",
+                                 {**API_ARTICLE, "text": API_REPLACEMENT}, TOKEN)
+            row["api_replace_answered_s"] = time.perf_counter() - started
+            if status != 200:
+                raise RuntimeError(f"PUT /api/sources/{source}: {status} {body}")
+            _, row["api_replace_s"] = workers.until_all(API_QUESTION_REPLACED, source, True, started)
+            started = time.perf_counter()
+            status, body = _call("DELETE", base + f"/api/sources/{source}", token=TOKEN)
+            row["api_delete_answered_s"] = time.perf_counter() - started
+            if status != 200:
+                raise RuntimeError(f"DELETE /api/sources/{source}: {status} {body}")
+            _, row["api_delete_s"] = workers.until_all(API_QUESTION_REPLACED, source, False, started)
+            workers.close()
+            row["api_pss_mib"] = pss_mib(master)
+            row["api_ask_p50_ms"] = float(np.percentile(ask_latencies(base, 100), 50))
+    return row
+
+
 def bench_size(n: int, workdir: Path, rounds: int) -> dict:
     archive = generate(workdir, n)
     index_path = workdir / f"index-{n}.npz"
@@ -230,6 +353,7 @@ def bench_size(n: int, workdir: Path, rounds: int) -> dict:
             float(np.percentile(latencies, 50)),
             float(np.percentile(latencies, 99)),
         )
+    row.update(add_through_api(archive, index_path))
     # One article more, with a sentence nothing else has.
     added = archive / "zz-added-article.txt"
     text = "Nieuw bericht\n date 2021-08\n\nDe kwartiermaker Zebulon Vlietstra opende gisteren het museum.\n"
@@ -242,6 +366,42 @@ def bench_size(n: int, workdir: Path, rounds: int) -> dict:
         added.unlink()
         index_path.unlink(missing_ok=True)
     return row
+
+
+def bench_api_add(n: int, workdir: Path) -> dict:
+    """--api-add: only the changes through the API, on the archive and saved index kept in
+    `workdir` (made by a first start when missing)."""
+    archive = generate(workdir, n)
+    index_path = workdir / f"index-{n}.npz"
+    if not index_path.exists():
+        with service(archive, index_path) as (base, cold_s, master):
+            pass
+        while not index_path.exists():  # written by a forked copy of the master
+            time.sleep(0.5)
+    return {"size": n, **add_through_api(archive, index_path)}
+
+
+def report_api(rows: list[dict]) -> None:
+    print("\nChanges through the API (gunicorn master + 2 workers, from the saved index; "
+          "s from the request until every worker answers accordingly)")
+    print("sentences | POST answered s | first worker s | every worker s | "
+          "restart s, without / with the segment | PUT answered / every worker s | "
+          "DELETE answered / every worker s | PSS MiB before / after | "
+          "/api/ask p50 ms before / with the segment / after")
+    for r in rows:
+        print(" | ".join([f"{r['size']:,}", f"{r['api_add_answered_s']:.2f}", f"{r['api_add_first_s']:.2f}",
+                          f"{r['api_add_s']:.2f}",
+                          f"{r['api_restart_plain_s']:.1f} / {r['api_restart_s']:.1f}",
+                          f"{r['api_replace_answered_s']:.2f} / {r['api_replace_s']:.2f}",
+                          f"{r['api_delete_answered_s']:.2f} / {r['api_delete_s']:.2f}",
+                          f"{r['api_pss_mib_before']:.0f} / {r['api_pss_mib']:.0f}",
+                          f"{r['api_ask_p50_ms_before']:.1f} / {r['api_ask_p50_ms_segment']:.1f} / "
+                          f"{r['api_ask_p50_ms']:.1f}"]))
+    largest = max(rows, key=lambda r: r["size"])
+    size = f"{largest['size'] // 10**6}M" if largest["size"] >= 10**6 else f"{largest['size'] // 1000}k"
+    print(f"  article added through the API until answerable at {size}: "
+          f"{largest['api_add_s']:.2f} s (target {TARGETS['api_add_s']:.0f} s): "
+          f"{mark(largest['api_add_s'], TARGETS['api_add_s'])}")
 
 
 def health(base: str) -> dict:
@@ -588,6 +748,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--rounds", type=int, default=200, help="questions asked over HTTP per size")
     parser.add_argument("--keep", help="folder to keep the generated archives in (reused next time)")
+    parser.add_argument("--api-add", action="store_true",
+                        help="only the changes through the API (at --sizes; keep the index with --keep)")
     parser.add_argument(
         "--vectors",
         default="10000,100000",
@@ -615,6 +777,13 @@ def main() -> None:
         workdir = Path(args.keep) if args.keep else Path(stack.enter_context(tempfile.TemporaryDirectory()))
         workdir.mkdir(parents=True, exist_ok=True)
         rows = []
+        if args.api_add:
+            for n in (int(x) for x in args.sizes.split(",") if x):
+                row = bench_api_add(n, workdir)
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+            report_api(rows)
+            return
         for n in (int(x) for x in args.sizes.split(",") if x):
             row = bench_size(n, workdir, args.rounds)
             print(json.dumps(row), flush=True)
@@ -626,6 +795,7 @@ def main() -> None:
             vector_rows.append(row)
     if rows:
         report(rows)
+        report_api(rows)
     if vector_rows:
         report_vectors(vector_rows)
         report_comparison(vector_rows)

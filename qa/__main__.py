@@ -4,6 +4,7 @@
     python -m qa index SOURCES_DIR --search-url URL build it in a search cluster (new index, alias switched)
     python -m qa ask "question" [--sources DIR] [--index INDEX] [--json]
     python -m qa vectors INDEX                      make a saved index's sentence vectors
+    python -m qa merge INDEX                        merge the changes saved beside an index into it
     python -m qa chat [--sources DIR] [--url URL]   a conversation in the terminal
     python -m qa add FILE... [--url URL --token T]  add articles (.txt, .html, .pdf) to a service or a folder
     python -m qa timeline [--sources DIR] [--q TEXT] [--source ID] [--json]   the story's dated events
@@ -166,6 +167,17 @@ def vectors_command(args) -> int:
     return background.fill(args.index, args.parent)
 
 
+def merge_command(args) -> int:
+    from .index import segment
+
+    if args.niceness:
+        os.nice(args.niceness)
+    merged = segment.merge_saved(args.index, args.min)
+    if args.verbose and not merged:
+        print(f"{args.index}: nothing to merge", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         parser = _parser()
@@ -281,6 +293,14 @@ def _parser() -> argparse.ArgumentParser:
                               "where the encoder takes most of an hour a million sentences")
     vectors.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     vectors.set_defaults(run=vectors_command)
+
+    merge = commands.add_parser("merge", help="merge the changes saved beside an index (its segment) into it "
+                                "(the service starts this when the segment has grown)")
+    merge.add_argument("index", help="the saved index (.npz)")
+    merge.add_argument("--min", type=int, default=1, help="only when the segment has this many sentences")
+    merge.add_argument("--niceness", type=int, default=0, help="run at this much lower priority")
+    merge.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    merge.set_defaults(run=merge_command)
     return parser
 
 

@@ -110,6 +110,14 @@ SETTINGS: tuple[Setting, ...] = (
             "static vectors, a weighted mean of the encoder's word vectors mapped into its sentence space: "
             "minutes for a million sentences where the encoder takes most of an hour (see "
             "[Performance](performance.md#static-sentence-vectors-for-a-large-archive))", shown="`200000`"),
+    # None: engine.SEGMENT_MAX_SENTENCES (tests/test_settings.py checks the shown value against it)
+    Setting("QA_SEGMENT_MAX_SENTENCES", None, optional_int,
+            "with `QA_INDEX`: an article added, replaced or deleted while serving goes into a segment "
+            "saved beside the index (the other workers read only it); from this many sentences in it "
+            "(added, and those of articles replaced or deleted) it is merged into the index in the "
+            "background by `python -m qa merge` (see "
+            "[Changes while serving](sources.md#changes-while-serving))",
+            shown="`20000`"),
     Setting("QA_BIND", "127.0.0.1:8000", str, "gunicorn bind address", read_by="gunicorn"),
     Setting("QA_WORKERS", 2, int, "gunicorn workers (the index is built before forking and shared)",
             read_by="gunicorn"),

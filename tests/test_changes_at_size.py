@@ -5,8 +5,9 @@ rebuild crossed the parallel-ingest threshold and waited on a forked pool whose
 threads gevent had made greenlets. So every change (add as JSON, add as HTML,
 replace, delete, a file dropped into and removed from the data folder) is made
 here against gunicorn with two workers of each class, on collections below and
-above each size threshold in the code, and each must be answered by both
-workers within a bounded time, with no worker timeout or traceback in the log.
+above each size threshold in the code (and with every change merged into the
+saved index), and each must be answered by both workers within a bounded time,
+with no worker timeout or traceback in the log.
 The sizes check that they do lie on the side of each threshold they claim."""
 import shutil
 import subprocess
@@ -69,6 +70,8 @@ def _size_settings(size: str, request, tmp_path: Path) -> dict:
     if size == "seeds":
         assert _chars(ROOT / "seeds") < ingest.PARALLEL_MIN_CHARS
         return {"QA_SOURCES": str(ROOT / "seeds"), "QA_INDEX": str(index)}
+    if size == "seeds-merging":  # every change fills the segment: merged into the index by a forked worker
+        return {"QA_SOURCES": str(ROOT / "seeds"), "QA_INDEX": str(index), "QA_SEGMENT_MAX_SENTENCES": "1"}
     archive = request.getfixturevalue("archive")
     assert _chars(archive) >= ingest.PARALLEL_MIN_CHARS  # a rebuild would read it on every core
     # its vectors are made in the background
@@ -128,7 +131,7 @@ def _timed(call):
 
 
 @pytest.mark.parametrize("worker_class", list(WORKER_CLASSES))
-@pytest.mark.parametrize("size", ["seeds", "archive", "archive-encoded"])
+@pytest.mark.parametrize("size", ["seeds", "seeds-merging", "archive", "archive-encoded"])
 def test_every_change_is_answered_by_both_workers(size, worker_class, request, tmp_path):
     settings = _size_settings(size, request, tmp_path)
     data = tmp_path / "data"
@@ -183,4 +186,5 @@ def test_every_change_is_answered_by_both_workers(size, worker_class, request, t
             assert vectors["done"] == vectors["total"]
     text = log.read_text()
     assert "WORKER TIMEOUT" not in text and "Traceback" not in text, text[-3000:]
+    assert ("sentences of changes into" in text) == (size == "seeds-merging")  # (the merges logged)
     print(f"{size} {worker_class}: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))

@@ -65,11 +65,12 @@ def test_every_variable_the_docs_name_is_in_the_code_table_with_the_same_default
 
 def test_the_defaults_shown_are_the_code_s():
     from qa.language.translation import DEFAULT_DICT_DIR
-    from qa.pipeline.engine import SEMANTIC_SEARCH_MAX, STATIC_VECTORS_ABOVE
+    from qa.pipeline.engine import SEGMENT_MAX_SENTENCES, SEMANTIC_SEARCH_MAX, STATIC_VECTORS_ABOVE
     from qa.settings import BY_NAME
 
     assert BY_NAME["QA_SEMANTIC_SEARCH_MAX"].shown == f"`{SEMANTIC_SEARCH_MAX}`"
     assert BY_NAME["QA_STATIC_VECTORS_ABOVE"].shown == f"`{STATIC_VECTORS_ABOVE}`"
+    assert BY_NAME["QA_SEGMENT_MAX_SENTENCES"].shown == f"`{SEGMENT_MAX_SENTENCES}`"
     assert BY_NAME["QA_DICT_DIR"].default == DEFAULT_DICT_DIR
 
 

@@ -327,7 +327,7 @@ class BM25Index:
                 np.add(total, dense, out=total)
             else:
                 np.add.at(total, part.sentences, part.scores)
-        floor = _kth_best(total[_rarest_sentences(live, k, self.N)], k)
+        floor = kth_best(total[rarest_sentences([p.sentences for p in live], k, self.N)], k)
         candidates = np.flatnonzero(total >= floor) if floor > 0 else np.flatnonzero(total > 0)
         scores = total[candidates]
         if len(candidates) > k:
@@ -352,14 +352,14 @@ def live_parts(parts: Sequence[TermScores], k: int) -> list[TermScores]:
     return [p for p in parts if len(p.sentences)]
 
 
-def _rarest_sentences(parts: Sequence[TermScores], k: int, N: int) -> np.ndarray:
-    """At least k sentences (where there are): those of the rarest term, then
-    of the next rarest, and so on. Their k-th best score is a floor for the
-    k-th best overall."""
+def rarest_sentences(postings: Sequence[np.ndarray], k: int, N: int) -> np.ndarray:
+    """At least k sentences (where there are): those of the rarest term (of the
+    terms' `postings`, sentence ids), then of the next rarest, and so on. Their
+    k-th best score is a floor for the k-th best overall."""
     chosen, count = [], 0
-    for p in sorted(parts, key=lambda p: len(p.sentences)):
-        chosen.append(p.sentences)
-        count += len(p.sentences)
+    for ids in sorted(postings, key=len):
+        chosen.append(ids)
+        count += len(ids)
         if count >= k:
             break
     if len(chosen) == 1:
@@ -372,7 +372,7 @@ def _rarest_sentences(parts: Sequence[TermScores], k: int, N: int) -> np.ndarray
     return np.flatnonzero(union)
 
 
-def _kth_best(scores: np.ndarray, k: int) -> float:
+def kth_best(scores: np.ndarray, k: int) -> float:
     if len(scores) < k:
         return 0.0
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])

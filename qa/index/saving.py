@@ -10,6 +10,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..sources.documents import Document, SourceFile
 from . import snapshot
 
@@ -47,10 +49,10 @@ def save_in_background(index_path: str | Path, save, then=None) -> int | None:
 
 def save_logged(index_path: str | Path, prepared: snapshot.Prepared, documents: Sequence[Document],
                 digest: str, skipped: Sequence[dict], files: Sequence[SourceFile] = (),
-                settings: str = "") -> bool:
+                settings: str = "", keys: np.ndarray | None = None) -> bool:
     """snapshot.save, with a failure logged: False when the index could not be written."""
     try:
-        snapshot.save(index_path, prepared, documents, digest, skipped, files, settings)
+        snapshot.save(index_path, prepared, documents, digest, skipped, files, settings, keys)
         log.info("saved the index to %s", index_path)
         return True
     except OSError as exc:

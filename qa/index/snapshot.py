@@ -12,6 +12,7 @@ and rebuilds otherwise.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -28,11 +29,11 @@ import numpy as np
 
 from ..language.analysis import Analyzer
 from ..language.neighbours import Vocabulary
-from ..language.sentences import ARRAY_TYPES, SentenceTable
+from ..language.sentences import ARRAY_TYPES, SentenceTable, document_ranges
 from ..language.spans import Casing
 from ..semantic.encoders import SentenceEncoder
 from ..semantic.vectors import SentenceVectors
-from ..sources.documents import Document, SourceFile
+from ..sources.documents import Document, SourceFile, content_key
 from ..sources.locks import exclusive
 from . import ingest
 from .bm25 import BM25Index
@@ -40,6 +41,7 @@ from .packing import pack_strings, save_arrays, unpack_strings
 
 log = logging.getLogger(__name__)
 
+KEY_BYTES = 32  # a content key's (documents.content_key: SHA-256)
 # Bump when the file layout or anything that changes the arrays changes.
 FORMAT = "qa-index/9"  # 2: stemmed lemmas; 3: vocabulary vectors; 4: compound parts; 5: datelines cut;
 # 6: separable verbs before a preposition and with "te"; 7: sentencex; 8: int8 sentence vectors;
@@ -132,9 +134,17 @@ def folder_settings(semantic: bool, max_bytes: int) -> str:
 def folder_fingerprint(files: Sequence[SourceFile], semantic: bool, max_bytes: int) -> str:
     """What a folder's index depends on, without reading a file: each file's
     name, size and modification time, and the settings."""
-    digest = hashlib.sha256(folder_settings(semantic, max_bytes).encode())
-    for f in files:
-        digest.update(f"{f.name}\0{f.size}\0{f.mtime_ns}\0".encode())
+    listing = {f.name: (f.size, f.mtime_ns) for f in files}
+    return listing_fingerprint(listing, folder_settings(semantic, max_bytes))
+
+
+def listing_fingerprint(files: Mapping[str, tuple[int, int]], settings: str) -> str:
+    """folder_fingerprint of a listing given as file name -> (size, mtime_ns): by name, so that a
+    listing changed by a few files has the fingerprint of the folders listed again."""
+    digest = hashlib.sha256(settings.encode())
+    for name in sorted(files):
+        size, mtime_ns = files[name]
+        digest.update(f"{name}\0{size}\0{mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
@@ -151,10 +161,14 @@ def vectors_of(built: ingest.Built, encoder: SentenceEncoder) -> tuple[SentenceV
 
 
 def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], source_digest: str,
-         skipped: Sequence[dict] = (), files: Sequence[SourceFile] = (), settings: str = "") -> None:
+         skipped: Sequence[dict] = (), files: Sequence[SourceFile] = (), settings: str = "",
+         keys: np.ndarray | None = None) -> None:
     """Write atomically (a temporary file renamed into place), so a reader
     never sees half a file. The documents are saved too (their text and what
-    was read from it), so that a restart need not read the sources again."""
+    was read from it), so that a restart need not read the sources again, and
+    their content keys (`keys`, one row of 32 bytes each: documents.content_key,
+    made here when not given), so that an added article is checked against
+    them without reading every document."""
     path = Path(path)
     s = prepared.sentences
     casing_words = sorted(set(prepared.casing.upper) | set(prepared.casing.lower))
@@ -180,6 +194,8 @@ def save(path: str | Path, prepared: Prepared, documents: Sequence[Document], so
     content = [np.array(d.content, dtype=np.int64).reshape(-1, 2) for d in documents]
     arrays["document_content"] = np.concatenate(content) if content else np.empty((0, 2), dtype=np.int64)
     arrays["document_content_counts"] = np.array([len(c) for c in content], dtype=np.int64)
+    given = keys is not None and len(keys) == len(documents)
+    arrays["document_keys"] = keys if given else content_keys(documents)
     if prepared.vectors is not None:
         arrays["vector_codes"], arrays["vector_scales"] = prepared.vectors.codes, prepared.vectors.scales
         arrays["vector_source"] = np.array(prepared.vectors.source)  # "" the encoder, or a static model
@@ -229,11 +245,36 @@ class Saved:
     fingerprint: str  # folder_fingerprint of the listing it was built from
     files: dict[str, tuple[int, int]]  # file name -> (size, mtime_ns) when read
     settings: str = ""
+    keys: np.ndarray | None = None  # the documents' content keys (save), when known
+
+    def holding(self, key: bytes) -> list[int]:
+        """The documents (numbers) whose content key is `key` (the keys made now if not known)."""
+        return self._by_key.get(key, [])
+
+    @functools.cached_property
+    def _by_key(self) -> dict[bytes, list[int]]:
+        if self.keys is None:
+            self.keys = content_keys(self.documents)
+        found: dict[bytes, list[int]] = {}
+        packed = self.keys.tobytes()
+        for n in range(len(self.keys)):
+            found.setdefault(packed[n * KEY_BYTES:(n + 1) * KEY_BYTES], []).append(n)
+        return found
 
     @property
     def listing(self) -> list[SourceFile]:
         """The files as listed when the index was built (for saving it again)."""
         return [SourceFile(Path("."), name, size, mtime) for name, (size, mtime) in self.files.items()]
+
+    @functools.cached_property
+    def ranges(self) -> dict[str, tuple[int, int]]:
+        """Each document's sentences, [first, end) by id."""
+        return document_ranges(self.prepared.sentences)
+
+    @functools.cached_property
+    def by_file(self) -> dict[str, int]:
+        """The file name each document was read from -> its number in `documents`."""
+        return {file_name(d): n for n, d in enumerate(self.documents)}
 
 
 def load_folder(path: str | Path, settings: str | None = None) -> Saved | None:
@@ -249,13 +290,42 @@ def load_folder(path: str | Path, settings: str | None = None) -> Saved | None:
             documents = _documents(f)
             stats = zip(f["file_sizes"].tolist(), f["file_mtimes"].tolist(), strict=True)
             files = dict(zip(_unpacked(f, "file_names"), stats, strict=True))
+            keys = f["document_keys"] if "document_keys" in f.files else None
+            if keys is not None and keys.shape != (len(documents), KEY_BYTES):
+                raise ValueError("the saved content keys do not fit the documents")
             return Saved(documents, json.loads(str(f["skipped"])), _prepared(f, documents),
-                         str(f["fingerprint"]), files, saved_settings)
+                         str(f["fingerprint"]), files, saved_settings, keys)
     except FileNotFoundError:
         log.info("no saved index at %s", path)
     except READ_ERRORS as exc:
         log.warning("saved index %s is unreadable (%s): rebuilding", path, exc)
     return None
+
+
+def content_keys(documents: Sequence[Document]) -> np.ndarray:
+    """The documents' content keys, a row of KEY_BYTES each."""
+    return np.frombuffer(b"".join(content_key(d) for d in documents), dtype=np.uint8).reshape(-1, KEY_BYTES)
+
+
+def saved_keys(path: str | Path, fingerprint: str) -> np.ndarray | None:
+    """The content keys saved at `path` with the index of `fingerprint` (a forked saver may have
+    made them after this process built the index); None when not there."""
+    try:
+        with _opened(path) as f:
+            if str(f["fingerprint"]) == fingerprint and "document_keys" in f.files:
+                return f["document_keys"]
+    except READ_ERRORS:
+        pass
+    return None
+
+
+def fingerprint_of(path: str | Path) -> str | None:
+    """The fingerprint of the index saved at `path` (its members are not read), None without one."""
+    try:
+        with _opened(path) as f:
+            return str(f["fingerprint"])
+    except READ_ERRORS:
+        return None
 
 
 def load_vectors(path: str | Path, fingerprint: str) -> tuple[SentenceVectors, Vocabulary] | None:
@@ -303,47 +373,8 @@ def _vectors(f: MappedArrays) -> tuple[SentenceVectors, Vocabulary] | None:
     return SentenceVectors(f["vector_codes"], f["vector_scales"], source), vocabulary
 
 
-def update(saved: Saved, files: Sequence[SourceFile], analyzer: Analyzer, max_bytes: int,
-           workers: int | None = None) -> tuple[list[Document], list[dict], Prepared, int]:
-    """The saved index brought up to date with the folder listed in `files`:
-    the sentences of unchanged files are kept, those of removed or changed
-    files dropped, and added or changed files read and indexed after them
-    (BM25Index.updated: passes over the postings, not a rebuild). Returns
-    (documents, skipped, prepared, number of files read). The vectors of new
-    sentences are left for the caller (prepared.vectors covers the kept ones)."""
-    listed = {f.name: f for f in files}
-    unchanged = {name for name, f in listed.items() if saved.files.get(name) == (f.size, f.mtime_ns)}
-    fresh = [f for f in files if f.name not in unchanged]
-    kept_docs = [d for d in saved.documents if _file_name(d) in unchanged]
-    gone = {d.id for d in saved.documents} - {d.id for d in kept_docs}
-    old = saved.prepared
-    table = old.sentences
-    keep_doc = np.array([_file_name(d) in unchanged for d in saved.documents], dtype=bool)
-    keep = keep_doc[table.doc] if len(table) else np.zeros(0, dtype=bool)
-    new_docs, new_skipped, built = ingest.build_folder(fresh, analyzer, max_bytes, workers)
-    documents = kept_docs + new_docs
-    number = np.cumsum(keep_doc) - 1  # old document number -> number among the kept
-    columns = [np.concatenate([number[table.doc[keep]].astype(np.int32),
-                               built.sentences.doc + np.int32(len(kept_docs))])]
-    for name in ("index", "start", "end", "kind"):
-        columns.append(np.concatenate([getattr(table, name)[keep], getattr(built.sentences, name)]))
-    sentences = SentenceTable(documents, *columns)
-    index = old.index.updated(keep, built.term_ids, built.term_counts, built.terms, built.doc_lengths)
-    casing = Casing()
-    casing.update(old.casing)
-    dropped = Casing(table[int(i)].text for i in np.flatnonzero(~keep))
-    casing.upper.subtract(dropped.upper)
-    casing.lower.subtract(dropped.lower)
-    casing.update(built.casing)
-    casing.upper, casing.lower = +casing.upper, +casing.lower  # counts of zero are dropped
-    vectors = old.vectors.rows(keep) if old.vectors is not None else None
-    skipped = [s for s in saved.skipped if s["file"] in unchanged] + new_skipped
-    log.info("updated the saved index: %d files read again or added, %d documents dropped",
-             len(fresh), len(gone - {d.id for d in new_docs}))
-    return documents, skipped, Prepared(sentences, index, casing, vectors, old.vocabulary), len(fresh)
-
-
-def _file_name(document: Document) -> str:
+def file_name(document: Document) -> str:
+    """The name of the file a document was read from."""
     # os.path, not Path: 80,000 Paths took 0.7 s of an update at 1M sentences
     return os.path.basename(document.path) if document.path else document.id + ".txt"
 

@@ -204,5 +204,15 @@ class SentenceTable(Sequence[Sentence]):
         return (self[i] for i in range(len(self)))
 
 
+def document_ranges(table: SentenceTable) -> dict[str, tuple[int, int]]:
+    """Each document's sentences, which are consecutive: [first, end) by document id, in sentence order."""
+    if not len(table):
+        return {}
+    firsts = np.flatnonzero(np.r_[True, table.doc[1:] != table.doc[:-1]])
+    ends = np.r_[firsts[1:], len(table)].astype(np.int64)
+    return {table.documents[int(table.doc[f])].id: (int(f), int(e))
+            for f, e in zip(firsts.tolist(), ends.tolist(), strict=True)}
+
+
 # dtypes of the SentenceTable's arrays: doc, index, start, end, kind
 ARRAY_TYPES = (np.int32, np.int32, np.int64, np.int64, np.int8)

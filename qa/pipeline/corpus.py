@@ -13,25 +13,17 @@ import numpy as np
 from ..index.base import Index
 from ..language.analysis import Analyzer
 from ..language.lexicon import DATE_WORDS
-from ..language.sentences import KINDS, Sentence, SentenceTable
+from ..language.sentences import KINDS, Sentence, SentenceTable, document_ranges
 from ..sources.documents import Document
 from .question import Question
+
+__all__ = ["Corpus", "document_ranges"]
 
 # A typed answer is taken from a sentence with the question's names this
 # close (or in its document's headline).
 NAME_WINDOW = 2
 # Candidate sentences whose index terms are kept.
 TERM_SETS_MAX = 65536
-
-
-def document_ranges(table: SentenceTable) -> dict[str, tuple[int, int]]:
-    """Each document's sentences, which are consecutive: [first, end) by document id, in sentence order."""
-    if not len(table):
-        return {}
-    firsts = np.flatnonzero(np.r_[True, table.doc[1:] != table.doc[:-1]])
-    ends = np.r_[firsts[1:], len(table)].astype(np.int64)
-    return {table.documents[int(table.doc[f])].id: (int(f), int(e))
-            for f, e in zip(firsts.tolist(), ends.tolist(), strict=True)}
 
 
 class Corpus:

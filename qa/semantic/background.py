@@ -310,7 +310,7 @@ def save_vectors(index_path: Path, saved, vectors, vocabulary, parent: int | Non
             if current.fingerprint == saved.fingerprint:
                 saved.prepared.vectors, saved.prepared.vocabulary = vectors, vocabulary
                 snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
-                              saved.listing, saved.settings)
+                              saved.listing, saved.settings, saved.keys)
                 return None, vectors
         if parent is not None and not alive(parent):
             return 0, vectors

@@ -340,6 +340,17 @@ def find(name: str, index_path: str | Path | None) -> StaticModel | None:
     return model
 
 
+def vectors_like(vectors: SentenceVectors, texts: Sequence[str], encoder,
+                 index_path: str | Path | None) -> SentenceVectors | None:
+    """The vectors of a few more sentences, in the space of `vectors`: by the static model
+    that made them (found by their mark), else by the encoder. None when that model is
+    nowhere to be found (static vectors and the encoder's do not mix)."""
+    if not vectors.source:
+        return SentenceVectors.quantize(encoder.encode(list(texts)))
+    model = find(vectors.source, index_path)
+    return None if model is None else model.sentence_vectors(list(texts), encoder)
+
+
 def _word_vectors(words: Sequence[str], encoder, known: StaticModel | None) -> SentenceVectors:
     """The encoder's vector of each word alone (int8), those `known` taken from it."""
     dimensions = encoder.encode(["x"]).shape[1]

@@ -85,3 +85,65 @@ class SentenceVectors:
             np.copyto(widened, codes)
             out[start:start + len(codes)] = (widened @ vector) * self.scales[start:start + len(codes)]
         return out
+
+
+@dataclass(frozen=True)
+class JoinedVectors:
+    """Read as one SentenceVectors: the vectors of some rows of a large set (the main index's live
+    sentences, `rows`, all when None), then a small set's (a segment's new sentences). Nothing of
+    the large set is copied."""
+
+    main: SentenceVectors
+    rows_of_main: np.ndarray | None
+    added: SentenceVectors
+
+    def __len__(self) -> int:
+        return (len(self.main) if self.rows_of_main is None else len(self.rows_of_main)) + len(self.added)
+
+    @property
+    def dimensions(self) -> int:
+        return self.main.dimensions
+
+    @property
+    def source(self) -> str:
+        """The static model that made the vectors ("": the encoder); the added ones are
+        made in the main's space (static.vectors_like)."""
+        return self.main.source
+
+    def _split(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions of `which` in the large set, their rows there, the small set's rows)."""
+        which = np.arange(len(self))[which] if not isinstance(which, np.ndarray) or which.dtype == bool \
+            else np.asarray(which, dtype=np.int64)
+        first = len(self) - len(self.added)
+        old = which < first
+        rows = which[old] if self.rows_of_main is None else self.rows_of_main[which[old]]
+        return old, rows, which[~old] - first
+
+    def rows(self, which) -> SentenceVectors:
+        old, main_rows, added_rows = self._split(which)
+        codes = np.empty((len(old), self.dimensions), dtype=np.int8)
+        scales = np.empty(len(old), dtype=np.float32)
+        codes[old], scales[old] = self.main.codes[main_rows], self.main.scales[main_rows]
+        codes[~old], scales[~old] = self.added.codes[added_rows], self.added.scales[added_rows]
+        return SentenceVectors(codes, scales, self.source)
+
+    def decoded(self, which=slice(None)) -> np.ndarray:
+        return self.rows(which).decoded()
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Every vector's codes, copied into one array (not what serving reads: rows() does)."""
+        return self.rows(np.arange(len(self))).codes
+
+    @property
+    def scales(self) -> np.ndarray:
+        return self.rows(np.arange(len(self))).scales
+
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        main = self.main.similarities(vector)
+        if self.rows_of_main is not None:
+            main = main[self.rows_of_main]
+        return np.concatenate([main, self.added.similarities(vector)])
+
+    def append(self, other: SentenceVectors) -> JoinedVectors:
+        return JoinedVectors(self.main, self.rows_of_main, self.added.append(other))

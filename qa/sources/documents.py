@@ -8,6 +8,7 @@ marked so that later stages leave it out of the index.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -53,6 +54,12 @@ class Document:
     # Character ranges of `text` that are article content (furniture excluded).
     content: tuple[tuple[int, int], ...] = field(default=())
     path: str = ""
+
+
+def content_key(doc: Document) -> bytes:
+    """What makes two articles the same: the words of their content (title and paragraphs, without
+    the date line or page furniture), white space aside; a SHA-256 digest of them."""
+    return hashlib.sha256(" ".join(" ".join(doc.text[a:b] for a, b in doc.content).split()).encode()).digest()
 
 
 # A news article is tens of kilobytes; a file far beyond that is not one (and

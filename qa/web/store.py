@@ -16,13 +16,16 @@ import functools
 import gc
 import logging
 import os
+import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from ..index import cluster, snapshot
-from ..pipeline.engine import Engine
+from ..pipeline.engine import SEGMENT_MAX_SENTENCES, Engine
 from ..pipeline.ranking import CANDIDATES
 from ..semantic import background
 from ..sources.catalog import Catalog, mirror
@@ -60,6 +63,7 @@ class Sources:
         self.generation = self.data.generation() if self.data else 0
         self.checked = time.monotonic()
         self._shared_signature: tuple[int, int] | None = None  # of the catalog, when last copied
+        self._aside = None  # (engine followed from, started, its poll): an engine being made in a thread
         self.engine = engine if engine is not None else self.build(initial=True)
 
     def _locks(self) -> tuple[threading.Lock, threading.Lock]:
@@ -78,8 +82,21 @@ class Sources:
         with self._locks()[1], self.data.locked():
             yield
 
-    def build(self, initial: bool = False) -> Engine:
+    def build(self, initial: bool = False, changed: Sequence[Path] | None = None,
+              follow: bool = False) -> Engine:
+        """The engine of the folders. After the start, from the engine served: `changed`, the
+        files a change through the Library wrote or removed (only they are read, into the
+        segment saved beside the index); `follow`, what another process saved (its segment, or
+        the index it merged). Otherwise, or without a saved index to follow, the folders are
+        listed and what differs from the engine served is read."""
         config = self.config
+        served = None if initial else self.engine
+        # (with a search cluster, the folders: it is brought up to date as the engine is made)
+        segments = served is not None and not config["QA_SEARCH_URL"]
+        if segments and changed is not None and (config["QA_INDEX"] or self.generation == self._generation()):
+            return served.with_changes(changed)
+        if segments and follow and config["QA_INDEX"]:
+            return served.followed()
         # After the start, a change is built in the worker that serves: from the engine it
         # serves (only the changed files read), in this process (a pool would hang a gevent
         # worker), and with the vectors of many sentences left to the background encoder.
@@ -92,20 +109,27 @@ class Sources:
                                     max_source_bytes=config["QA_MAX_SOURCE_BYTES"],
                                     background_vectors=config["QA_BACKGROUND_VECTORS"],
                                     background_save=initial and config["QA_BACKGROUND_VECTORS"],
-                                    base=None if initial else self.engine.origin,
+                                    base=None if served is None else served.origin,
+                                    base_segment=None if served is None else served.segment,
                                     ingest_workers=None if initial else 1, index_backend=backend,
-                                    static_above=config["QA_STATIC_VECTORS_ABOVE"])
+                                    static_above=config["QA_STATIC_VECTORS_ABOVE"],
+                                    segment_max=config["QA_SEGMENT_MAX_SENTENCES"] or SEGMENT_MAX_SENTENCES)
         if config["QA_SEMANTIC_SEARCH_MAX"] is not None:
             engine.semantic_search_max = config["QA_SEMANTIC_SEARCH_MAX"]
         if initial and len(engine.sentences) <= TIMELINE_WARM_MAX:
             engine.timeline  # noqa: B018  built now, before gunicorn forks, not on a first request
         return engine
 
+    def _generation(self) -> int:
+        return self.data.generation() if self.data else 0
+
     def current(self) -> Engine:
         """The engine to answer with: the newest, if the sources changed. While
         another request of this process rebuilds, the one before (it is whole)."""
         if self.fixed or self._locks()[0].locked():
             return self.engine
+        if self._aside is not None:
+            self._switch_aside()
         if self.data is not None and self.data.generation() != self.generation:
             self.reload("the data folder's generation changed", announced=True)
         elif time.monotonic() - self.checked >= self.config["QA_WATCH_SECONDS"] and \
@@ -115,10 +139,41 @@ class Sources:
             self.checked = time.monotonic()
             if self._copy_shared():
                 return self.reload("another replica added or deleted an article", announced=True)
+            if self._aside is None and self.engine.outdated():
+                # (a change is announced: this is the segment merged into the index)
+                self._follow_aside()
             if self.engine.folder_digest is not None and self._listed_digest() != self.engine.folder_digest:
                 self._share_dropped()
                 self.reload("a file in the folders changed")
         return self.engine
+
+    def _follow_aside(self) -> None:
+        """Start following what another process saved (the index its segment was merged into:
+        loading it takes seconds at a million sentences) in an OS thread, while this one goes on
+        answering with the engine it has; the next request after it is done switches."""
+        served = self.engine
+        started = time.perf_counter()
+        self._aside = (served, started, _in_a_thread(served.followed))
+
+    def _switch_aside(self) -> None:
+        served, started, poll = self._aside
+        try:
+            engine = poll()
+        except Exception:  # (it is retried by the next look)
+            log.exception("could not follow the saved index")
+            self._aside = None
+            return
+        if engine is None:
+            return
+        self._aside = None
+        with self._locks()[0]:
+            if self.engine is not served:  # (a change came meanwhile, and was followed)
+                return
+            self.engine = engine
+            _release_freed_memory()
+        log.info("sources reloaded (the saved changes were merged into the index): %d sources, %d sentences "
+                 "in %.2f s, aside", len(engine.documents), len(engine.sentences),
+                 time.perf_counter() - started)
 
     def _listed_digest(self) -> str | None:
         try:
@@ -129,18 +184,22 @@ class Sources:
         config = self.config
         return snapshot.folder_fingerprint(files, config["QA_SEMANTIC"], config["QA_MAX_SOURCE_BYTES"])
 
-    def reload(self, why: str, announced: bool = False, announce: bool = False) -> Engine:
+    def reload(self, why: str, announced: bool = False, announce: bool = False,
+               changed: Sequence[Path] | None = None, follow: bool = False) -> Engine:
         """Build the engine of the folders aside and switch to it. `announced`:
         for a bumped generation, which another request of this process may have
-        followed already while this one waited. `announce`: after a write to
-        the data folder (inside its lock), tell the other workers by bumping
-        the generation once this process serves the change."""
+        followed already while this one waited (what the other process saved is
+        followed). `announce`: after a write to the data folder (inside its lock),
+        tell the other workers by bumping the generation once this process
+        serves the change. `changed`: the files that write changed (only they
+        are read); `follow`: take what another process saved (build)."""
         with self._locks()[0]:  # one rebuild per process at a time (meanwhile current() serves the old one)
-            generation = self.data.generation() if self.data else 0
+            generation = self._generation()
             if announced and generation == self.generation:
                 return self.engine
             started = time.perf_counter()
-            engine = self.build()  # aside: requests go on with the old engine until the switch
+            # aside: requests go on with the old engine until the switch
+            engine = self.build(changed=changed, follow=follow or announced)
             if announce:
                 self.data.bump()
                 generation = self.data.generation()
@@ -201,6 +260,37 @@ class Sources:
         if changed:
             log.info("copied %d added or deleted articles from the search cluster", changed)
         return bool(changed)
+
+
+def _in_a_thread(work: Callable[[], Engine]) -> Callable[[], Engine | None]:
+    """Run `work` in an OS thread (in a gevent worker, one of gevent's pool of real threads: a
+    greenlet would hold the worker all along); its poll: the result once done, else None (or the
+    exception it raised)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        import gevent
+
+        result = gevent.get_hub().threadpool.spawn(work)
+        return lambda: result.get() if result.ready() else None
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((work(), None))
+        except Exception as exc:
+            outcome.append((None, exc))
+
+    threading.Thread(target=run, daemon=True).start()
+
+    def poll() -> Engine | None:
+        if not outcome:
+            return None
+        engine, error = outcome[0]
+        if error is not None:
+            raise error
+        return engine
+
+    return poll
 
 
 def search_settings(config) -> cluster.ClusterSettings:

@@ -98,7 +98,8 @@ def test_a_changed_added_or_removed_file_is_noticed_at_restart(archive, tmp_path
 
 def dense_scores(index, terms):
     """Every sentence's score for `terms` (a plain query term each)."""
-    return index.scores_of(index.parts([QueryTerm((t,)) for t in terms]), np.arange(index.N))
+    everyone = np.arange(index.N)  # (a part covers what it is asked to: base.Index.covering)
+    return index.scores_of(index.covering(index.parts([QueryTerm((t,)) for t in terms]), everyone), everyone)
 
 
 def scores_by_sentence(engine, words):
@@ -118,10 +119,10 @@ def test_a_restart_after_a_few_changes_reads_only_the_changed_files(archive, tmp
     monkeypatch.setattr(
         sources, "read_document", lambda path, *a: read.append(path.name) or real_read(path, *a)
     )
-    with caplog.at_level(logging.INFO, logger="qa.index.snapshot"):
+    with caplog.at_level(logging.INFO, logger="qa.index.segment"):
         updated = Engine.from_folder(archive, semantic=False, index_path=index_path)
     assert sorted(read) == ["art003.txt", "art999.txt"]
-    assert any("updated the saved index" in r.getMessage() for r in caplog.records)
+    assert any("changes read into the segment" in r.getMessage() for r in caplog.records)
     assert "art005" not in updated.documents and "art999" in updated.documents
     assert "Zebulon" in updated.ask("Wie opende het museum?").passages[0].text
     assert (

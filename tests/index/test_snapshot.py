@@ -1,5 +1,6 @@
 """The saved index: used when it matches the sources, rebuilt when not."""
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -64,11 +65,13 @@ def test_saved_index_keeps_the_encoder_vectors_and_vocabulary(tmp_path):
     assert np.array_equal(loaded.neighbours.vocabulary.vectors, built.neighbours.vocabulary.vectors)
 
 
-def test_changed_sources_update_and_overwrite_the_index(tmp_path, saved, caplog):
+def test_changed_sources_go_into_a_segment_saved_beside_the_index(tmp_path, saved, caplog):
+    before = saved.read_bytes()
     folder_of(tmp_path / "sources", {"b": TEXTS["b"].replace("40", "50")})
     with caplog.at_level(logging.INFO):
         engine = served(tmp_path, saved)
-    assert any("updated the saved index" in r.getMessage() for r in caplog.records)
+    assert any("changes read into the segment" in r.getMessage() for r in caplog.records)
+    assert saved.read_bytes() == before and Path(str(saved) + ".segment").is_file()
     assert any("50 miljoen" in s.text for s in engine.sentences)
     assert not any("40 miljoen" in s.text for s in engine.sentences)
     caplog.clear()

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from qa.index import snapshot
+from qa.index import segment, snapshot
 from qa.pipeline import engine as engine_module
 from qa.pipeline.engine import Engine
 from qa.pipeline.model import Models, model_file
@@ -207,8 +207,9 @@ def test_an_article_added_while_encoding_is_encoded_and_the_rest_carried_over(ar
     by_text = {s.text: i for i, s in enumerate(synchronous.sentences)}
     rows = [by_text[s.text] for s in engine.sentences]
     assert np.array_equal(engine.vectors.codes, synchronous.vectors.codes[rows])
-    saved = snapshot.load_folder(index_path)
-    assert saved.fingerprint == engine.folder_digest and saved.prepared.vectors is not None
+    saved = snapshot.load_folder(index_path)  # the index the article was added to, with its vectors
+    assert saved.fingerprint == engine.origin.fingerprint and saved.prepared.vectors is not None
+    assert [d.id for d in segment.load(segment.path_of(index_path)).documents] == ["nieuw"]  # the addition
 
 
 # Yielding to the service: SCHED_IDLE for every thread, and a pause while requests are answered.

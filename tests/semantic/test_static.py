@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.index import snapshot
+from qa.index import segment, snapshot
 from qa.pipeline import engine as engine_module
 from qa.pipeline.engine import Engine
 from qa.semantic import background, static, static_background
@@ -193,6 +193,11 @@ def test_an_added_article_gets_vectors_from_the_same_model(archive):
     new = [i for i, s in enumerate(updated.sentences) if "zeppelin" in s.text]
     made = engine.static_model.sentence_vectors([updated.sentences[new[0]].text], updated.encoder)
     assert np.array_equal(updated.vectors.codes[new[0]], made.codes[0])
+    # the same article added while serving (the Library's way: only its file read, into the segment)
+    served = engine.with_changes([folder / "new.txt"])
+    assert served.vectors.source == engine.static_model.name and served.static_model is not None
+    row = next(i for i, s in enumerate(served.sentences) if "zeppelin" in s.text)
+    assert np.array_equal(served.vectors.rows(np.array([row])).codes[0], made.codes[0])
 
 
 def test_without_its_model_the_engine_searches_static_vectors_with_the_encoder_s_question(archive, caplog):
@@ -246,7 +251,14 @@ def test_sources_changed_while_the_static_vectors_were_made(archive, monkeypatch
 
     monkeypatch.setattr(static_background, "distil", distil_then_change)
     assert static_background.fill(index_path) == 0
-    saved = snapshot.load_folder(index_path)
+    saved = snapshot.load_folder(index_path)  # the index the article was added to, with its vectors
     assert len(saved.prepared.vectors) == len(saved.prepared.sentences)
-    assert any("brug van stad 50" in s.text for s in saved.prepared.sentences)
     assert saved.prepared.vectors.source
+    assert [d.id for d in segment.load(segment.path_of(index_path)).documents] == ["late"]  # the addition
+    # a restart: the segment's sentences get vectors from the same static model
+    engine = Engine.from_folder(folder, index_path=index_path, background_vectors=True, static_above=0)
+    assert len(engine.vectors) == len(engine.sentences) > len(saved.prepared.sentences)
+    assert engine.vectors.source == saved.prepared.vectors.source
+    late = next(i for i, s in enumerate(engine.sentences) if "brug van stad 50" in s.text)
+    expected = engine.static_model.sentence_vectors([engine.sentences[late].text], engine.encoder)
+    assert np.array_equal(engine.vectors.rows(np.array([late])).codes, expected.codes)

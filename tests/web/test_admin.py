@@ -214,3 +214,28 @@ def test_a_file_dropped_into_a_folder_is_served_and_a_removed_one_dropped(folder
     assert all(
         p["source"] != "dropped" for p in ask(client, "Wanneer vaart de veerpont 's nachts?")["passages"]
     )
+
+
+def test_the_index_merged_by_another_process_is_followed_while_the_engine_before_answers(folders):
+    from qa.index import segment
+    from qa.web.store import EXTENSION
+
+    client = make_client(folders, QA_WATCH_SECONDS=0.0)
+    sources = client.application.extensions[EXTENSION]
+    assert client.post("/api/sources", headers=AUTH, json=MELIANI).status_code == 201
+    added = sources.engine
+    assert added.segment is not None and not added.outdated()
+    index = Path(sources.config["QA_INDEX"])
+    assert segment.merge_saved(index)  # as `python -m qa merge` does, in another process
+    assert added.outdated()
+    answers = []
+    for _ in range(200):  # the engine before answers while the merged index loads aside
+        answers.append(ask(client, "Wie is de nieuwe wethouder Wonen?")["passages"][0]["source"])
+        if sources.engine is not added:
+            break
+    else:
+        pytest.fail("the merged index was not followed")
+    assert set(answers) == {"meliani-nieuwe-wethouder-wonen"}
+    merged = sources.engine
+    assert merged.origin.fingerprint == added.folder_digest and not merged.outdated()
+    assert merged.index is merged.origin.prepared.index  # the merged index alone: no segment left

@@ -5,12 +5,30 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from ..analysis import normalize
 from ..lexicon import NAME_PARTICLES, WORD
 from .span import FUNCTION_WORDS, Span
+
+
+class _Sum(Mapping):
+    """Two counts added when read (Casing.summed); 0 for a word neither has, as a Counter."""
+
+    def __init__(self, base: Mapping[str, int], change: Mapping[str, int]):
+        self._base, self._change = base, change
+
+    def __getitem__(self, key: str) -> int:
+        return self._base.get(key, 0) + self._change.get(key, 0)
+
+    def __iter__(self):
+        # (the words counted, as a Counter holds them: not those whose counts cancel out)
+        return (word for word in {*self._base, *self._change} if self[word])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
 
 # A capitalised part, a hyphen, a common noun: "SP-wethouder", "D66-fractie".
 _NAME_PREFIX = re.compile(r"^([A-Z][\w']*)-(?=[a-z])[\w-]+$")
@@ -21,8 +39,9 @@ class Casing:
     middle of sentences and seldom in lower case is a name (or part of one)."""
 
     def __init__(self, sentences: Iterable[str] = ()):
-        self.upper: Counter[str] = Counter()
-        self.lower: Counter[str] = Counter()
+        # (Counters; a Casing.summed reads two of them added)
+        self.upper: Counter[str] | _Sum = Counter()
+        self.lower: Counter[str] | _Sum = Counter()
         self.add(sentences)
 
     def add(self, sentences: Iterable[str]) -> None:
@@ -42,6 +61,19 @@ class Casing:
     def update(self, other: Casing) -> None:
         self.upper.update(other.upper)
         self.lower.update(other.lower)
+
+    def subtract(self, other: Casing) -> None:
+        """Take away another's counts (those of sentences that are gone); counts may go below 0."""
+        self.upper.subtract(other.upper)
+        self.lower.subtract(other.lower)
+
+    @classmethod
+    def summed(cls, base: Casing, change: Casing) -> Casing:
+        """`base` with `change` added (counts that may be negative), without copying `base`'s
+        counts: the casing of a large index and of the few sentences changed since."""
+        casing = cls()
+        casing.upper, casing.lower = _Sum(base.upper, change.upper), _Sum(base.lower, change.lower)
+        return casing
 
     def is_name_word(self, word: str) -> bool:
         key = normalize(word)
