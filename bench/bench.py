@@ -36,7 +36,7 @@ WORDLIST = Path("/usr/share/dict/dutch")
 SEED = 20210705
 ZIPF_S = 1.1
 TARGETS = {"p50_ms": 5.0, "speedup": 100.0, "build_s": 60.0, "rss_mib": 2048.0, "load_s": 2.0,
-           "http_ratio": 0.5}
+           "http_ratio": 0.5, "structured_p50_ms": 10.0}
 
 
 def words() -> list[str]:
@@ -102,16 +102,21 @@ def serve_index(path: str, queries_file: str) -> None:
     # What the question pipeline sends: synonym sets (an English word's Dutch
     # translations, here 4 words of similar frequency) and two terms carried
     # over from an earlier turn at weight 0.3.
-    structured = []
+    structured, same = [], 0
     for query in queries:
         terms = [QueryTerm(tuple(query[i:i + 4])) for i in range(0, min(len(query), 8), 4)]
         terms += [QueryTerm((t,), weight=0.3) for t in query[-2:]]
         t0 = time.perf_counter()
-        index.top(index.parts(terms), 10)
+        parts = index.parts(terms)
+        ids, scores = index.top(parts, 10)
         structured.append((time.perf_counter() - t0) * 1000)
+        # MaxScore's top against every sentence scored: the same sentences and floats
+        every_ids, every_scores = index.every_sentence([p for p in parts if p.size], 10)
+        same += np.array_equal(ids, every_ids) and np.array_equal(scores, every_scores)
     print(json.dumps({"load_s": load_s, "rss_mib": loaded - before, "p50_ms": percentile(latencies, 50),
                       "p99_ms": percentile(latencies, 99), "structured_p50_ms": percentile(structured, 50),
-                      "structured_p99_ms": percentile(structured, 99), "top10": results}))
+                      "structured_p99_ms": percentile(structured, 99),
+                      "structured_same": f"{same}/{len(queries)}", "top10": results}))
 
 
 def bench_size(n: int, vocabulary: list[str], queries: list[list[str]], reference_queries: int,
@@ -333,6 +338,11 @@ def report(rows: list[dict], http: dict | None, stages: dict | None) -> None:
               f"{r['tantivy_structured_ratio']:.2f}x")
     largest = max(rows, key=lambda r: r["sentences"])
     print(f"\nTargets at {largest['sentences']:,} sentences:")
+    structured = largest["structured_p50_ms"]
+    print(f"  structured queries p50 {structured:.2f} ms (<= {TARGETS['structured_p50_ms']}): "
+          f"{mark(structured, TARGETS['structured_p50_ms'])}"
+          f" (p99 {largest['structured_p99_ms']:.2f} ms; the same top as every sentence scored: "
+          f"{largest['structured_same']})")
     print(f"  top-10 p50 {largest['p50_ms']:.2f} ms (<= {TARGETS['p50_ms']}): "
           f"{mark(largest['p50_ms'], TARGETS['p50_ms'])}")
     print(f"  speed-up over rank-bm25 {largest['speedup']:.0f}x (>= {TARGETS['speedup']:.0f}x): "

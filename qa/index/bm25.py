@@ -13,9 +13,19 @@ Two additions that BM25Okapi lacks, both reducing to it in the plain case:
 
 The term frequencies live in a sparse sentence x term matrix (CSC), so a query
 touches only its own terms' postings.
+
+top() is MaxScore (Turtle and Flood 1995), exact: each part's largest score
+bounds what it can add; the sentences of the rarest terms, scored in full,
+give a floor under the k-th best score; the parts whose bounds together stay
+under that floor cannot bring a sentence into the top on their own, so only
+the other parts' sentences are scored, each in full. A synonym set of
+frequent terms (its postings can be most of the collection) is not even
+listed for that (SetScores): its df is counted on bitsets of its members'
+postings and its scores are computed only where they are asked for.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,9 +66,77 @@ class TermScores:
         """Some sentence of the index holds the term."""
         return (len(self.sentences) if self.df is None else self.df) > 0
 
+    @property
+    def size(self) -> int:
+        """How many sentences `sentences` lists."""
+        return len(self.sentences)
+
+    def at(self, ids: np.ndarray) -> np.ndarray:
+        """The scores of the sentences `ids` (ascending), 0 where the term is not listed."""
+        out = np.zeros(len(ids))
+        if not len(self.sentences) or not len(ids):
+            return out
+        at = np.searchsorted(self.sentences, _as_ids(ids, self.sentences))
+        at[at == len(self.sentences)] = 0
+        hit = self.sentences[at] == ids
+        out[hit] = self.scores[at[hit]]
+        return out
+
+
+class SetScores:
+    """The part of a synonym set whose members hold more than LONG_SHARE of the sentences
+    together (a third of them is common for a set of frequent words): its df is counted on
+    the members' bitsets, and its scores are computed where they are asked for (at), or for
+    all its sentences only when something reads `sentences` or `scores` (made once). Reads
+    as a TermScores."""
+
+    column = None
+
+    def __init__(self, index: BM25Index, term: QueryTerm, columns: list[int], df: int):
+        self.term, self.df, self.idf = term, df, index.idf_of(df) if df else 0.0
+        self._index, self.columns = index, columns
+
+    occurs = TermScores.occurs
+
+    @property
+    def size(self) -> int:
+        return self.df
+
+    @functools.cached_property
+    def _listed(self) -> tuple[np.ndarray, np.ndarray]:
+        sentences, tf = self._index.postings_of(self.columns)
+        return sentences, self._index.set_scores(self.term, self.idf, sentences, tf)
+
+    @property
+    def sentences(self) -> np.ndarray:
+        return self._listed[0]
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self._listed[1]
+
+    def at(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        return self._index.set_scores(self.term, self.idf, ids, self._index.tf_at(self.columns, ids))
+
+    def upper_bound(self) -> float:
+        """No sentence scores more: the members' largest tfs summed, over the shortest sentence."""
+        index = self._index
+        tf = float(index.column_max[1][self.columns].sum())
+        return self.idf * (tf * (index.k1 + 1) / (tf + index.norm_min)) * self.term.weight
+
 
 # Terms in more than this share of the sentences are also kept as dense columns.
 DENSE_SHARE = 1 / 8
+# Postings longer than this share of the sentences are summed in a dense vector rather than
+# sorted; a synonym set's members holding more than it together are scored lazily (SetScores),
+# and each such member's postings are kept as a bitset for counting the set's df.
+LONG_SHARE = 1 / 32
+# MaxScore's bounds are compared with a margin: the scores are sums of floats.
+BOUND_MARGIN = 1e-9
+# MaxScore scores its candidates one by one (a binary search in each part's postings): up to
+# this share of the sentences that is cheaper than scoring every sentence.
+CANDIDATES_SHARE = 1 / 8
 
 
 class BM25Index:
@@ -199,6 +277,37 @@ class BM25Index:
             column = np.zeros(self.N)
             column[self.tf.indices[self._column(c)]] = self.weights[self._column(c)]
             self._dense[c] = column
+        # Long terms' tfs also as dense small integers (1 byte a sentence, 51 terms at 1M news-shaped
+        # sentences): what MaxScore reads of them for its candidates is a gather, where a binary
+        # search in postings of half the sentences took 50 times as long.
+        self._dense_tf: dict[int, np.ndarray] = {}
+        for c in np.flatnonzero(self.df > self.N * LONG_SHARE).tolist():
+            at = self._column(c)
+            data = self.tf.data[at]
+            kind = np.uint8 if data.max() <= np.iinfo(np.uint8).max else np.uint32
+            column = np.zeros(self.N, dtype=kind)
+            column[self.tf.indices[at]] = data
+            self._dense_tf[c] = column
+        self._bits: dict[int, np.ndarray] = {}  # long columns' postings as bitsets, made when first used
+        self.norm_min = float(self._norm.min()) if self.N else 0.0
+
+    @functools.cached_property
+    def column_max(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the largest weight, the largest tf) of each term's postings: MaxScore's bounds. Made
+        at the first search (50 ms at 1M sentences), not at every load."""
+        weights, tfs = np.zeros(len(self.df)), np.zeros(len(self.df))
+        held = self.df > 0
+        starts = self.tf.indptr[:-1][held]
+        if len(starts):
+            weights[held] = np.maximum.reduceat(self.weights, starts)
+            tfs[held] = np.maximum.reduceat(self.tf.data, starts)
+        return weights, tfs
+
+    def _bitset(self, c: int) -> np.ndarray:
+        bits = self._bits.get(c)
+        if bits is None:
+            bits = self._bits[c] = np.packbits(self._dense_tf[c] > 0)
+        return bits
 
     # -- persistence: numpy arrays only, loaded with allow_pickle=False --------
 
@@ -235,67 +344,131 @@ class BM25Index:
 
     def postings(self, members: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, summed term frequencies) of the sentences holding any member."""
-        columns = sorted({self.vocabulary[m] for m in members if m in self.vocabulary})
+        return self.postings_of(self._columns_of(members))
+
+    def _columns_of(self, members: Sequence[str]) -> list[int]:
+        return sorted({self.vocabulary[m] for m in members if m in self.vocabulary})
+
+    def postings_of(self, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """postings() of the terms numbered `columns` (ascending, distinct)."""
         if not columns:
             return np.empty(0, dtype=np.int64), np.empty(0)
         if len(columns) == 1:
             at = self._column(columns[0])
             return self.tf.indices[at].astype(np.int64), self.tf.data[at]
-        if sum(int(self.df[c]) for c in columns) > self.N // 32:
-            # Long postings: summing into a dense vector beats sorting them
-            # (tfs are small integers, so the order of addition does not matter).
-            dense = np.zeros(self.N)
+        if self._long(columns):
+            # Long postings: summing into a dense vector beats sorting them (tfs are small
+            # integers, so the order of addition does not matter), the long terms' dense tfs
+            # as they are (3.9 ms for four frequent terms at 1M, in floats with np.add.at 7.1)
+            dense = np.zeros(self.N, dtype=np.uint32)
             for c in columns:
-                np.add.at(dense, self.tf.indices[self._column(c)], self.tf.data[self._column(c)])
-            # (of a boolean mask: flatnonzero of the floats themselves took 4 ms at 1M, of the mask 0.5)
-            ids = np.flatnonzero(dense > 0)
-            return ids, dense[ids]
+                if c in self._dense_tf:
+                    dense += self._dense_tf[c]
+                else:  # (a term's postings are distinct sentences)
+                    dense[self.tf.indices[self._column(c)]] += self.tf.data[self._column(c)].astype(np.uint32)
+            ids = np.flatnonzero(dense)
+            return ids, dense[ids].astype(np.float64)
         ids = np.concatenate([self.tf.indices[self._column(c)] for c in columns])
         tfs = np.concatenate([self.tf.data[self._column(c)] for c in columns])
         unique, inverse = np.unique(ids, return_inverse=True)
         return unique.astype(np.int64), np.bincount(inverse, weights=tfs)
 
-    def score_term(self, term: QueryTerm) -> TermScores:
-        present = [m for m in term.members if m in self.vocabulary]
-        c = None
-        if len(set(present)) == 1:
-            # A plain term: its precomputed column.
-            c = self.vocabulary[present[0]]
-            at = self._column(c)
-            idf = float(self.idf[c])
-            sentences, scores = self.tf.indices[at], self.weights[at]  # views, no copy
-        else:
-            # A synonym set: tfs are summed before BM25's saturation, so the
-            # weights are computed here.
-            sentences, tf = self.postings(present)
-            idf = self.idf_of(len(sentences)) if len(sentences) else 0.0
-            # idf * (tf * (k1 + 1) / (tf + norm)), in place: a set's postings can be a third of
-            # the sentences, and each temporary array costs (the same floats: + and * commute)
-            denominator = self._norm[sentences]
-            denominator += tf
-            scores = tf * (self.k1 + 1)
-            scores /= denominator
-            scores *= idf
-            if term.weight != 1.0:
-                scores *= term.weight
-            return TermScores(term, idf, sentences, scores, c)
-        if term.weight != 1.0:
-            scores = scores * term.weight  # (a view of the index's weights: not in place)
-        return TermScores(term, idf, sentences, scores, c)
+    def _long(self, columns: Sequence[int]) -> bool:
+        return sum(int(self.df[c]) for c in columns) > self.N * LONG_SHARE
 
-    @staticmethod
-    def scores_of(parts: Sequence[TermScores], sentences: np.ndarray) -> np.ndarray:
+    def union_size(self, columns: list[int]) -> int:
+        """How many sentences hold any of the terms `columns`: the long ones' bitsets OR-ed and
+        counted (0.06 ms for four frequent terms at 1M, where a mask took 4 ms), then the short
+        ones' sentences outside them."""
+        long = [c for c in columns if self.df[c] > self.N * LONG_SHARE]
+        short = [c for c in columns if self.df[c] <= self.N * LONG_SHARE]
+        count, bits = 0, None
+        if long:
+            bits = self._bitset(long[0]).copy()
+            for c in long[1:]:
+                np.bitwise_or(bits, self._bitset(c), out=bits)
+            count = int(np.bitwise_count(bits).sum())
+        if short:
+            ids = np.concatenate([self.tf.indices[self._column(c)] for c in short])
+            if bits is not None:  # (packbits: the first sentence is the high bit)
+                ids = ids[(bits[ids >> 3] >> (7 - (ids & 7)) & 1) == 0]
+            count += len(union([ids], self.N))
+        return count
+
+    def tf_at(self, columns: list[int], ids: np.ndarray) -> np.ndarray:
+        """The summed term frequencies of the terms `columns` in the sentences `ids` (ascending)."""
+        tf = np.zeros(len(ids))
+        for c in columns:
+            dense = self._dense_tf.get(c)
+            if dense is not None:
+                tf += dense[ids]
+                continue
+            postings = self.tf.indices[self._column(c)]
+            if not len(postings) or not len(ids):
+                continue
+            at = np.searchsorted(postings, _as_ids(ids, postings))
+            at[at == len(postings)] = 0
+            hit = postings[at] == ids
+            tf[hit] += self.tf.data[self._column(c)][at[hit]]
+        return tf
+
+    def set_scores(self, term: QueryTerm, idf: float, sentences: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """A synonym set's scores of `sentences`, whose summed tfs are `tf`: tfs are summed before
+        BM25's saturation, so they are computed here (0 where tf is 0)."""
+        # idf * (tf * (k1 + 1) / (tf + norm)), in place: a set's postings can be a third of
+        # the sentences, and each temporary array costs (the same floats: + and * commute)
+        denominator = self._norm[sentences]
+        denominator += tf
+        scores = tf * (self.k1 + 1)
+        scores /= denominator
+        scores *= idf
+        if term.weight != 1.0:
+            scores *= term.weight
+        return scores
+
+    def score_term(self, term: QueryTerm) -> TermScores | SetScores:
+        columns = self._columns_of(term.members)
+        if len(columns) == 1:
+            # A plain term: its precomputed column.
+            c = columns[0]
+            at = self._column(c)
+            sentences, scores = self.tf.indices[at], self.weights[at]  # views, no copy
+            if term.weight != 1.0:
+                scores = scores * term.weight  # (a view of the index's weights: not in place)
+            return TermScores(term, float(self.idf[c]), sentences, scores, c)
+        if len(columns) > 1 and self._long(columns):
+            return SetScores(self, term, columns, self.union_size(columns))
+        sentences, tf = self.postings_of(columns)
+        idf = self.idf_of(len(sentences)) if len(sentences) else 0.0
+        return TermScores(term, idf, sentences, self.set_scores(term, idf, sentences, tf))
+
+    def scores_of(self, parts: Sequence[TermScores], sentences: np.ndarray) -> np.ndarray:
         """Scores of some sentences (ascending ids) from their terms' parts,
-        summed in query order as top() sums them, so the floats are identical."""
+        summed in query order as top() sums them, so the floats are identical
+        (a part's 0 where it is absent adds nothing). A long term's are read
+        from its dense column."""
         total = np.zeros(len(sentences))
         for part in parts:
-            if not len(part.sentences) or not len(sentences):
+            if not part.size or not len(sentences):
                 continue
-            at = np.searchsorted(part.sentences, sentences)
-            at[at == len(part.sentences)] = 0
-            hit = part.sentences[at] == sentences
-            total[hit] += part.scores[at[hit]]
+            c = part.column
+            if c is not None and part.size == self.df[c] and c in self._dense_tf:
+                total += self._column_scores(c, sentences, part.term.weight)
+            else:
+                total += part.at(sentences)
         return total
+
+    def _column_scores(self, c: int, ids: np.ndarray, weight: float) -> np.ndarray:
+        """A plain term's scores of the sentences `ids`, from its dense column: its weights
+        where it has them, else computed from its tfs as _setup computes the weights (the
+        same floats; 0 where it is absent)."""
+        dense = self._dense.get(c)
+        if dense is not None:
+            scores = dense[ids]
+        else:
+            tf = self._dense_tf[c][ids].astype(np.float64)
+            scores = self.idf[c] * (tf * (self.k1 + 1) / (tf + self._norm[ids]))
+        return scores * weight if weight != 1.0 else scores
 
     def parts(self, query: Sequence[QueryTerm]) -> list[TermScores]:
         return [self.score_term(t) for t in query]
@@ -306,7 +479,64 @@ class BM25Index:
         return list(parts)
 
     def top(self, parts: Sequence[TermScores], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """The k best sentences and their scores, for query terms already looked up (parts()).
+        """The k best sentences and their scores, for query terms already looked up (parts()):
+        by MaxScore where its floor leaves few sentences to score (see the module's doc), else
+        by scoring every sentence (every_sentence). The same sentences and floats either way."""
+        live = live_parts(parts, k)
+        if not live:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        candidates = self._max_score_candidates(live, k)
+        if candidates is None:
+            return self.every_sentence(live, k)
+        scores = self.scores_of(live, candidates)
+        scored = scores > 0
+        candidates, scores = candidates[scored], scores[scored]
+        order = np.lexsort((candidates, -scores))[:k]
+        return candidates[order].astype(np.int64), scores[order]
+
+    def _max_score_candidates(self, live: Sequence[TermScores], k: int) -> np.ndarray | None:
+        """The sentences that can be among the k best, as MaxScore finds them: those of the parts
+        left after leaving out parts whose bounds add up to less than the floor (the k-th best
+        score of the rarest terms' sentences): a sentence in none of the parts kept scores less.
+        None when that would list more than CANDIDATES_SHARE of the sentences (most of the
+        query's terms frequent): every_sentence is cheaper then."""
+        limit = self.N * CANDIDATES_SHARE
+        if any(p.term.weight < 0 for p in live):
+            return None
+        listed, rare = 0, np.empty(0, dtype=np.int64)
+        for part in sorted(live, key=lambda p: p.size):  # (a term repeated with another weight: once)
+            listed += part.size
+            if listed > limit:
+                return None
+            rare = union([rare, part.sentences], self.N)
+            if len(rare) >= k:
+                break
+        floor = kth_best(self.scores_of(live, rare), k)
+        if floor <= 0:
+            return None
+        # The parts left out may together add less than the floor: the longest first (MaxScore
+        # leaves out the smallest bounds first; here a set of frequent terms has the largest).
+        reach, essential = 0.0, []
+        for part in sorted(live, key=lambda p: -p.size):
+            bound = self._upper_bound(part)
+            if (reach + bound) * (1 + BOUND_MARGIN) < floor:
+                reach += bound
+            else:
+                essential.append(part)
+        if not essential or sum(p.size for p in essential) > limit:  # (none: the floats' doing)
+            return None
+        return union([p.sentences for p in essential], self.N)
+
+    def _upper_bound(self, part: TermScores | SetScores) -> float:
+        """No sentence gets more from `part`."""
+        if isinstance(part, SetScores):
+            return part.upper_bound()
+        if part.column is not None and part.size == self.df[part.column]:
+            return float(self.column_max[0][part.column]) * part.term.weight
+        return float(part.scores.max()) if part.size else 0.0
+
+    def every_sentence(self, live: Sequence[TermScores], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """top() by scoring every sentence that holds a term.
 
         Scores are accumulated in query order (so the floats equal
         scores_of()'s and rank-bm25's): frequent terms as dense columns, whose
@@ -317,9 +547,6 @@ class BM25Index:
         bounds the k-th best overall from below, and only sentences at or
         above it are ranked.
         """
-        live = live_parts(parts, k)
-        if not live:
-            return np.empty(0, dtype=np.int64), np.empty(0)
         total = np.zeros(self.N)
         for part in live:
             dense = self._dense.get(part.column) if part.term.weight == 1.0 else None
@@ -338,6 +565,37 @@ class BM25Index:
         return candidates[order].astype(np.int64), scores[order]
 
 
+def scores_of(parts: Sequence[TermScores], sentences: np.ndarray) -> np.ndarray:
+    """BM25Index.scores_of for parts that need no index (each part's own at())."""
+    total = np.zeros(len(sentences))
+    for part in parts:
+        if part.size and len(sentences):
+            total += part.at(sentences)
+    return total
+
+
+def union(postings: Sequence[np.ndarray], N: int) -> np.ndarray:
+    """The sentence ids in any of `postings`, ascending (int64): sorted, or from a mask when they
+    are many (numpy 2's np.unique hashes, 3.5 ms for 50,000 ids)."""
+    listed = sum(len(p) for p in postings)
+    if listed > N // 64:
+        mask = np.zeros(N, dtype=bool)
+        for ids in postings:
+            mask[ids] = True
+        return np.flatnonzero(mask)
+    ids = np.sort(np.concatenate([np.asarray(p, dtype=np.int64) for p in postings])) if postings else \
+        np.empty(0, dtype=np.int64)
+    return ids[np.concatenate([[True], ids[1:] != ids[:-1]])] if len(ids) else ids
+
+
+def _as_ids(ids: np.ndarray, postings: np.ndarray) -> np.ndarray:
+    """`ids` in the postings' integer type: searchsorted would otherwise convert the postings
+    (a few milliseconds for a frequent term's at 1M sentences)."""
+    if ids.dtype == postings.dtype or not len(ids) or ids[-1] > np.iinfo(postings.dtype).max:
+        return ids
+    return ids.astype(postings.dtype)
+
+
 def okapi_idf(N: int, df: int, epsilon: float, average_idf: float) -> float:
     """rank-bm25's idf of a term in `df` of `N` sentences, floored at epsilon
     times the mean idf where it would be negative (see BM25Index._setup)."""
@@ -349,7 +607,7 @@ def live_parts(parts: Sequence[TermScores], k: int) -> list[TermScores]:
     """What a top() ranks: the parts with sentences (k checked first)."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    return [p for p in parts if len(p.sentences)]
+    return [p for p in parts if p.size]
 
 
 def rarest_sentences(postings: Sequence[np.ndarray], k: int, N: int) -> np.ndarray:

@@ -41,6 +41,7 @@ from ..language.sentences import SentenceTable
 from ..sources.catalog import Catalog
 from ..sources.documents import Document
 from .bm25 import BM25Index, QueryTerm, TermScores, live_parts, okapi_idf
+from .bm25 import scores_of as bm25_scores_of
 from .cluster_sync import (
     TRANSPORT_ERRORS,
     ClusterSettings,
@@ -209,7 +210,7 @@ class ClusterIndex:
         order = np.lexsort((ids, -scores))[:k]
         return ids[order], scores[order]
 
-    scores_of = staticmethod(BM25Index.scores_of)
+    scores_of = staticmethod(bm25_scores_of)
 
     # -- helpers ----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .bm25 import BM25Index, QueryTerm, TermScores, kth_best, okapi_idf, rarest_sentences
+from .bm25 import scores_of as bm25_scores_of
 
 # Relative slack on the bounds: the approximate sums and the exact scores are rounded differently.
 ROUNDING = 1e-9
@@ -219,7 +220,7 @@ class SegmentedIndex:
             out.append(replace(part, sentences=merged, scores=all_scores[first]))
         return out
 
-    scores_of = staticmethod(BM25Index.scores_of)
+    scores_of = staticmethod(bm25_scores_of)
 
     def top(self, parts: Sequence[TermScores], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """The k best sentences and their scores, best first (ties by number): see the module's text."""

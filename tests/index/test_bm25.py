@@ -5,7 +5,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from qa.index.base import Index
-from qa.index.bm25 import BM25Index, QueryTerm, top_k
+from qa.index.bm25 import BM25Index, QueryTerm, SetScores, top_k
 
 
 def dense_scores(index, query):
@@ -139,3 +139,65 @@ def test_an_updated_index_scores_as_one_built_from_scratch():
 def test_the_in_process_index_is_what_the_pipeline_reads():
     """Every member of the Index protocol (the cluster's index: test_cluster.py)."""
     assert isinstance(BM25Index([["a", "b"], ["b"]]), Index)
+
+
+# MaxScore, lazily scored synonym sets and the long terms' dense columns (bm25.py's module doc).
+
+def independent_scores(corpus, index, term):
+    """A term's score in every sentence, from the corpus itself: members' tfs summed, rank-bm25's idf
+    of the sentences holding any member, the weight applied last."""
+    members = set(term.members)
+    tf = np.array([sum(w in members for w in s) for s in corpus], dtype=np.float64)
+    df = int(np.count_nonzero(tf))
+    idf = index.idf_of(df) if df else 0.0
+    lengths = np.array([len(s) for s in corpus], dtype=np.float64)
+    norm = index.k1 * (1 - index.b + index.b * lengths / index.avgdl)
+    return idf * (tf * (index.k1 + 1) / (tf + norm)) * term.weight
+
+
+def test_a_set_of_frequent_terms_is_counted_on_bitsets_and_scored_where_asked():
+    corpus, words, rng = random_corpus(n_sentences=3000)
+    index = BM25Index(corpus)
+    frequent = QueryTerm(tuple(words[:4]), weight=0.7)  # together in most sentences
+    rare = QueryTerm(tuple(words[1500:1504]))
+    mixed = QueryTerm((words[0], words[1600], words[1700]))  # one long member, two short ones
+    long_part, short_part, mixed_part = index.parts([frequent, rare, mixed])
+    assert isinstance(long_part, SetScores) and isinstance(mixed_part, SetScores)
+    assert not isinstance(short_part, SetScores)  # the other side of LONG_SHARE: listed at once
+    for term, part in ((frequent, long_part), (rare, short_part), (mixed, mixed_part)):
+        expected = independent_scores(corpus, index, term)
+        assert part.df is None or part.df == np.count_nonzero(expected)
+        ids = np.array(sorted(rng.sample(range(index.N), 400)))
+        assert np.allclose(part.at(ids), expected[ids], rtol=0, atol=1e-12)
+        assert np.array_equal(part.sentences, np.flatnonzero(expected))
+        assert np.array_equal(part.at(np.asarray(part.sentences)), part.scores)  # the same floats
+
+
+def test_max_score_finds_every_sentence_s_top_on_both_sides_of_its_limits():
+    corpus, words, rng = random_corpus(n_sentences=4000)
+    index = BM25Index(corpus)
+    paths = []
+    for _ in range(120):
+        query = [QueryTerm(tuple(rng.sample(words[:40], 4))),
+                 QueryTerm(tuple(rng.sample(words[:400], rng.randint(1, 3)))),
+                 QueryTerm((rng.choice(words),), weight=0.3),
+                 QueryTerm((rng.choice(words[:rng.choice([20, 2000])]),))]
+        parts = index.parts(query)
+        live = [p for p in parts if p.size]
+        paths.append(index._max_score_candidates(live, 10) is not None)
+        ids, scores = index.top(parts, k=10)
+        every_ids, every_scores = index.every_sentence(live, 10)
+        assert np.array_equal(ids, every_ids) and np.array_equal(scores, every_scores)
+        reference = sum(independent_scores(corpus, index, t) for t in query)
+        assert list(ids) == list(top_k(reference, 10)) or np.allclose(scores, reference[ids], atol=1e-9)
+    assert any(paths) and not all(paths)  # MaxScore's candidates, and every sentence scored
+
+
+def test_a_term_repeated_past_a_byte_keeps_its_tf():
+    corpus = [["x"] * 300 + ["y"], ["x", "y"], ["y"]] + [["z", "y"]] * 40
+    index = BM25Index(corpus)
+    assert index._dense_tf[index.vocabulary["x"]].dtype != np.uint8
+    part = index.parts([QueryTerm(("x", "z"))])[0]
+    expected = independent_scores(corpus, index, QueryTerm(("x", "z")))
+    assert np.allclose(part.at(np.arange(index.N)), expected, rtol=0, atol=1e-12)
+    assert index.union_size([index.vocabulary["x"], index.vocabulary["z"]]) == 42
