@@ -74,13 +74,44 @@ class TermScores:
     def at(self, ids: np.ndarray) -> np.ndarray:
         """The scores of the sentences `ids` (ascending), 0 where the term is not listed."""
         out = np.zeros(len(ids))
-        if not len(self.sentences) or not len(ids):
-            return out
-        at = np.searchsorted(self.sentences, _as_ids(ids, self.sentences))
-        at[at == len(self.sentences)] = 0
-        hit = self.sentences[at] == ids
-        out[hit] = self.scores[at[hit]]
+        add_found(out, ids, self.sentences, self.scores)
         return out
+
+
+@dataclass(frozen=True)
+class PostingsBitmap:
+    """A long term's postings as a bitmap (bit i: sentence i holds the term), with the number of
+    set bits before each 64-bit word, so that a sentence's place in the postings (its rank) is
+    a gather and a popcount: a few bytes a sentence less than one per sentence. MaxScore looks
+    its candidates up in it, where a binary search in postings of half the sentences took 50
+    times as long; a synonym set's df is its members' bitmaps OR-ed and counted (0.06 ms for
+    four frequent terms at 1M, where a mask took 4 ms)."""
+
+    words: np.ndarray  # uint64, little-endian bit order
+    before: np.ndarray  # int64: set bits in the words before each
+
+    @classmethod
+    def of(cls, postings: np.ndarray, N: int) -> PostingsBitmap:
+        mask = np.zeros(-(-max(N, 1) // 64) * 64, dtype=bool)
+        mask[postings] = True
+        words = np.packbits(mask, bitorder="little").view("<u8")
+        counts = np.bitwise_count(words).astype(np.int64)
+        return cls(words, np.cumsum(counts) - counts)
+
+    @staticmethod
+    def holds(words: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Whether each of `ids` has its bit set in `words`."""
+        ids = np.asarray(ids, dtype=np.int64)
+        return ((words[ids >> 6] >> (ids & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
+
+    def find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of `ids` hold the term, their places in its postings)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        word = self.words[ids >> 6]
+        bit = (ids & 63).astype(np.uint64)
+        held = ((word >> bit) & np.uint64(1)).astype(bool)
+        below = word[held] & ((np.uint64(1) << bit[held]) - np.uint64(1))
+        return held, self.before[ids[held] >> 6] + np.bitwise_count(below).astype(np.int64)
 
 
 class SetScores:
@@ -137,6 +168,8 @@ BOUND_MARGIN = 1e-9
 # MaxScore scores its candidates one by one (a binary search in each part's postings): up to
 # this share of the sentences that is cheaper than scoring every sentence.
 CANDIDATES_SHARE = 1 / 8
+# MaxScore's floor comes from at most this many sentences.
+FLOOR_SAMPLE = 16_384
 
 
 class BM25Index:
@@ -277,18 +310,7 @@ class BM25Index:
             column = np.zeros(self.N)
             column[self.tf.indices[self._column(c)]] = self.weights[self._column(c)]
             self._dense[c] = column
-        # Long terms' tfs also as dense small integers (1 byte a sentence, 51 terms at 1M news-shaped
-        # sentences): what MaxScore reads of them for its candidates is a gather, where a binary
-        # search in postings of half the sentences took 50 times as long.
-        self._dense_tf: dict[int, np.ndarray] = {}
-        for c in np.flatnonzero(self.df > self.N * LONG_SHARE).tolist():
-            at = self._column(c)
-            data = self.tf.data[at]
-            kind = np.uint8 if data.max() <= np.iinfo(np.uint8).max else np.uint32
-            column = np.zeros(self.N, dtype=kind)
-            column[self.tf.indices[at]] = data
-            self._dense_tf[c] = column
-        self._bits: dict[int, np.ndarray] = {}  # long columns' postings as bitsets, made when first used
+        self._bitmaps: dict[int, PostingsBitmap] = {}  # long terms', made when first used
         self.norm_min = float(self._norm.min()) if self.N else 0.0
 
     @functools.cached_property
@@ -303,11 +325,14 @@ class BM25Index:
             tfs[held] = np.maximum.reduceat(self.tf.data, starts)
         return weights, tfs
 
-    def _bitset(self, c: int) -> np.ndarray:
-        bits = self._bits.get(c)
-        if bits is None:
-            bits = self._bits[c] = np.packbits(self._dense_tf[c] > 0)
-        return bits
+    def _bitmap(self, c: int) -> PostingsBitmap:
+        bitmap = self._bitmaps.get(c)
+        if bitmap is None:
+            bitmap = self._bitmaps[c] = PostingsBitmap.of(self.tf.indices[self._column(c)], self.N)
+        return bitmap
+
+    def _is_long(self, c: int) -> bool:
+        return self.df[c] > self.N * LONG_SHARE
 
     # -- persistence: numpy arrays only, loaded with allow_pickle=False --------
 
@@ -357,17 +382,14 @@ class BM25Index:
             at = self._column(columns[0])
             return self.tf.indices[at].astype(np.int64), self.tf.data[at]
         if self._long(columns):
-            # Long postings: summing into a dense vector beats sorting them (tfs are small
-            # integers, so the order of addition does not matter), the long terms' dense tfs
-            # as they are (3.9 ms for four frequent terms at 1M, in floats with np.add.at 7.1)
-            dense = np.zeros(self.N, dtype=np.uint32)
+            # Long postings: summing into a dense vector beats sorting them
+            # (tfs are small integers, so the order of addition does not matter).
+            dense = np.zeros(self.N)
             for c in columns:
-                if c in self._dense_tf:
-                    dense += self._dense_tf[c]
-                else:  # (a term's postings are distinct sentences)
-                    dense[self.tf.indices[self._column(c)]] += self.tf.data[self._column(c)].astype(np.uint32)
-            ids = np.flatnonzero(dense)
-            return ids, dense[ids].astype(np.float64)
+                np.add.at(dense, self.tf.indices[self._column(c)], self.tf.data[self._column(c)])
+            # (of a boolean mask: flatnonzero of the floats themselves took 4 ms at 1M, of the mask 0.5)
+            ids = np.flatnonzero(dense > 0)
+            return ids, dense[ids]
         ids = np.concatenate([self.tf.indices[self._column(c)] for c in columns])
         tfs = np.concatenate([self.tf.data[self._column(c)] for c in columns])
         unique, inverse = np.unique(ids, return_inverse=True)
@@ -380,18 +402,18 @@ class BM25Index:
         """How many sentences hold any of the terms `columns`: the long ones' bitsets OR-ed and
         counted (0.06 ms for four frequent terms at 1M, where a mask took 4 ms), then the short
         ones' sentences outside them."""
-        long = [c for c in columns if self.df[c] > self.N * LONG_SHARE]
-        short = [c for c in columns if self.df[c] <= self.N * LONG_SHARE]
-        count, bits = 0, None
+        long = [c for c in columns if self._is_long(c)]
+        short = [c for c in columns if not self._is_long(c)]
+        count, words = 0, None
         if long:
-            bits = self._bitset(long[0]).copy()
+            words = self._bitmap(long[0]).words.copy()
             for c in long[1:]:
-                np.bitwise_or(bits, self._bitset(c), out=bits)
-            count = int(np.bitwise_count(bits).sum())
+                np.bitwise_or(words, self._bitmap(c).words, out=words)
+            count = int(np.bitwise_count(words).sum())
         if short:
-            ids = np.concatenate([self.tf.indices[self._column(c)] for c in short])
-            if bits is not None:  # (packbits: the first sentence is the high bit)
-                ids = ids[(bits[ids >> 3] >> (7 - (ids & 7)) & 1) == 0]
+            ids = np.concatenate([self.tf.indices[self._column(c)] for c in short]).astype(np.int64)
+            if words is not None:
+                ids = ids[~PostingsBitmap.holds(words, ids)]
             count += len(union([ids], self.N))
         return count
 
@@ -399,17 +421,11 @@ class BM25Index:
         """The summed term frequencies of the terms `columns` in the sentences `ids` (ascending)."""
         tf = np.zeros(len(ids))
         for c in columns:
-            dense = self._dense_tf.get(c)
-            if dense is not None:
-                tf += dense[ids]
+            if self._is_long(c):
+                held, at = self._bitmap(c).find(ids)
+                tf[held] += self.tf.data[self.tf.indptr[c] + at]
                 continue
-            postings = self.tf.indices[self._column(c)]
-            if not len(postings) or not len(ids):
-                continue
-            at = np.searchsorted(postings, _as_ids(ids, postings))
-            at[at == len(postings)] = 0
-            hit = postings[at] == ids
-            tf[hit] += self.tf.data[self._column(c)][at[hit]]
+            add_found(tf, ids, self.tf.indices[self._column(c)], self.tf.data[self._column(c)])
         return tf
 
     def set_scores(self, term: QueryTerm, idf: float, sentences: np.ndarray, tf: np.ndarray) -> np.ndarray:
@@ -452,22 +468,22 @@ class BM25Index:
             if not part.size or not len(sentences):
                 continue
             c = part.column
-            if c is not None and part.size == self.df[c] and c in self._dense_tf:
+            if c is not None and part.size == self.df[c] and self._is_long(c):
                 total += self._column_scores(c, sentences, part.term.weight)
             else:
                 total += part.at(sentences)
         return total
 
     def _column_scores(self, c: int, ids: np.ndarray, weight: float) -> np.ndarray:
-        """A plain term's scores of the sentences `ids`, from its dense column: its weights
-        where it has them, else computed from its tfs as _setup computes the weights (the
-        same floats; 0 where it is absent)."""
+        """A long plain term's scores of the sentences `ids` (0 where it is absent): its
+        dense column's, or its weights found through its bitmap."""
         dense = self._dense.get(c)
         if dense is not None:
             scores = dense[ids]
         else:
-            tf = self._dense_tf[c][ids].astype(np.float64)
-            scores = self.idf[c] * (tf * (self.k1 + 1) / (tf + self._norm[ids]))
+            held, at = self._bitmap(c).find(ids)
+            scores = np.zeros(len(ids))
+            scores[held] = self.weights[self.tf.indptr[c] + at]
         return scores * weight if weight != 1.0 else scores
 
     def parts(self, query: Sequence[QueryTerm]) -> list[TermScores]:
@@ -491,6 +507,9 @@ class BM25Index:
         scores = self.scores_of(live, candidates)
         scored = scores > 0
         candidates, scores = candidates[scored], scores[scored]
+        if len(candidates) > k:  # (a sort of every candidate took 3 ms at 50,000)
+            tied = scores >= scores[np.argpartition(-scores, k - 1)[:k]].min()
+            candidates, scores = candidates[tied], scores[tied]
         order = np.lexsort((candidates, -scores))[:k]
         return candidates[order].astype(np.int64), scores[order]
 
@@ -503,12 +522,14 @@ class BM25Index:
         limit = self.N * CANDIDATES_SHARE
         if any(p.term.weight < 0 for p in live):
             return None
-        listed, rare = 0, np.empty(0, dtype=np.int64)
+        # The floor: the k-th best of some sentences, those of the rarest terms (at most
+        # FLOOR_SAMPLE of them: any sentences give a floor, and past that it cost more than it saved)
+        rare = np.empty(0, dtype=np.int64)
         for part in sorted(live, key=lambda p: p.size):  # (a term repeated with another weight: once)
-            listed += part.size
-            if listed > limit:
-                return None
-            rare = union([rare, part.sentences], self.N)
+            room = FLOOR_SAMPLE - len(rare)
+            if room <= 0 or isinstance(part, SetScores) and part.size > room:
+                break
+            rare = union([rare, part.sentences[:room]], self.N)
             if len(rare) >= k:
                 break
         floor = kth_best(self.scores_of(live, rare), k)
@@ -525,7 +546,11 @@ class BM25Index:
                 essential.append(part)
         if not essential or sum(p.size for p in essential) > limit:  # (none: the floats' doing)
             return None
-        return union([p.sentences for p in essential], self.N)
+        candidates = union([p.sentences for p in essential], self.N)
+        # what the parts kept give a candidate, and at most `reach` from the others, must reach
+        # the floor (at 1M: 57,819 candidates of a structured query down to 9,385)
+        partial = self.scores_of(essential, candidates)
+        return candidates[(partial + reach) * (1 + BOUND_MARGIN) >= floor]
 
     def _upper_bound(self, part: TermScores | SetScores) -> float:
         """No sentence gets more from `part`."""
@@ -586,6 +611,23 @@ def union(postings: Sequence[np.ndarray], N: int) -> np.ndarray:
     ids = np.sort(np.concatenate([np.asarray(p, dtype=np.int64) for p in postings])) if postings else \
         np.empty(0, dtype=np.int64)
     return ids[np.concatenate([[True], ids[1:] != ids[:-1]])] if len(ids) else ids
+
+
+def add_found(out: np.ndarray, ids: np.ndarray, postings: np.ndarray, values: np.ndarray) -> None:
+    """out[i] += values[j] where ids[i] == postings[j] (postings ascending, distinct): the shorter
+    looked up in the longer (postings in ids only when ids are ascending and distinct)."""
+    if not len(postings) or not len(ids):
+        return
+    if len(ids) <= len(postings) or np.any(ids[1:] <= ids[:-1]):
+        at = np.searchsorted(postings, _as_ids(ids, postings))
+        at[at == len(postings)] = 0
+        hit = postings[at] == ids
+        out[hit] += values[at[hit]]
+    else:
+        at = np.searchsorted(ids, postings)
+        at[at == len(ids)] = 0
+        hit = ids[at] == postings
+        out[at[hit]] += values[hit]
 
 
 def _as_ids(ids: np.ndarray, postings: np.ndarray) -> np.ndarray:

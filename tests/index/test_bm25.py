@@ -5,7 +5,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from qa.index.base import Index
-from qa.index.bm25 import BM25Index, QueryTerm, SetScores, top_k
+from qa.index.bm25 import BM25Index, PostingsBitmap, QueryTerm, SetScores, top_k
 
 
 def dense_scores(index, query):
@@ -193,11 +193,33 @@ def test_max_score_finds_every_sentence_s_top_on_both_sides_of_its_limits():
     assert any(paths) and not all(paths)  # MaxScore's candidates, and every sentence scored
 
 
-def test_a_term_repeated_past_a_byte_keeps_its_tf():
+def test_a_bitmap_finds_each_sentence_s_place_in_the_postings():
+    rng = np.random.default_rng(3)
+    for N in (1, 63, 64, 65, 1000, 4099):
+        postings = np.sort(rng.choice(N, size=rng.integers(1, N + 1), replace=False))
+        bitmap = PostingsBitmap.of(postings, N)
+        ids = np.arange(N)
+        held, at = bitmap.find(ids)
+        assert np.array_equal(ids[held], postings) and np.array_equal(at, np.arange(len(postings)))
+        assert np.array_equal(PostingsBitmap.holds(bitmap.words, ids), held)
+
+
+def test_a_long_term_repeated_in_a_sentence_keeps_its_tf():
     corpus = [["x"] * 300 + ["y"], ["x", "y"], ["y"]] + [["z", "y"]] * 40
     index = BM25Index(corpus)
-    assert index._dense_tf[index.vocabulary["x"]].dtype != np.uint8
+    assert index._is_long(index.vocabulary["x"])  # read through its bitmap
     part = index.parts([QueryTerm(("x", "z"))])[0]
     expected = independent_scores(corpus, index, QueryTerm(("x", "z")))
     assert np.allclose(part.at(np.arange(index.N)), expected, rtol=0, atol=1e-12)
     assert index.union_size([index.vocabulary["x"], index.vocabulary["z"]]) == 42
+
+
+def test_scores_of_sentences_in_any_order_and_repeated():
+    corpus, words, rng = random_corpus(n_sentences=3000)
+    index = BM25Index(corpus)
+    query = [QueryTerm(tuple(words[:4])), QueryTerm((words[900],)), QueryTerm((words[2],), weight=0.3)]
+    parts = index.parts(query)
+    every = index.scores_of(parts, np.arange(index.N))
+    for ids in (np.array([5, 5, 3, 2999, 0, 3]), rng.sample(range(index.N), 2500), np.arange(index.N)[::-1]):
+        ids = np.asarray(ids)
+        assert np.array_equal(index.scores_of(parts, ids), every[ids])
