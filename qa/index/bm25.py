@@ -153,7 +153,7 @@ class SetScores:
     def upper_bound(self) -> float:
         """No sentence scores more: the members' largest tfs summed, over the shortest sentence."""
         index = self._index
-        tf = float(index.column_max[1][self.columns].sum())
+        tf = sum(index.largest(c)[1] for c in self.columns)
         return self.idf * (tf * (index.k1 + 1) / (tf + index.norm_min)) * self.term.weight
 
 
@@ -311,19 +311,21 @@ class BM25Index:
             column[self.tf.indices[self._column(c)]] = self.weights[self._column(c)]
             self._dense[c] = column
         self._bitmaps: dict[int, PostingsBitmap] = {}  # long terms', made when first used
+        self._largest: dict[int, tuple[float, float]] = {}  # long terms' largest weight and tf
         self.norm_min = float(self._norm.min()) if self.N else 0.0
 
-    @functools.cached_property
-    def column_max(self) -> tuple[np.ndarray, np.ndarray]:
-        """(the largest weight, the largest tf) of each term's postings: MaxScore's bounds. Made
-        at the first search (50 ms at 1M sentences), not at every load."""
-        weights, tfs = np.zeros(len(self.df)), np.zeros(len(self.df))
-        held = self.df > 0
-        starts = self.tf.indptr[:-1][held]
-        if len(starts):
-            weights[held] = np.maximum.reduceat(self.weights, starts)
-            tfs[held] = np.maximum.reduceat(self.tf.data, starts)
-        return weights, tfs
+    def largest(self, c: int) -> tuple[float, float]:
+        """(the largest weight, the largest tf) of term c's postings: MaxScore's bounds. A long
+        term's are kept once found (a pass over up to N postings); a short term's are found anew
+        (kept for every term: 3.7 MB a process at 1M news sentences, 231,060 terms)."""
+        found = self._largest.get(c)
+        if found is None:
+            at = self._column(c)
+            found = (0.0, 0.0) if not self.df[c] else \
+                (float(self.weights[at].max()), float(self.tf.data[at].max()))
+            if self._is_long(c):
+                self._largest[c] = found
+        return found
 
     def _bitmap(self, c: int) -> PostingsBitmap:
         bitmap = self._bitmaps.get(c)
@@ -557,7 +559,7 @@ class BM25Index:
         if isinstance(part, SetScores):
             return part.upper_bound()
         if part.column is not None and part.size == self.df[part.column]:
-            return float(self.column_max[0][part.column]) * part.term.weight
+            return self.largest(part.column)[0] * part.term.weight
         return float(part.scores.max()) if part.size else 0.0
 
     def every_sentence(self, live: Sequence[TermScores], k: int) -> tuple[np.ndarray, np.ndarray]:
