@@ -76,6 +76,49 @@ def _fold(word: str) -> str:
     return normalize(word)
 
 
+class LemmaList:
+    """simplemma's lemma list for one language, asked as simplemma.is_known and
+    simplemma.lemmatize answer, faster for the words the analyzer asks about:
+    plain letters, NFC. A compound's possible parts are looked up at every cut
+    and every distinct word of an archive is lemmatised; simplemma's checks and
+    conversions around its dictionary lookup took most of that time (simplemma
+    2.0.0, pinned: its dictionary keeps words as UTF-8 bytes). Any other word, a
+    word the dictionary lacks (lemmatize: simplemma's other rules) or a
+    dictionary of another kind goes through simplemma. Tested against it."""
+
+    def __init__(self, language: str):
+        from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
+        from simplemma.utils import _CANON_TABLES
+
+        self.language = language
+        words = getattr(DEFAULT_DICTIONARY_FACTORY.get_dictionary(language), "_dict", None)
+        self._words = words if isinstance(words, dict) and language not in _CANON_TABLES else None
+
+    def _lookup(self, word: str) -> tuple[bool, bytes | None]:
+        """(whether `word` can be looked up here, its lemma as bytes or None), as simplemma's
+        dictionary lookup does it: as written, then with its first letter's case turned."""
+        if self._words is None or not word.isalpha() or not unicodedata.is_normalized("NFC", word):
+            return False, None
+        found = self._words.get(word.encode())
+        if found is None:
+            cased = word.lower() if word[:1].isupper() else word.capitalize()
+            found = self._words.get(cased.encode())
+        return True, found
+
+    def is_known(self, word: str) -> bool:
+        fast, found = self._lookup(word)
+        return found is not None if fast else simplemma.is_known(word, lang=self.language)
+
+    def lemmatize(self, word: str) -> str:
+        _, found = self._lookup(word)
+        return found.decode() if found is not None else simplemma.lemmatize(word, lang=self.language)
+
+
+@cache
+def lemma_list(language: str) -> LemmaList:
+    return LemmaList(language)
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised tokens (see normalize)."""
     if "(" in text:
@@ -185,7 +228,7 @@ class Analyzer:
         self._verb_lemmas: dict[str, str] = {}  # the same for _verb_lemma
 
     def _is_known(self, word: str) -> bool:
-        return simplemma.is_known(word, lang=self.language)
+        return lemma_list(self.language).is_known(word)
 
     def _compound_parts(self, token: str) -> tuple[str, ...]:
         """The two words a Dutch compound is made of ("partijbestuur" ->
@@ -211,7 +254,7 @@ class Analyzer:
         if len(token) > MAX_WORD_LENGTH:  # no word: a lemma lookup would cost time for nothing
             return token
         # Separable verbs come back as "waar_nemen"; the word is "waarnemen".
-        return normalize(simplemma.lemmatize(token, lang=self.language).replace("_", ""))
+        return normalize(lemma_list(self.language).lemmatize(token).replace("_", ""))
 
     def _term(self, token: str) -> str:
         """Index term of one normalised token: its lemma, stemmed."""

@@ -107,3 +107,20 @@ def test_unknown_language_lists_the_choices():
 ])
 def test_shared_terms_count_a_compound_for_its_head(a, b, shared):
     assert shared_terms(frozenset(a), frozenset(b)) == shared
+
+
+def test_the_lemma_list_answers_as_simplemma_does():
+    import simplemma
+    from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
+
+    from qa.language.analysis import lemma_list
+
+    lemmas = lemma_list("nl")
+    assert lemmas._words is not None  # the fast lookup is in use (simplemma's dictionary as it is pinned)
+    keys = [k.decode() for k in list(DEFAULT_DICTIONARY_FACTORY.get_dictionary("nl")._dict)[::97]]
+    words = keys + [k.capitalize() for k in keys[:500]] + [k.upper() for k in keys[:300]] + \
+        [k[:-1] for k in keys[:500] if len(k) > 1] + [k + "heid" for k in keys[:300]] + \
+        ["één", "naïef", "ca\u0301fe", "x'y", "abc1", "co-op", "Amsterdam", "wethouders", "trad"]
+    for word in words:
+        assert lemmas.lemmatize(word) == simplemma.lemmatize(word, lang="nl"), word
+        assert lemmas.is_known(word) == simplemma.is_known(word, lang="nl"), word
