@@ -1,20 +1,16 @@
 """Sources to an index, on every core (build_folder): reading and parsing
-the files, splitting, analysis and name statistics run in worker processes
-on chunks of them, each chunk coming back as arrays (sentence offsets, term
-numbers) with its own small vocabulary; the parent joins the vocabularies and
-builds the BM25 index from the arrays in one vectorised pass. No Python
-object per sentence is made. (build does the same for documents already
-read, in one process.)
+the files, splitting, tokenising and name statistics run in worker processes
+on chunks of them, each chunk coming back as arrays (sentence offsets, word
+numbers) with its own small list of words (Tokens). The parent numbers the
+distinct words of all chunks and each worker analyses a share of them
+(lemma, stem, compound parts: about 17 us a word, and every worker had met
+most of an archive's words: at 1M sentences this took the ingest from 62 to
+43 s); the words expand into index terms and the BM25 index is built in
+vectorised passes. No Python object per sentence is made. One process goes
+the same way (build, and build_folder below PARALLEL_MIN_CHARS).
 
 Workers are forked, so they share the parent's loaded lemma list instead of
-loading it. On every core the distinct words are analysed once, not once in
-each worker: the workers return each sentence's words (Tokens), the parent
-numbers the distinct ones and hands each worker a share to analyse (lemma,
-stem, compound parts: about 17 us a word, and a million news sentences hold
-some 400,000 distinct words, most of which every worker met), then expands
-the words into index terms in one vectorised pass. One process analyses as it
-reads, with its own per-word cache (analysis.Analyzer.word_terms).
-Measured at 1M sentences in docs/performance.md, Archives.
+loading it. Measured at 1M sentences in docs/performance.md, Archives.
 """
 from __future__ import annotations
 
@@ -48,7 +44,7 @@ CHUNKS_PER_WORKER = 8
 
 @dataclass
 class Chunk:
-    """What one worker returns for a run of documents."""
+    """A run of documents' sentences as index terms (_analysed)."""
 
     sentences: tuple[np.ndarray, ...]  # doc, index, start, end, kind (sentences.ARRAY_TYPES)
     term_ids: np.ndarray  # int32 into the build's terms, every sentence's terms one after the other
