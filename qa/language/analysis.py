@@ -97,7 +97,8 @@ class LemmaList:
     def _lookup(self, word: str) -> tuple[bool, bytes | None]:
         """(whether `word` can be looked up here, its lemma as bytes or None), as simplemma's
         dictionary lookup does it: as written, then with its first letter's case turned."""
-        if self._words is None or not word.isalpha() or not unicodedata.is_normalized("NFC", word):
+        if self._words is None or not word.isalpha() or word.isnumeric() or \
+                not unicodedata.is_normalized("NFC", word):  # (simplemma gives a number back as it is)
             return False, None
         found = self._words.get(word.encode())
         if found is None:

@@ -120,7 +120,7 @@ def test_the_lemma_list_answers_as_simplemma_does():
     keys = [k.decode() for k in list(DEFAULT_DICTIONARY_FACTORY.get_dictionary("nl")._dict)[::97]]
     words = keys + [k.capitalize() for k in keys[:500]] + [k.upper() for k in keys[:300]] + \
         [k[:-1] for k in keys[:500] if len(k) > 1] + [k + "heid" for k in keys[:300]] + \
-        ["één", "naïef", "ca\u0301fe", "x'y", "abc1", "co-op", "Amsterdam", "wethouders", "trad"]
+        ["één", "naïef", "ca\u0301fe", "x'y", "abc1", "co-op", "Amsterdam", "wethouders", "trad", "三"]
     for word in words:
         assert lemmas.lemmatize(word) == simplemma.lemmatize(word, lang="nl"), word
         assert lemmas.is_known(word) == simplemma.is_known(word, lang="nl"), word
