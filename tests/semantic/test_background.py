@@ -109,12 +109,18 @@ def test_the_health_probe_reports_the_progress(archive):
     assert body["vectors"] == {"done": body["sentences"], "total": body["sentences"]}
 
 
-def test_the_command_makes_the_vectors_and_a_second_one_leaves_them(tmp_path):
+
+def one_article_index(tmp_path, semantic: bool):
+    """The index of a folder of one article, saved in tmp_path (with its vectors when `semantic`)."""
     folder = tmp_path / "sources"
     folder.mkdir()
     (folder / "a.txt").write_text(ARTICLES["art01"], encoding="utf-8")
     index_path = tmp_path / "index.npz"
-    Engine.from_folder(folder, semantic=True, index_path=index_path)
+    Engine.from_folder(folder, semantic=semantic, index_path=index_path)
+    return index_path
+
+def test_the_command_makes_the_vectors_and_a_second_one_leaves_them(tmp_path):
+    index_path = one_article_index(tmp_path, semantic=True)
     saved = snapshot.load_folder(index_path)
     saved.prepared.vectors = saved.prepared.vocabulary = None  # as a background build leaves it
     snapshot.save(index_path, saved.prepared, saved.documents, saved.fingerprint, saved.skipped,
@@ -242,11 +248,7 @@ def test_every_thread_of_the_encoding_process_runs_under_sched_idle():
 
 @needs_sched_idle
 def test_the_command_the_service_starts_encodes_under_sched_idle(tmp_path):
-    folder = tmp_path / "sources"
-    folder.mkdir()
-    (folder / "a.txt").write_text(ARTICLES["art01"], encoding="utf-8")
-    index_path = tmp_path / "index.npz"
-    Engine.from_folder(folder, semantic=False, index_path=index_path)
+    index_path = one_article_index(tmp_path, semantic=False)
     # as background.start runs it, with the log at INFO
     command = [sys.executable, "-m", "qa", "vectors", str(index_path), "--parent", str(os.getpid()), "-v"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120)

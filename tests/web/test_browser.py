@@ -50,24 +50,24 @@ def keyed_url(engine_with_evil):
     server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def bridge_url(tmp_path_factory):
-    """A server over the two bridge articles that disagree and the unrelated one."""
-    sources = tmp_path_factory.mktemp("bridge")
-    write_articles(sources, BRIDGE)
+def served_articles(sources, articles):
+    """The URL of a server over `articles` written into `sources`, until the fixture ends."""
+    write_articles(sources, articles)
     server = serve(create_app({"TESTING": True, "QA_ENGINE": Engine.from_folder(sources)}))
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def bridge_url(tmp_path_factory):
+    """A server over the two bridge articles that disagree and the unrelated one."""
+    yield from served_articles(tmp_path_factory.mktemp("bridge"), BRIDGE)
 
 
 @pytest.fixture(scope="module")
 def pile_url(tmp_path_factory):
     """A server over two outlets that date the first pile differently."""
-    sources = tmp_path_factory.mktemp("pile")
-    write_articles(sources, PILE)
-    server = serve(create_app({"TESTING": True, "QA_ENGINE": Engine.from_folder(sources)}))
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield from served_articles(tmp_path_factory.mktemp("pile"), PILE)
 
 
 @pytest.fixture(scope="module")
