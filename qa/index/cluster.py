@@ -139,14 +139,24 @@ class ClusterIndex:
             self._sync(force_rebuild=False)
 
     def health(self) -> dict:
-        """The cluster's health as /healthz reports it."""
-        body = {"status": "unreachable", "index": self.settings.index, "synced": self.synced is not None}
+        """The cluster's health as /healthz reports it. A process whose sync failed (the cluster was
+        down when it started or followed a change) syncs here once the cluster answers again: its
+        readiness must not wait for a question to land on it, nor for RETRY_SYNC_S."""
         try:
             h = self.connection.client.cluster.health(request_timeout=self.settings.timeout)
         except TRANSPORT_ERRORS as exc:
-            return {**body, "error": type(exc).__name__}
-        return {**body, "status": h["status"], "nodes": h["number_of_nodes"],
+            return {"status": "unreachable", "index": self.settings.index, "synced": self.synced is not None,
+                    "error": type(exc).__name__}
+        body = {"status": h["status"], "index": self.settings.index, "nodes": h["number_of_nodes"],
                 "unassigned_shards": h["unassigned_shards"]}
+        if self.synced is None and h["status"] != "red":
+            try:
+                with self._sync_lock():
+                    if self.synced is None:  # (a question of this process may have synced meanwhile)
+                        self._sync(force_rebuild=False)
+            except SearchUnavailable as exc:
+                body["error"] = str(exc)
+        return {**body, "synced": self.synced is not None}
 
     # -- what the pipeline reads (base.Index) -----------------------------------
 

@@ -114,6 +114,19 @@ def test_an_unchanged_cluster_is_left_as_it_is(es):
     assert list(es.indices.get_alias(name="t-same-twice")) == [name]
 
 
+def test_a_process_whose_sync_failed_syncs_at_its_health_check_once_the_cluster_answers(es):
+    """A worker that followed a change while the cluster was down must not stay unready until a
+    question happens to land on it (nor wait out the pause questions keep after a failed sync)."""
+    engine = Engine.from_folder(SEEDS, semantic=False, index_backend=functools.partial(
+        cluster.connect_index, settings=settings("t-late-sync"), candidates=CANDIDATES, sync=False))
+    engine.index._sync_failed_at = time.monotonic()  # as a sync that just failed leaves it
+    assert not es.indices.exists_alias(name="t-late-sync")
+    health = engine.index.health()
+    assert health["synced"] is True and health["status"] in ("green", "yellow")
+    assert es.count(index="t-late-sync")["count"] == len(engine.sentences)
+    assert engine.ask("Wanneer trad Ivens af?").passages
+
+
 ARTICLE = ("Veerpont\n2021-08-01\n\nDe nieuwe veerpont naar Noord heet Klaprozenboot, meldt het GVB.\n\n"
            "Vanaf september vaart de Klaprozenboot ook 's nachts.\n")
 
