@@ -3,6 +3,7 @@ Flask's test client: who may, what each kind of document becomes, and that
 bad input changes nothing. Several workers and restarts: test_live_sources.py."""
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -214,6 +215,32 @@ def test_a_file_dropped_into_a_folder_is_served_and_a_removed_one_dropped(folder
     assert all(
         p["source"] != "dropped" for p in ask(client, "Wanneer vaart de veerpont 's nachts?")["passages"]
     )
+
+
+def test_from_many_sources_on_the_folders_are_listed_beside_the_requests(folders, monkeypatch):
+    """A listing stats every file: past store.LIST_ASIDE_FROM sources it runs in a thread, the
+    requests meanwhile answer at once from what was read, and one after it reads the dropped file."""
+    from qa.web import store
+
+    listed = store.list_folders
+
+    def slow_listing(*args, **kwargs):
+        time.sleep(1.0)  # as 40,000 files take a third of that
+        return listed(*args, **kwargs)
+
+    monkeypatch.setattr(store, "LIST_ASIDE_FROM", 5)  # the seeds are five
+    monkeypatch.setattr(store, "list_folders", slow_listing)
+    client = make_client(folders, QA_WATCH_SECONDS=0.0)
+    (folders[0] / "dropped.txt").write_text(
+        "Veerpont\n\nDe veerpont naar Noord vaart vanaf juni ook 's nachts.\n", encoding="utf-8")
+    started = time.perf_counter()
+    first = ask(client, "Wanneer vaart de veerpont ook 's nachts?")
+    assert time.perf_counter() - started < 0.9  # not held by the listing
+    assert all(p["source"] != "dropped" for p in first["passages"])
+    deadline = time.monotonic() + 30
+    while ask(client, "Wanneer vaart de veerpont ook 's nachts?")["passages"][0]["source"] != "dropped":
+        assert time.monotonic() < deadline, "the dropped file was never read"
+        time.sleep(0.1)
 
 
 def test_the_index_merged_by_another_process_is_followed_while_the_engine_before_answers(folders):
