@@ -25,6 +25,7 @@ from ..index.base import Index
 from ..index.segment import Segment
 from ..language import spans as answers
 from ..language.analysis import Analyzer
+from ..language.identification import language_identifier
 from ..language.neighbours import Neighbours, Vocabulary
 from ..language.translation import DEFAULT_DICT_DIR, Translator
 from ..semantic import background, static, static_background
@@ -35,7 +36,6 @@ from ..timeline.events import Timeline
 from . import decision, disagreement, features
 from .corpus import Corpus, document_ranges
 from .model import Models, model_file, sigmoid
-from .question import detect_language
 from .ranking import Ranker, Ranking
 from .result import Result, passage_of
 
@@ -154,10 +154,11 @@ def _save_segment(index_path: str | Path | None, segment: Segment) -> tuple[int,
     return snapshot.identity(path)
 
 
-def _load_language_data() -> None:
+def _load_language_data(cache_dir: str | Path | None = None) -> None:
     """Load what the language identifier, the lemma list and dateparser read
-    on first use (module-level caches: once per process)."""
-    detect_language("warm up")
+    on first use (module-level caches: once per process); the identifier's
+    model from its uncompressed copy in `cache_dir`, when given."""
+    language_identifier(cache_dir)
     Analyzer("nl").index_terms("Zij trad af.")  # the Dutch lemma list, shared by every Analyzer
     answers.find_dates("begin dit jaar, 1 januari 2021", "2021-01", "en")
 
@@ -245,7 +246,7 @@ class Engine:
                              ranges)
         self._use_vectors(prepared)
         if warm_up:
-            self._warm_up()
+            self._warm_up(cache_dir)
         log.info("indexed %d sentences from %d sources (%d skipped)",
                  len(self.sentences), len(self.documents), len(self.skipped))
 
@@ -367,11 +368,11 @@ class Engine:
         done = progress.get("done", 0) if progress.get("fingerprint") == self._pending[1] else 0
         return {"done": min(done, total - 1) if total else 0, "total": total}
 
-    def _warm_up(self) -> None:
+    def _warm_up(self, cache_dir: str | Path | None) -> None:
         """The language identifier, the lemma list, the encoder and dateparser
         load their data on first use (about 1 s together): pay that at start,
         before gunicorn forks, not on a user's first question."""
-        _load_language_data()
+        _load_language_data(cache_dir)
         self.analyzer.index_terms("Zij trad af.")
         if self.encoder:
             self.encoder.encode(["warm up"])
@@ -406,7 +407,8 @@ class Engine:
         see __init__."""
         # the language data loads while a saved index does (numpy's copies and the
         # model's decompression let the other thread run): restart at 1M 4.2 -> 2.9 s
-        language_data = threading.Thread(target=_load_language_data, daemon=True)
+        language_data = threading.Thread(target=_load_language_data, args=(_cache_dir(index_path),),
+                                         daemon=True)
         language_data.start()
         folders = [folder] if isinstance(folder, str | Path) else list(folder)
         files, shadowed = list_folders(folders)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from ..index.bm25 import QueryTerm
 from ..language.analysis import Analyzer, date_mentions, normalize, stopwords, tokenize
+from ..language.identification import detect_language
 from ..language.lexicon import (
     AGE,
     ANAPHORA,
@@ -220,20 +218,6 @@ class Question:
     @property
     def query(self) -> list[QueryTerm]:
         return self.terms + self.context_terms
-
-
-@lru_cache(maxsize=1)
-def _language_identifier():
-    # Our own identifier (not py3langid's module-level one), limited to the
-    # two languages the service reads.
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-    identifier.set_languages(["en", "nl"])
-    return identifier
-
-
-def detect_language(text: str) -> str:
-    """'en' or 'nl', by py3langid's naive Bayes model."""
-    return _language_identifier().classify(text)[0]
 
 
 def answer_type(text: str) -> str:
