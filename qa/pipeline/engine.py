@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import os
 import subprocess
@@ -178,6 +179,22 @@ def _passage_encoder() -> PassageEncoder | None:
 @lru_cache(maxsize=4)
 def _translator(dict_dir: str, cache_dir: Path | None) -> Translator | None:
     return Translator.from_freedict(dict_dir, Analyzer("nl"), cache_dir)
+
+
+def _collection_paused(make: Callable) -> Callable:
+    """`make` with the cyclic garbage collector paused: loading or building an index makes
+    millions of objects and no cycles, and each full collection meanwhile walked them all
+    (Engine.from_folder on a saved index of 1M sentences: 1.95 -> 1.6 s)."""
+    @functools.wraps(make)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return make(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return paused
 
 
 class _Stopwatch:
@@ -378,6 +395,7 @@ class Engine:
             self.encoder.encode(["warm up"])
 
     @classmethod
+    @_collection_paused
     def from_folder(cls, folder: str | Path | Sequence[str | Path],
                     dict_dir: str | Path | None = DEFAULT_DICT_DIR, semantic: bool = True,
                     index_path: str | Path | None = None, max_source_bytes: int = MAX_SOURCE_BYTES,

@@ -636,3 +636,25 @@ def test_a_headline_is_never_given_as_the_answer_sentence(tmp_path):
     body = [i for i in range(first, end) if i != heading]
     assert engine.corpus.answer_sentence(np.array([heading, *body])) == body[0]
     assert engine.corpus.answer_sentence(np.array([heading])) == heading  # nothing else to give
+
+
+def test_the_collector_is_paused_while_an_index_is_built_and_on_again_after(monkeypatch, tmp_path):
+    import gc
+
+    from conftest import SEEDS
+    from qa.index import ingest
+
+    seen, built = [], ingest.build_folder
+
+    def build_folder(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "build_folder", build_folder)
+    assert gc.isenabled()
+    Engine.from_folder(SEEDS, semantic=False, index_path=tmp_path / "index.npz", background_vectors=False)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(ingest, "build_folder", lambda *a, **k: 1 / 0)  # a failure turns it back on too
+    with pytest.raises(ZeroDivisionError):
+        Engine.from_folder(SEEDS, semantic=False, background_vectors=False)
+    assert gc.isenabled()
