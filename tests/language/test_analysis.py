@@ -7,6 +7,15 @@ def test_normalize_folds_case_accents_and_width():
     assert normalize("Officiële ＭELDING") == "officiele melding"
 
 
+def test_normalize_drops_every_combining_mark_and_keeps_every_other_character():
+    import unicodedata
+
+    marks = [chr(c) for c in range(0x300, 0x110000) if unicodedata.combining(chr(c))]
+    assert normalize("a" + "".join(marks) + "b") == "ab"
+    kept = "ßøłđ€→中ж\U0001F600"  # no marks, and nothing NFKC or lowercasing changes
+    assert normalize(kept + "ë") == kept + "e"
+
+
 def test_tokenize_keeps_numbers_and_splits_compound_hyphens():
     assert tokenize("SP-wethouder bouwt 10.000 woningen (40-40-20)") == [
         "sp", "wethouder", "bouwt", "10.000", "woningen", "40-40-20"]
