@@ -642,6 +642,7 @@ def test_the_collector_is_paused_while_an_index_is_built_and_on_again_after(monk
     import gc
 
     from conftest import SEEDS
+
     from qa.index import ingest
 
     seen, built = [], ingest.build_folder
