@@ -155,13 +155,16 @@ def _save_segment(index_path: str | Path | None, segment: Segment) -> tuple[int,
     return snapshot.identity(path)
 
 
-def _load_language_data(cache_dir: str | Path | None = None) -> None:
+def _load_language_data(cache_dir: str | Path | None = None, semantic: bool = False) -> None:
     """Load what the language identifier, the lemma list and dateparser read
     on first use (module-level caches: once per process); the identifier's
-    model from its uncompressed copy in `cache_dir`, when given."""
+    model from its uncompressed copy in `cache_dir`, when given. `semantic`:
+    the sentence encoder's weights too (its first encoding reads them: 1 s)."""
     language_identifier(cache_dir)
     Analyzer("nl").index_terms("Zij trad af.")  # the Dutch lemma list, shared by every Analyzer
     answers.find_dates("begin dit jaar, 1 januari 2021", "2021-01", "en")
+    if semantic and (encoder := _encoder()) is not None:
+        encoder.encode(["warm up"])
 
 
 # Built once per process and shared by its engines: an engine rebuilt when the
@@ -423,9 +426,9 @@ class Engine:
         `segment_max`: the segment's size (sentences) from which it is merged
         into the index (SEGMENT_MAX_SENTENCES). `index_backend`, `static_above`:
         see __init__."""
-        # the language data loads while a saved index does (numpy's copies and the
-        # model's decompression let the other thread run): restart at 1M 4.2 -> 2.9 s
-        language_data = threading.Thread(target=_load_language_data, args=(_cache_dir(index_path),),
+        # the language data (and the encoder) load while a saved index does (numpy's copies and
+        # the models' decompression let the other thread run): restart at 1M 4.2 -> 2.9 s
+        language_data = threading.Thread(target=_load_language_data, args=(_cache_dir(index_path), semantic),
                                          daemon=True)
         language_data.start()
         folders = [folder] if isinstance(folder, str | Path) else list(folder)
