@@ -75,8 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
     # A look is a stat of every file: for a folder of very many files, look less often.
     Setting("QA_WATCH_SECONDS", 2.0, float,
             "how often (at the next request) a worker lists the folders for dropped or removed "
-            "files; a listing "
-            "stats every file, so look less often in a folder of very many"),
+            "files; a listing stats every file (from 1,000 sources on in a thread beside the requests: "
+            "0.3 s at 40,000 files), so look less often in a folder of very many"),
     Setting("QA_ADMIN_TOKEN", "", str,
             "when set, `POST`/`PUT`/`DELETE /api/sources` need `Authorization: Bearer <token>`; unset, they "
             "answer 403"),
