@@ -38,7 +38,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -165,30 +165,6 @@ class YieldingEncoder:
         self.pool.shutdown()
 
 
-@contextlib.contextmanager
-def yielding_encoder(index_path: Path, threads: int) -> Iterator[YieldingEncoder | None]:
-    """The sentence encoder as the background processes use it (None without one): one BLAS
-    thread, `threads` threads encoding steps each started when the service is quiet, told by
-    INDEX.vectors.busy, which the workers mark while it exists."""
-    from .encoders import SentenceEncoder
-
-    loaded = SentenceEncoder.load(threads=1)
-    if loaded is None:
-        yield None
-        return
-    limits = one_blas_thread()
-    marker = busy_file(index_path)
-    marker.touch()
-    encoder = YieldingEncoder(loaded, threads, marker)
-    try:
-        yield encoder
-    finally:
-        encoder.close()
-        marker.unlink(missing_ok=True)
-        if limits is not None:
-            limits.restore_original_limits()
-
-
 def read_progress(index_path: str | Path) -> dict | None:
     """{"fingerprint", "done", "total"} of the encoding under way, or None."""
     try:
@@ -244,6 +220,7 @@ def _take_lock(lock, parent: int | None) -> bool:
 
 def _fill(index_path: Path, parent: int | None) -> int:
     from ..index import ingest, snapshot
+    from .encoders import SentenceEncoder
 
     if parent is not None:  # the command started by the service: the service comes first
         run_when_idle()  # before the encoder starts its threads
@@ -254,9 +231,21 @@ def _fill(index_path: Path, parent: int | None) -> int:
     if saved.prepared.vectors is not None and saved.prepared.vocabulary is not None:  # done already
         progress_file(index_path).unlink(missing_ok=True)
         return 0
+    loaded = SentenceEncoder.load(threads=1)
+    if loaded is None:
+        return 1
+    limits = one_blas_thread()
+    marker = busy_file(index_path)
+    marker.touch()
     # every core, one thread each (see the module's docstring)
-    with yielding_encoder(index_path, ingest.default_workers()) as encoder:
-        return 1 if encoder is None else _encode_all(index_path, parent, saved, encoder)
+    encoder = YieldingEncoder(loaded, ingest.default_workers(), marker)
+    try:
+        return _encode_all(index_path, parent, saved, encoder)
+    finally:
+        encoder.close()
+        marker.unlink(missing_ok=True)
+        if limits is not None:
+            limits.restore_original_limits()
 
 
 def _encode_all(index_path: Path, parent: int | None, saved, encoder: YieldingEncoder) -> int:

@@ -75,9 +75,12 @@ def fill(index_path: str | Path, parent: int | None = None) -> int:
 
 def _fill(index_path: Path, parent: int | None) -> int:
     from ..index import ingest, snapshot
+    from ..language.analysis import Analyzer
+    from ..language.neighbours import Vocabulary
+    from .encoders import SentenceEncoder
 
     if parent is not None:  # started by the service: the service comes first
-        background.run_when_idle()  # before the encoder starts its threads
+        os.nice(background.NICENESS)
     saved = snapshot.load_folder(index_path)
     if saved is None:
         log.warning("no saved index at %s to make vectors for", index_path)
@@ -85,22 +88,13 @@ def _fill(index_path: Path, parent: int | None) -> int:
     if saved.prepared.vectors is not None and saved.prepared.vocabulary is not None:  # done already
         background.progress_file(index_path).unlink(missing_ok=True)
         return 0
-    # the encoder yields to the service as the encoder's own process does (background.py)
-    with background.yielding_encoder(index_path, ingest.default_workers()) as encoder:
-        return 1 if encoder is None else _make(index_path, parent, saved, encoder)
-
-
-def _make(index_path: Path, parent: int | None, saved, encoder) -> int:
-    """_fill's work once the encoder is loaded."""
-    from ..language.analysis import Analyzer
-    from ..language.neighbours import Vocabulary
-
+    encoder = SentenceEncoder.load(threads=ingest.default_workers())
+    if encoder is None:
+        return 1
     texts = static.Texts(saved.prepared.sentences)
     total = len(texts)
     background.write_progress(index_path, {"fingerprint": saved.fingerprint, "done": 0, "total": total})
     model = distil(texts, encoder, index_path)
-    log.info("the static vectors of %d sentences of %s, the model made; threads: %s", total, index_path,
-             background.scheduling_of_threads())
     started = time.perf_counter()
     parts = []
     for first in range(0, total, static.BLOCK):

@@ -1,11 +1,7 @@
 """Static sentence vectors (qa/semantic/static.py): distilled from the
 encoder, mapped into its sentence space, kept beside the saved index, and
 chosen by the engine above QA_STATIC_VECTORS_ABOVE sentences."""
-import ast
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -236,27 +232,6 @@ def test_a_large_archive_gets_its_static_vectors_in_the_background(archive, monk
     index_path.unlink()
     Engine.from_folder(folder, index_path=index_path, background_vectors=True, static_above=10_000)
     assert started[-1] == ("encoder", index_path)
-
-
-@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE on this system")
-def test_the_static_command_the_service_starts_yields_as_the_encoder_s_does(archive, monkeypatch):
-    """SCHED_IDLE for every thread, and the busy marker the workers mark while it works."""
-    folder, index_path = archive
-    monkeypatch.setattr(engine_module, "BACKGROUND_MIN_SENTENCES", 0)
-    monkeypatch.setattr(static_background, "start", lambda path, parent=None: None)  # started below
-    served = Engine.from_folder(folder, index_path=index_path, background_vectors=True, static_above=0)
-    assert served.vectors is None
-    # as static_background.start runs it, with the log at INFO
-    command = [sys.executable, "-m", "qa", "vectors", str(index_path), "--static",
-               "--parent", str(os.getpid()), "-v"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    line = next(x for x in run.stderr.splitlines() if "static vectors of" in x and "threads" in x)
-    threads = ast.literal_eval(line.split("threads: ", 1)[1])
-    assert list(threads) == ["SCHED_IDLE"] and threads["SCHED_IDLE"] >= 2  # the main one and an encoding one
-    saved = snapshot.load_folder(index_path)
-    assert saved.prepared.vectors is not None and saved.prepared.vectors.source
-    assert not background.busy_file(index_path).exists()  # removed when done
 
 
 def test_sources_changed_while_the_static_vectors_were_made(archive, monkeypatch):
