@@ -4,7 +4,7 @@ two languages the service reads.
 py3langid ships its model LZMA-compressed: reading it takes 0.4 s, at every
 start, beside the saved index's loading. Given a cache folder (the one beside
 the saved index), the model limited to English and Dutch is kept there
-uncompressed (about 21 MB) and read back in milliseconds. The cached copy is
+uncompressed (about 40 MB) and read back in milliseconds. The cached copy is
 tied to py3langid's version and model file; one that cannot be read is made
 again from the package's."""
 from __future__ import annotations
