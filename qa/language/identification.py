@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-import os
-import tempfile
 import threading
 from array import array
 from pathlib import Path
 
 import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+from ..index.packing import save_arrays
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +94,6 @@ def write_cached(identifier: LanguageIdentifier, path: Path) -> None:
                   "row": np.frombuffer(identifier.tk_row, dtype=np.uint8),
                   "row_code": np.array(identifier.tk_row.typecode),
                   "output": np.asarray(identifier.tk_output, dtype=np.int64)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save_arrays(path, arrays)
     except (OSError, AttributeError, TypeError, ValueError) as exc:
         log.info("language model not cached in %s: %s", path.parent, exc)

@@ -392,10 +392,7 @@ class Engine:
         """The language identifier, the lemma list, the encoder and dateparser
         load their data on first use (about 1 s together): pay that at start,
         before gunicorn forks, not on a user's first question."""
-        _load_language_data(cache_dir)
-        self.analyzer.index_terms("Zij trad af.")
-        if self.encoder:
-            self.encoder.encode(["warm up"])
+        _load_language_data(cache_dir, semantic=self.encoder is not None)
 
     @classmethod
     @_collection_paused
